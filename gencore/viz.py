@@ -1,0 +1,119 @@
+"""Pictures: image grids, training curves, 2-D samples and densities. Each returns its matplotlib figure."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+__all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save"]
+
+
+def _as_images(x) -> torch.Tensor:
+    x = torch.as_tensor(x).detach().float().cpu()
+    if x.dim() == 2 and math.isqrt(x.shape[1]) ** 2 == x.shape[1]:  # flat (N, 784) -> (N, 1, 28, 28)
+        side = math.isqrt(x.shape[1])
+        x = x.view(-1, 1, side, side)
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    if x.dim() != 4:
+        raise ValueError(f"Expected images (N, C, H, W), (N, H, W) or flat (N, H*W), got shape {tuple(x.shape)}.")
+    return x
+
+
+def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, size: float = 0.6,
+                pad: int = 1, vmin: float = 0.0, vmax: float = 1.0, row_labels=None):
+    """A grid of images (values in [vmin, vmax]) through torchvision's make_grid, without axes."""
+    x = _as_images(x)
+    nrow = nrow or min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
+    grid = make_grid(x.clamp(vmin, vmax), nrow=nrow, padding=pad, pad_value=vmax, normalize=True,
+                     value_range=(vmin, vmax))
+    rows = math.ceil(len(x) / nrow)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(2.0, nrow * size), max(2.0, rows * size)))
+    img = grid.permute(1, 2, 0).numpy()
+    ax.imshow(img if img.shape[2] == 3 else img[..., 0], cmap="gray", interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
+    if row_labels is not None:
+        h = x.shape[2] + pad
+        ax.set_yticks([pad + h * (i + 0.5) for i in range(len(row_labels))])
+        ax.set_yticklabels(row_labels)
+        ax.tick_params(left=False)
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def plot_history(history, keys=None, title: str | None = None):
+    """One panel per metric name; train (solid) and test (dashed) on the same axes, x = epoch."""
+    names = sorted({k.split("/", 1)[1] for k in history.keys() if "/" in k and not k.endswith("seconds")})
+    names = [n for n in names if keys is None or n in keys]
+    if not names:
+        raise ValueError(f"Nothing to plot: the history has {list(history.keys())}, asked for {keys}.")
+    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for split, style in (("train", "-"), ("test", "--")):
+            key = f"{split}/{name}"
+            if key in history:
+                values = history[key]
+                ax.plot(range(1, len(values) + 1), values, style, marker="o", ms=3, label=split)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def scatter2d(*point_sets, labels=None, colors=None, title: str | None = None, ax=None, s: float = 3,
+              alpha: float = 0.5, lim=None, c=None, cmap: str = "tab10", colorbar: bool = False):
+    """Scatter one or more (N, 2) point sets on equal axes (e.g. data vs samples)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    for i, pts in enumerate(point_sets):
+        pts = torch.as_tensor(pts).detach().float().cpu().numpy()
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"scatter2d expects (N, 2) points, got shape {pts.shape}.")
+        label = labels[i] if labels else None
+        color = colors[i] if colors else None
+        sc = ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, label=label, color=color,
+                        c=None if c is None else torch.as_tensor(c).cpu().numpy(), cmap=cmap if c is not None else None)
+        if colorbar and c is not None:
+            ax.figure.colorbar(sc, ax=ax)
+    ax.set_aspect("equal")
+    if lim is not None:
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+    if labels:
+        ax.legend(markerscale=3)
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def density2d(points, bins: int = 100, lim: float | None = None, title: str | None = None, ax=None,
+              cmap: str = "magma"):
+    """A 2-D histogram of samples, shown as an image (what a density 'looks like')."""
+    pts = torch.as_tensor(points).detach().float().cpu().numpy()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    lim = lim or float(np.abs(pts).max()) * 1.05
+    ax.hist2d(pts[:, 0], pts[:, 1], bins=bins, range=[[-lim, lim], [-lim, lim]], cmap=cmap)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def save(fig, path) -> None:
+    """Save a figure as PNG (tight, 120 dpi)."""
+    fig.savefig(path, dpi=120, bbox_inches="tight")
