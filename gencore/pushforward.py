@@ -1,0 +1,95 @@
+"""Deep generative models are distribution transformers: push simple noise through a function.
+
+If z ~ p(z) and x = g(z), then x follows the push-forward distribution g#p. Three ways to get a
+distribution we want this way:
+
+* inverse-CDF sampling in 1-D: u ~ U(0, 1), x = F^{-1}(u) has CDF F;
+* an affine map of Gaussian noise, x = A z + b: a Gaussian N(b, A A^T);
+* a neural network g_theta trained so that its samples match data (here with the MMD, a sample-based loss).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .mmd import mmd2
+
+__all__ = ["exponential_icdf", "exponential_log_prob", "affine", "Generator", "random_generator",
+           "fit_generator_mmd"]
+
+
+def exponential_icdf(u: torch.Tensor, rate: float = 1.0) -> torch.Tensor:
+    """F^{-1}(u) = -log(1 - u) / rate, the inverse of F(x) = 1 - exp(-rate x)."""
+    return -torch.log1p(-u) / rate
+
+
+def exponential_log_prob(x: torch.Tensor, rate: float = 1.0) -> torch.Tensor:
+    """log p(x) = log(rate) - rate x for x >= 0."""
+    return torch.where(x >= 0, torch.log(torch.as_tensor(rate)) - rate * x, torch.full_like(x, -float("inf")))
+
+
+def affine(z: torch.Tensor, A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x_i = A z_i + b for each row z_i of z (N, d): the push-forward of N(0, I) is N(b, A A^T)."""
+    return z @ A.T + b
+
+
+class Generator(nn.Module):
+    """g_theta: an MLP from noise z (N, noise_dim) to samples x (N, out_dim)."""
+
+    def __init__(self, noise_dim: int = 2, out_dim: int = 2, hidden: int = 128, layers: int = 3,
+                 activation: Callable[[], nn.Module] = nn.ReLU):
+        super().__init__()
+        dims = [noise_dim] + [hidden] * layers
+        blocks = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            blocks += [nn.Linear(a, b), activation()]
+        self.net = nn.Sequential(*blocks, nn.Linear(dims[-1], out_dim))
+        self.noise_dim = noise_dim
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.noise_dim, generator=generator).to(device)
+        return self(z)
+
+
+def random_generator(seed: int, noise_dim: int = 2, out_dim: int = 2, hidden: int = 64, layers: int = 2,
+                     scale: float = 2.0) -> Generator:
+    """An untrained network with random weights (std ``scale``/sqrt(fan-in)): a random distribution transformer."""
+    torch.manual_seed(seed)
+    g = Generator(noise_dim, out_dim, hidden, layers, activation=nn.Tanh)
+    with torch.no_grad():
+        for m in g.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.normal_(0, scale / m.in_features ** 0.5)
+                m.bias.normal_(0, 0.5)
+    return g
+
+
+def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.Tensor], steps: int,
+                      batch_size: int = 512, lr: float = 1e-3, bandwidths=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
+                      snapshots=(), progress: bool = True, loss_fn: Callable = mmd2):
+    """Minimise MMD^2(g(z), data) by Adam; returns (losses per step, {step: samples} at ``snapshots``)."""
+    opt = torch.optim.Adam(generator.parameters(), lr=lr)
+    device = next(generator.parameters()).device
+    fixed_z = torch.randn(2000, generator.noise_dim, generator=torch.Generator().manual_seed(0)).to(device)
+    losses, shots = [], {}
+    for step in tqdm(range(steps + 1), desc="MMD generator", disable=not progress):
+        if step in snapshots:
+            with torch.no_grad():
+                shots[step] = generator(fixed_z).cpu()
+        if step == steps:
+            break
+        x_data = sample_data(batch_size).to(device)
+        x_model = generator.sample(batch_size)
+        loss = loss_fn(x_model, x_data, bandwidths)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, shots
