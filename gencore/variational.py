@@ -1,0 +1,362 @@
+"""Variational inference: KL, the ELBO, the reparameterization trick, importance weighting,
+gradient estimators (score function / NVIL baseline vs. pathwise) and active units.
+
+Conventions
+-----------
+* Tensors are batch-first. Gaussians are diagonal and given by ``(mu, logvar)`` with
+  ``logvar = log sigma^2``; the latent dimension is the last one.
+* Per-example quantities (log-likelihoods, KL, ELBO, IWAE) have shape ``(batch,)``.
+* Gradient estimators return ONE flat 1-D tensor ``cat([g_mu.flatten(), g_logvar.flatten()])``
+  (length ``2 * mu.numel()``); split it with ``g.chunk(2)`` if you need the two parts.
+
+The notebook calls read like the slides::
+
+    z      = reparameterize(mu, logvar)                       # z = mu + sigma * eps
+    log_px = bernoulli_log_likelihood(decoder(z), x)          # log p(x|z)
+    loss   = -elbo(log_px, gaussian_kl(mu, logvar)).mean()    # -(E_q[log p(x|z)] - KL(q || p))
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.distributions import Distribution
+
+__all__ = [
+    "gaussian_kl",
+    "mc_kl",
+    "reparameterize",
+    "bernoulli_log_likelihood",
+    "gaussian_log_likelihood",
+    "elbo",
+    "log_importance_weights",
+    "iwae_bound",
+    "score_function_grad",
+    "reparam_grad",
+    "estimator_variance",
+    "active_units",
+    "LinearGaussian",
+]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+# --------------------------------------------------------------------------------------------
+# KL divergences
+# --------------------------------------------------------------------------------------------
+def gaussian_kl(mu_q: Tensor, logvar_q: Tensor, mu_p: Tensor | None = None,
+                logvar_p: Tensor | None = None) -> Tensor:
+    """KL( N(mu_q, diag e^logvar_q) || N(mu_p, diag e^logvar_p) ), summed over the last dim.
+
+        KL = 1/2 * sum_j [ logvar_p - logvar_q + (e^logvar_q + (mu_q - mu_p)^2) / e^logvar_p - 1 ]
+
+    With p omitted (the prior N(0, I)) this is ``1/2 * sum(mu^2 + e^logvar - 1 - logvar)``.
+    A missing ``mu_p`` is 0 and a missing ``logvar_p`` is 0 (unit variance). Inputs broadcast;
+    for ``(batch, d)`` inputs the result has shape ``(batch,)``.
+    """
+    if mu_p is None and logvar_p is None:
+        kl = mu_q.pow(2) + logvar_q.exp() - 1.0 - logvar_q
+        return 0.5 * kl.sum(-1)
+    if mu_p is None:
+        mu_p = torch.zeros_like(mu_q)
+    if logvar_p is None:
+        logvar_p = torch.zeros_like(logvar_q)
+    kl = (logvar_p - logvar_q + (logvar_q - logvar_p).exp()
+          + (mu_q - mu_p).pow(2) * (-logvar_p).exp() - 1.0)
+    return 0.5 * kl.sum(-1)
+
+
+def mc_kl(q: Distribution, p: Distribution, n_samples: int = 1000) -> Tensor:
+    """Monte Carlo KL:  KL(q || p) ~= 1/S * sum_s [ log q(z_s) - log p(z_s) ],  z_s ~ q.
+
+    Uses ``q.rsample`` when available (so the estimate is differentiable in q's parameters),
+    else ``q.sample``. Log-probabilities are summed over event dims exactly as the distributions
+    define them: wrap factorised Normals in ``Independent(Normal(mu, sigma), 1)`` to get one KL
+    per example. Returns a tensor of shape ``q.batch_shape``. Seed with ``torch.manual_seed``.
+    """
+    z = q.rsample((n_samples,)) if q.has_rsample else q.sample((n_samples,))
+    return (q.log_prob(z) - p.log_prob(z)).mean(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Reparameterization and likelihoods
+# --------------------------------------------------------------------------------------------
+def _randn_like(ref: Tensor, shape, generator: torch.Generator | None) -> Tensor:
+    return torch.randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
+
+
+def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None,
+                   n_samples: int | None = None) -> Tensor:
+    """z = mu + exp(logvar / 2) * eps,  eps ~ N(0, I): a sample of q differentiable in mu, logvar.
+
+    With ``n_samples=k`` returns ``k`` independent samples stacked in front: ``(k, *mu.shape)``
+    (the layout ``iwae_bound`` expects).
+    """
+    shape = torch.broadcast_shapes(mu.shape, logvar.shape)
+    if n_samples is not None:
+        shape = (n_samples, *shape)
+    eps = _randn_like(mu, shape, generator)
+    return mu + (0.5 * logvar).exp() * eps
+
+
+def bernoulli_log_likelihood(logits: Tensor, x: Tensor) -> Tensor:
+    """log p(x|z) = sum_i [ x_i log sigmoid(l_i) + (1 - x_i) log(1 - sigmoid(l_i)) ] -> (batch,).
+
+    Computed stably as ``-binary_cross_entropy_with_logits(logits, x, reduction="none")``
+    summed over all non-batch dims. ``x`` may be binary or in [0, 1].
+    """
+    x = x.to(logits.dtype)
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def gaussian_log_likelihood(mean: Tensor, x: Tensor, logvar: Tensor | float = 0.0) -> Tensor:
+    """log N(x; mean, e^logvar) = -1/2 * sum_i [ log 2pi + logvar_i + (x_i - mean_i)^2 / e^logvar_i ].
+
+    Summed over all non-batch dims -> (batch,). ``logvar`` is a scalar (shared variance) or a
+    tensor broadcastable to ``x``.
+    """
+    logvar = torch.as_tensor(logvar, dtype=mean.dtype, device=mean.device)
+    log_prob = -0.5 * (_LOG_2PI + logvar + (x - mean).pow(2) * (-logvar).exp())
+    log_prob = log_prob.expand(torch.broadcast_shapes(log_prob.shape, x.shape))
+    return log_prob.flatten(1).sum(1)
+
+
+def _diag_gaussian_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
+    """log N(z; mu, diag e^logvar), summed over the last dim only (keeps any leading dims)."""
+    return -0.5 * (_LOG_2PI + logvar + (z - mu).pow(2) * (-logvar).exp()).sum(-1)
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds
+# --------------------------------------------------------------------------------------------
+def elbo(log_px_given_z: Tensor, kl: Tensor) -> Tensor:
+    """ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z)), per example.
+
+    ``log_px_given_z`` is the (usually single-sample) estimate of the first term, shape (batch,).
+    """
+    return log_px_given_z - kl
+
+
+def log_importance_weights(log_p_xz: Tensor, log_q_z: Tensor) -> Tensor:
+    """log w_i = log p(x, z_i) - log q(z_i|x)."""
+    return log_p_xz - log_q_z
+
+
+def iwae_bound(log_p_xz: Tensor, log_q_z: Tensor) -> Tensor:
+    """IWAE bound  L_k = log( 1/k * sum_i p(x, z_i) / q(z_i|x) ),  z_1..z_k ~ q(z|x).
+
+    Inputs have shape ``(k, batch)``; returns ``(batch,)``, computed as
+    ``logsumexp_i(log p - log q) - log k`` (never exponentiates the weights). L_1 is the ELBO,
+    and E[L_k] increases with k towards log p(x).
+    """
+    log_w = log_importance_weights(log_p_xz, log_q_z)
+    k = log_w.shape[0]
+    return torch.logsumexp(log_w, dim=0) - math.log(k)
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient estimators for  d/d(mu, logvar) E_{z ~ N(mu, diag e^logvar)}[ f(z) ]
+# --------------------------------------------------------------------------------------------
+# f receives z of shape (n_samples, *mu.shape) and returns (n_samples,).
+def score_function_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
+                        n_samples: int, baseline: str | float | Tensor | None = None,
+                        generator: torch.Generator | None = None) -> Tensor:
+    """REINFORCE / score-function estimate of the gradient of E_q[f(z)] w.r.t. (mu, logvar):
+
+        g = 1/S * sum_s (f(z_s) - b_s) * grad log q(z_s),   z_s ~ q sampled WITHOUT a gradient path,
+
+    with the Gaussian score  d log q / d mu = (z - mu) / sigma^2 = eps / sigma  and
+    d log q / d logvar = ((z - mu)^2 / sigma^2 - 1) / 2 = (eps^2 - 1) / 2.
+
+    ``baseline``: ``None`` (b = 0); ``"mean"``, the leave-one-out mean
+    b_s = 1/(S-1) * sum_{t != s} f(z_t) (independent of z_s, so the estimator stays unbiased;
+    the variance reduction used by NVIL; needs S >= 2); or a constant (float / tensor).
+    Returns the flat tensor ``cat([g_mu.flatten(), g_logvar.flatten()])``.
+    """
+    mu, logvar = mu.detach(), logvar.detach()
+    sigma = (0.5 * logvar).exp()
+    eps = _randn_like(mu, (n_samples, *mu.shape), generator)
+    with torch.no_grad():
+        z = mu + sigma * eps
+        fz = f(z).reshape(n_samples)
+    if baseline is None:
+        weight = fz
+    elif isinstance(baseline, str):
+        if baseline != "mean":
+            raise ValueError(f"baseline must be None, 'mean' or a number, not {baseline!r}")
+        if n_samples < 2:
+            raise ValueError("the leave-one-out 'mean' baseline needs n_samples >= 2")
+        weight = fz - (fz.sum() - fz) / (n_samples - 1)
+    else:
+        weight = fz - torch.as_tensor(baseline, dtype=fz.dtype, device=fz.device)
+    weight = weight.reshape(n_samples, *([1] * mu.dim()))
+    g_mu = (weight * eps / sigma).mean(0)
+    g_logvar = (weight * 0.5 * (eps.pow(2) - 1.0)).mean(0)
+    return torch.cat([g_mu.flatten(), g_logvar.flatten()])
+
+
+def reparam_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor, n_samples: int,
+                 generator: torch.Generator | None = None) -> Tensor:
+    """Pathwise (reparameterization) estimate:  g = grad_(mu, logvar) 1/S * sum_s f(mu + sigma * eps_s).
+
+    Same output format as ``score_function_grad``: ``cat([g_mu.flatten(), g_logvar.flatten()])``.
+    """
+    mu = mu.detach().requires_grad_(True)
+    logvar = logvar.detach().requires_grad_(True)
+    with torch.enable_grad():
+        z = reparameterize(mu, logvar, generator=generator, n_samples=n_samples)
+        g_mu, g_logvar = torch.autograd.grad(f(z).mean(), (mu, logvar))
+    return torch.cat([g_mu.flatten(), g_logvar.flatten()])
+
+
+def estimator_variance(estimator: Callable[..., Tensor], f: Callable[[Tensor], Tensor],
+                       mu: Tensor, logvar: Tensor, n_samples: int, n_repeats: int = 200,
+                       generator: torch.Generator | None = None, reduction: str = "sum",
+                       **estimator_kwargs) -> Tensor:
+    """Empirical variance of a gradient estimator over ``n_repeats`` independent runs.
+
+        Var[g] ~= 1/(R-1) * sum_r (g_r - mean(g))^2      (unbiased, per parameter)
+
+    ``reduction="sum"`` (default) sums it over all parameters (a scalar: the total variance, the
+    quantity plotted against ``n_samples`` in the notebook); ``"none"`` returns the per-parameter
+    variance in the estimator's flat layout. Extra keyword arguments go to the estimator, e.g.
+    ``estimator_variance(score_function_grad, f, mu, logvar, 10, baseline="mean")``.
+    """
+    grads = torch.stack([estimator(f, mu, logvar, n_samples, generator=generator,
+                                   **estimator_kwargs) for _ in range(n_repeats)])
+    var = grads.var(dim=0)
+    if reduction == "sum":
+        return var.sum()
+    if reduction == "none":
+        return var
+    raise ValueError(f"reduction must be 'sum' or 'none', not {reduction!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Posterior collapse diagnostics
+# --------------------------------------------------------------------------------------------
+def active_units(mu: Tensor, threshold: float = 0.01) -> tuple[int, Tensor]:
+    """Active units (Burda et al., 2016): dim d is active if  A_d = Var_x( E_q(z|x)[z_d] ) > threshold.
+
+    ``mu`` is ``(N, d)``: the posterior means of N data points. Returns
+    ``(number of active dims, A)`` with ``A`` the per-dimension (unbiased) variance, shape (d,).
+    """
+    variance = mu.detach().var(dim=0)
+    return int((variance > threshold).sum().item()), variance
+
+
+# --------------------------------------------------------------------------------------------
+# A tractable model: linear-Gaussian latent variables (probabilistic PCA)
+# --------------------------------------------------------------------------------------------
+class LinearGaussian:
+    """z ~ N(0, I_d),   x | z ~ N(W z + b, sigma^2 I_D),   W: (D, d), b: (D,), sigma > 0.
+
+    Everything is analytic: p(x) = N(b, W W^T + sigma^2 I) and p(z|x) = N(m(x), S) with
+    S = (I + W^T W / sigma^2)^-1 and m(x) = S W^T (x - b) / sigma^2.
+    """
+
+    def __init__(self, W: Tensor, b: Tensor, sigma: float | Tensor):
+        self.W = torch.as_tensor(W)
+        self.b = torch.as_tensor(b, dtype=self.W.dtype, device=self.W.device)
+        self.sigma = torch.as_tensor(sigma, dtype=self.W.dtype, device=self.W.device)
+        if self.W.dim() != 2 or self.b.shape != (self.W.shape[0],):
+            raise ValueError("W must be (D, d) and b must be (D,)")
+        self.D, self.d = self.W.shape
+
+    @property
+    def _var(self) -> Tensor:
+        return self.sigma.pow(2)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """Ancestral sampling: z ~ p(z), then x ~ p(x|z). Returns (x (n, D), z (n, d))."""
+        z = _randn_like(self.W, (n, self.d), generator)
+        noise = _randn_like(self.W, (n, self.D), generator)
+        x = z @ self.W.T + self.b + self.sigma * noise
+        return x, z
+
+    def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
+        """log p(x|z) = log N(x; W z + b, sigma^2 I); z may carry leading sample dims (k, batch, d)."""
+        mean = z @ self.W.T + self.b
+        return _diag_gaussian_log_density(x, mean, 2.0 * self.sigma.log())
+
+    def log_prior(self, z: Tensor) -> Tensor:
+        """log p(z) = log N(z; 0, I)."""
+        return -0.5 * (_LOG_2PI + z.pow(2)).sum(-1)
+
+    def log_joint(self, x: Tensor, z: Tensor) -> Tensor:
+        """log p(x, z) = log p(z) + log p(x|z); shape (batch,), or (k, batch) for z of (k, batch, d)."""
+        return self.log_prior(z) + self.log_likelihood(x, z)
+
+    def marginal_covariance(self) -> Tensor:
+        """W W^T + sigma^2 I, shape (D, D)."""
+        eye = torch.eye(self.D, dtype=self.W.dtype, device=self.W.device)
+        return self.W @ self.W.T + self._var * eye
+
+    def log_marginal(self, x: Tensor) -> Tensor:
+        """Exact log p(x) = log N(x; b, C), C = W W^T + sigma^2 I (via a Cholesky factor of C)."""
+        L = torch.linalg.cholesky(self.marginal_covariance())
+        r = x - self.b
+        sol = torch.linalg.solve_triangular(L, r.unsqueeze(-1), upper=False).squeeze(-1)
+        logdet = 2.0 * L.diagonal().log().sum()
+        return -0.5 * (self.D * _LOG_2PI + logdet + sol.pow(2).sum(-1))
+
+    def posterior(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Exact p(z|x) = N(m, S): S = (I + W^T W / sigma^2)^-1, m = S W^T (x - b) / sigma^2.
+
+        Returns (m of shape (batch, d), S of shape (d, d)); S is the same for every x.
+        """
+        eye = torch.eye(self.d, dtype=self.W.dtype, device=self.W.device)
+        precision = eye + self.W.T @ self.W / self._var
+        cov = torch.cholesky_inverse(torch.linalg.cholesky(precision))
+        mean = (x - self.b) @ self.W @ cov / self._var  # rows of S W^T (x - b) / sigma^2 (S symmetric)
+        return mean, cov
+
+    def elbo(self, x: Tensor, mu_q: Tensor, logvar_q: Tensor, n_samples: int = 1,
+             generator: torch.Generator | None = None) -> Tensor:
+        """Monte Carlo ELBO for q = N(mu_q, diag e^logvar_q):
+
+            ELBO = 1/S * sum_s log p(x | z_s) - KL(q || p(z)),   z_s = mu_q + sigma_q * eps_s,
+
+        with the KL to the prior in closed form. Shape (batch,).
+        """
+        z = reparameterize(mu_q, logvar_q, generator=generator, n_samples=n_samples)
+        log_px = self.log_likelihood(x, z).mean(0)
+        return elbo(log_px, gaussian_kl(mu_q, logvar_q))
+
+    def elbo_exact(self, x: Tensor, mu_q: Tensor, logvar_q: Tensor | None = None,
+                   cov_q: Tensor | None = None) -> Tensor:
+        """Closed-form ELBO for a Gaussian q = N(mu_q, S_q):
+
+            E_q[log p(x|z)] = -D/2 log(2 pi sigma^2) - ( |x - W mu_q - b|^2 + tr(W S_q W^T) ) / (2 sigma^2)
+            KL(q || N(0, I)) = 1/2 ( tr S_q + |mu_q|^2 - d - log det S_q )
+
+        Give either ``logvar_q`` (diagonal S_q, shape (batch, d)) or ``cov_q`` (full S_q, shape
+        (d, d) or (batch, d, d)). With the exact posterior (``cov_q`` from ``posterior``) it
+        equals log p(x).
+        """
+        if (logvar_q is None) == (cov_q is None):
+            raise ValueError("give exactly one of logvar_q (diagonal q) or cov_q (full covariance q)")
+        residual = (x - mu_q @ self.W.T - self.b).pow(2).sum(-1)
+        if logvar_q is not None:
+            var_q = logvar_q.exp()
+            trace_wsw = (var_q * self.W.pow(2).sum(0)).sum(-1)  # sum_j s_j |W[:, j]|^2
+            kl = gaussian_kl(mu_q, logvar_q)
+        else:
+            trace_wsw = (self.W @ cov_q * self.W).sum((-2, -1))  # tr(W S W^T)
+            trace_s = cov_q.diagonal(dim1=-2, dim2=-1).sum(-1)
+            logdet_s = torch.linalg.slogdet(cov_q)[1]
+            kl = 0.5 * (trace_s + mu_q.pow(2).sum(-1) - self.d - logdet_s)
+        expected_log_px = (-0.5 * self.D * (_LOG_2PI + self._var.log())
+                           - 0.5 * (residual + trace_wsw) / self._var)
+        return elbo(expected_log_px, kl)
+
+    def iwae(self, x: Tensor, mu_q: Tensor, logvar_q: Tensor, k: int,
+             generator: torch.Generator | None = None) -> Tensor:
+        """IWAE bound with k samples of q = N(mu_q, diag e^logvar_q):
+        L_k = logsumexp_i( log p(x, z_i) - log q(z_i|x) ) - log k. Shape (batch,)."""
+        z = reparameterize(mu_q, logvar_q, generator=generator, n_samples=k)  # (k, batch, d)
+        log_q = _diag_gaussian_log_density(z, mu_q, logvar_q)
+        return iwae_bound(self.log_joint(x, z), log_q)
