@@ -1,0 +1,69 @@
+import math
+
+import torch
+
+from gencore.data import toy
+from gencore.mmd import gaussian_kernel, mmd2
+from gencore.pushforward import (Generator, affine, exponential_icdf, exponential_log_prob, fit_generator_mmd,
+                                 random_generator)
+
+
+def test_exponential_icdf_matches_torch_distributions():
+    u = torch.rand(97, dtype=torch.float64)
+    expo = torch.distributions.Exponential(torch.tensor(1.7, dtype=torch.float64))
+    assert torch.allclose(exponential_icdf(u, 1.7), expo.icdf(u))
+    x = torch.rand(50, dtype=torch.float64) * 3
+    assert torch.allclose(exponential_log_prob(x, 1.7), expo.log_prob(x))
+
+
+def test_inverse_cdf_samples_have_the_right_distribution():
+    x = exponential_icdf(torch.rand(200_000, generator=torch.Generator().manual_seed(0)), 2.0)
+    assert abs(x.mean() - 0.5) < 0.005 and abs(x.var() - 0.25) < 0.01       # mean 1/rate, var 1/rate^2
+    assert abs((x <= math.log(2) / 2.0).float().mean() - 0.5) < 0.005        # the median
+
+
+def test_affine_pushforward_of_gaussian_noise_has_covariance_AAT():
+    g = torch.Generator().manual_seed(0)
+    A, b = torch.tensor([[1.0, 0.0], [0.9, 0.4], [0.2, -1.0]]), torch.tensor([1.0, -0.5, 2.0])
+    x = affine(torch.randn(200_000, 2, generator=g), A, b)
+    assert x.shape == (200_000, 3)
+    assert torch.allclose(x.mean(0), b, atol=0.01)
+    assert torch.allclose(torch.cov(x.T), A @ A.T, atol=0.02)
+
+
+def test_mmd_is_zero_for_equal_samples_and_grows_with_a_shift():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 2, generator=g)
+    assert mmd2(x, x).abs() < 1e-6
+    same = mmd2(x, torch.randn(400, 2, generator=g))
+    shifts = [mmd2(x, torch.randn(400, 2, generator=g) + s).item() for s in (0.5, 1.0, 2.0)]
+    assert same < shifts[0] < shifts[1] < shifts[2]
+    manual = sum(torch.exp(-torch.cdist(x, x).pow(2) / (2 * h ** 2)) for h in (0.5, 2.0))
+    assert torch.allclose(gaussian_kernel(x, x, (0.5, 2.0)), manual, atol=1e-5)
+
+
+def test_mmd_gradient_is_finite_on_identical_points():
+    x = torch.randn(64, 2, requires_grad=True)
+    mmd2(x, x.detach() + 1.0).backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_training_a_generator_with_mmd_reaches_the_ring():
+    torch.manual_seed(0)
+    gen = Generator(noise_dim=2, out_dim=2, hidden=64)
+    target = lambda n: toy.ring(n, modes=8, radius=2.0, std=0.1)
+    before = mmd2(gen.sample(1000).detach(), target(1000), (0.2, 0.5, 1.0)).item()
+    losses, shots = fit_generator_mmd(gen, target, steps=300, batch_size=256, lr=3e-3, snapshots=(0, 300),
+                                      progress=False)
+    after = mmd2(gen.sample(1000).detach(), target(1000), (0.2, 0.5, 1.0)).item()
+    assert len(losses) == 300 and set(shots) == {0, 300} and shots[0].shape == (2000, 2)
+    assert after < before / 5
+    radius = gen.sample(2000).detach().norm(dim=1)
+    assert abs(radius.median() - 2.0) < 0.3
+
+
+def test_random_generators_differ_by_seed_and_are_reproducible():
+    z = torch.randn(10, 2)
+    with torch.no_grad():
+        assert torch.equal(random_generator(1)(z), random_generator(1)(z))
+        assert not torch.equal(random_generator(1)(z), random_generator(2)(z))
