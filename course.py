@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The course's two commands (and one for instructors). Needs only Python >= 3.10.
+
+    python3 course.py lab     set up (once) and open the course in JupyterLab
+    python3 course.py test    set up (once) and run the whole test suite
+    python3 course.py build   regenerate the student notebooks from solutions/ (instructors)
+
+Set-up is idempotent: a virtual environment in .venv/, with gencore installed in it (editable, with
+its test tools). It is reinstalled only when pyproject.toml changes. Extra arguments after `test`
+go to pytest (e.g. `python3 course.py test -k vae`).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".gencore-installed"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def setup() -> Path:
+    """Create .venv and install the project into it, unless that was already done for this pyproject."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"gencore needs Python 3.10 or newer; this is {sys.version.split()[0]}. "
+                 f"Run this file with a newer python3.")
+    python = venv_python()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return python
+    if not python.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    print("Installing gencore and its dependencies (once; PyTorch is large) ...", flush=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "pip"], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted + "\n")
+    return python
+
+
+def test_command(python: Path, extra: list[str]) -> list[str]:
+    """Unit tests, then every notebook (solutions and student versions) executed by nbval."""
+    return [str(python), "-m", "pytest", "tests", "solutions", "notebooks", "--nbval-lax",
+            "--nbval-current-env", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", *extra]
+
+
+def main(argv: list[str]) -> int:
+    command, extra = (argv[0] if argv else "help"), argv[1:]
+    if command not in ("lab", "test", "build"):
+        print(__doc__)
+        return 0 if command in ("help", "-h", "--help") else 2
+    python = setup()
+    if command == "lab":
+        return subprocess.call([str(python), "-m", "jupyter", "lab", "--ServerApp.root_dir", str(ROOT),
+                                str(ROOT / "notebooks"), *extra], cwd=ROOT)
+    if command == "build":
+        return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
+    # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each
+    home = tempfile.mkdtemp(prefix="gencore-test-")
+    env = dict(os.environ, GENCORE_QUICK="1", GENCORE_HOME=home, OMP_NUM_THREADS="1", GENCORE_THREADS="1",
+               MPLBACKEND="Agg")
+    env.setdefault("GENCORE_DATASET", "sprites")
+    try:
+        return subprocess.call(test_command(python, extra), cwd=ROOT, env=env)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
