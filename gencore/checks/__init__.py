@@ -4,5 +4,7 @@ Each raises AssertionError with a hint naming the likely mistake, or prints a on
 """
 from .core import REGISTRY, exercise
 from .pushforward import affine_pushforward, inverse_cdf, mmd
+from .variational import kl_standard_normal, reparameterized_sample, score_function_estimator
 
-__all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd"]
+__all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
+           "kl_standard_normal", "reparameterized_sample", "score_function_estimator"]
