@@ -4,7 +4,9 @@ Each raises AssertionError with a hint naming the likely mistake, or prints a on
 """
 from .core import REGISTRY, exercise
 from .pushforward import affine_pushforward, inverse_cdf, mmd
+from .autoencoder import autoencoder_forward, autoencoder_loss, latent_interpolation, pca_reconstruction
 from .variational import kl_standard_normal, reparameterized_sample, score_function_estimator
 
 __all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
+           "autoencoder_forward", "autoencoder_loss", "latent_interpolation", "pca_reconstruction",
            "kl_standard_normal", "reparameterized_sample", "score_function_estimator"]
