@@ -7,7 +7,7 @@ Environment variables (all optional):
     GENCORE_DATASET=name     mnist (default), fashion-mnist or sprites (built in, needs no download)
     GENCORE_HOME=folder      where data and trained models are kept (default: ~/.cache/gencore)
     GENCORE_DEVICE=name      force a device (cpu, cuda, mps); by default cuda, then mps, then cpu
-    GENCORE_THREADS=n        CPU threads for torch (default: all cores, at most 8)
+    GENCORE_THREADS=n        CPU threads for torch (default: OMP_NUM_THREADS if set, else all cores, at most 8)
 """
 from __future__ import annotations
 
@@ -113,7 +113,8 @@ def _resolve(seed=0, quick=None, dataset=None, home=None, device=None, threads=N
         raise ValueError(f"Unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)} "
                          f"(set GENCORE_DATASET or pass dataset=...).")
     if threads is None:
-        threads = int(os.environ.get("GENCORE_THREADS") or min(os.cpu_count() or 1, 8))
+        threads = int(os.environ.get("GENCORE_THREADS") or os.environ.get("OMP_NUM_THREADS")
+                      or min(os.cpu_count() or 1, 8))
     home = Path(home).expanduser() if home is not None else default_home()
     return Config(seed=seed, device=pick_device(device), quick=quick, dataset=dataset,
                   home=home, threads=max(1, threads))

@@ -56,3 +56,11 @@ def test_device_is_picked_automatically():
     expected = "cuda" if torch.cuda.is_available() else (
         "mps" if torch.backends.mps.is_available() else "cpu")
     assert dev.type == expected
+
+
+def test_threads_follow_gencore_threads_then_omp(monkeypatch):
+    monkeypatch.delenv("GENCORE_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert gencore.setup(verbose=False).threads == 1 and torch.get_num_threads() == 1
+    monkeypatch.setenv("GENCORE_THREADS", "2")
+    assert gencore.setup(verbose=False).threads == 2 and torch.get_num_threads() == 2
