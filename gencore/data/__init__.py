@@ -113,11 +113,9 @@ class ImageData(TensorData):
 
     def get(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.x[idx].float().div_(255)
-        if self.binarize == "dynamic":
-            if x.device.type == "cpu":
-                x = torch.bernoulli(x, generator=self.generator)
-            else:
-                x = torch.bernoulli(x)
+        if self.binarize == "dynamic":  # x_ij ~ Bernoulli(p_ij), drawn as [u_ij < p_ij] (multithreaded, unlike bernoulli)
+            gen = self.generator if x.device.type == "cpu" else None
+            x = (torch.rand(x.shape, generator=gen, device=x.device) < x).float()
         return x, self.labels[idx]
 
     def sample(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
