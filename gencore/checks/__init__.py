@@ -6,7 +6,9 @@ from .core import REGISTRY, exercise
 from .pushforward import affine_pushforward, inverse_cdf, mmd
 from .autoencoder import autoencoder_forward, autoencoder_loss, latent_interpolation, pca_reconstruction
 from .variational import kl_standard_normal, reparameterized_sample, score_function_estimator
+from .vae import iwae, negative_elbo, vae_reparameterize
 
 __all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
            "autoencoder_forward", "autoencoder_loss", "latent_interpolation", "pca_reconstruction",
-           "kl_standard_normal", "reparameterized_sample", "score_function_estimator"]
+           "kl_standard_normal", "reparameterized_sample", "score_function_estimator",
+           "vae_reparameterize", "negative_elbo", "iwae"]

@@ -1,0 +1,230 @@
+"""The VAE: shapes, the loss against gencore.variational, gradients, IWAE evaluation, training, helpers."""
+import math
+
+import pytest
+import torch
+
+from gencore.data import TensorData, load_dataset
+from gencore.train import fit
+from gencore.vae import (VAE, bernoulli_log_prob, count_active_units, dataset_elbo, decode_prior_grid,
+                         gaussian_blur, latent_explorer, latent_traversal, log_likelihood, prior_quantile_grid,
+                         rate_distortion, reparameterize_with, sharpness, train_vae, vae_loss)
+from gencore.variational import bernoulli_log_likelihood, gaussian_kl, gaussian_log_likelihood, iwae_bound
+
+IMG = (1, 28, 28)
+
+
+def g(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def binary(n, seed=0, shape=IMG):
+    return torch.bernoulli(torch.full((n, *shape), 0.3), generator=g(seed))
+
+
+def small(d=4, kind="mlp", **kw):
+    torch.manual_seed(0)
+    return VAE(d, kind=kind, hidden=(32,) if kind == "mlp" else (16,), **kw)
+
+
+# ------------------------------------------------------------------------------------------ shapes
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+@pytest.mark.parametrize("d", [1, 2, 5, 16])
+def test_shapes_for_odd_batches_and_latent_sizes(kind, d):
+    model = small(d, kind)
+    for n in (97, 1):
+        x = binary(n, n)
+        mu, logvar = model.encode(x)
+        assert mu.shape == logvar.shape == (n, d)
+        probs = model.decode(mu)
+        assert probs.shape == (n, *IMG) and probs.min() >= 0 and probs.max() <= 1
+        assert model.reconstruct(x).shape == (n, *IMG)
+        assert model(x).shape == (n, *IMG)
+        terms = model.loss(x, None)
+        assert set(terms) == {"loss", "rec", "kl", "elbo"}
+        assert all(v.dim() == 0 and torch.isfinite(v) for v in terms.values())
+    assert model.sample(7).shape == (7, *IMG)
+    draws = model.sample(5, generator=g(), mean=False)
+    assert set(draws.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="bernoulli.*gaussian"):
+        VAE(2, likelihood="poisson")
+    with pytest.raises(ValueError, match="latent_dim"):
+        VAE(0)
+    with pytest.raises(ValueError, match="beta"):
+        VAE(2, beta=-1)
+    with pytest.raises(ValueError, match="k must be"):
+        log_likelihood(small(), binary(3), k=0)
+    with pytest.raises(ValueError, match="2-D latent"):
+        decode_prior_grid(small(3))
+
+
+# ------------------------------------------------------------------------------------------ the loss
+@pytest.mark.parametrize("beta", [1.0, 0.5, 4.0])
+def test_loss_terms_match_gencore_variational(beta):
+    model = small(3, beta=beta)
+    x = binary(97)
+    torch.manual_seed(1)
+    terms = model.loss(x)
+    torch.manual_seed(1)
+    mu, logvar = model.encode(x)
+    eps = torch.randn(mu.shape)
+    z = reparameterize_with(mu, logvar, eps)
+    log_px = bernoulli_log_likelihood(model.decoder(z), x)
+    kl = gaussian_kl(mu, logvar)
+    assert torch.allclose(terms["rec"], -log_px.mean(), atol=1e-3)
+    assert torch.allclose(terms["kl"], kl.mean(), atol=1e-5)
+    assert torch.allclose(terms["elbo"], (log_px - kl).mean(), atol=1e-3)        # ELBO = E log p(x|z) - KL
+    assert torch.allclose(terms["elbo"], -terms["rec"] - terms["kl"])
+    assert torch.allclose(terms["loss"], terms["rec"] + beta * terms["kl"], atol=1e-4)
+    if beta == 1.0:
+        assert torch.allclose(terms["loss"], -terms["elbo"], atol=1e-4)
+        assert torch.allclose(terms["loss"], vae_loss(x, model.decoder(z), mu, logvar), atol=1e-3)
+
+
+def test_fast_bernoulli_likelihood_equals_the_reference_with_its_gradient():
+    logits = (5 * torch.randn(33, *IMG, generator=g())).double().requires_grad_()
+    for x in (binary(33).double(), torch.rand(33, *IMG, generator=g(1)).double()):   # binary and grey levels
+        fast, ref = bernoulli_log_prob(logits, x), bernoulli_log_likelihood(logits, x)
+        assert torch.allclose(fast, ref, atol=1e-8)
+        assert torch.allclose(torch.autograd.grad(fast.sum(), logits)[0],
+                              torch.autograd.grad(ref.sum(), logits)[0], atol=1e-10)
+
+
+def test_gaussian_likelihood_option():
+    x = torch.rand(97, *IMG, generator=g())
+    model = small(2, likelihood="gaussian", obs_std=0.2)
+    torch.manual_seed(3)
+    terms = model.loss(x)
+    torch.manual_seed(3)
+    mu, logvar = model.encode(x)
+    z = reparameterize_with(mu, logvar, torch.randn(mu.shape))
+    log_px = gaussian_log_likelihood(model.decoder(z), x, 2 * math.log(0.2))
+    assert torch.allclose(terms["rec"], -log_px.mean(), atol=1e-3)
+    learned = small(2, likelihood="gaussian", obs_std="learned")
+    learned.loss(x)["loss"].backward()
+    assert learned.obs_logvar.grad is not None and learned.obs_logvar.grad.abs() > 0
+    with pytest.raises(ValueError, match="obs_std"):
+        VAE(2, likelihood="gaussian", obs_std=-1)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_gradients_reach_encoder_and_decoder(kind):
+    model = small(4, kind)
+    model.loss(binary(97))["loss"].backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+# ------------------------------------------------------------------------------------------ IWAE
+def test_iwae_is_above_the_elbo_and_grows_with_k():
+    model = small(4)
+    x = binary(200, 5)
+    elbo = dataset_elbo(model, x, generator=g(0))["elbo"].mean()
+    bounds = {k: log_likelihood(model, x, k=k, generator=g(k), progress=False).mean() for k in (1, 10, 100)}
+    assert abs(bounds[1] - elbo) < 2.0                 # L_1 is a one-sample ELBO
+    assert bounds[10] > elbo and bounds[10] > bounds[1]
+    assert bounds[100] > bounds[10]
+
+
+def test_chunked_iwae_equals_unchunked_and_the_reference():
+    model = small(3)
+    x = binary(37, 2)
+    k = 50
+    one = log_likelihood(model, x, k=k, batch_size=37, chunk_rows=10 ** 9, generator=g(7), progress=False)
+    chunked = log_likelihood(model, x, k=k, batch_size=37, chunk_rows=64, generator=g(7), progress=False)
+    assert one.shape == (37,)
+    assert torch.allclose(one, chunked, atol=1e-4)
+    # the same numbers from gencore.variational, written the slow way
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        eps = torch.randn((k, 37, 3), generator=g(7))
+        z = mu + (0.5 * logvar).exp() * eps
+        log_px = torch.stack([bernoulli_log_likelihood(model.decoder(zi), x) for zi in z])
+        log_pz = -0.5 * (math.log(2 * math.pi) + z.pow(2)).sum(-1)
+        log_q = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)
+        ref = iwae_bound(log_px + log_pz, log_q)
+    assert torch.allclose(one, ref, atol=1e-3)
+    # other batch layouts give the same per-example numbers only up to noise, but the same shape
+    assert log_likelihood(model, x, k=5, batch_size=10, progress=False).shape == (37,)
+
+
+def test_iwae_for_grey_levels_and_gaussian_decoders():
+    x = torch.rand(20, *IMG, generator=g())
+    for model in (small(2), small(2, likelihood="gaussian")):
+        ll = log_likelihood(model, x, k=30, chunk_rows=100, generator=g(), progress=False)
+        assert ll.shape == (20,) and torch.isfinite(ll).all()
+        assert ll.mean() > dataset_elbo(model, x, generator=g())["elbo"].mean()
+
+
+# ------------------------------------------------------------------------------------------ training
+def test_short_training_on_sprites_improves_the_test_elbo(home):
+    train = load_dataset("sprites", "train", subset=6000, binarize="dynamic")
+    test = load_dataset("sprites", "test", subset=1000, binarize="static")
+    torch.manual_seed(0)
+    model = VAE(8, hidden=(256, 256))
+    before = dataset_elbo(model, test)["elbo"].mean().item()
+    history = fit(model, train, test=test, epochs=3, progress=False)
+    after = dataset_elbo(model, test)["elbo"].mean().item()
+    assert before < -500                                   # ~784 log 2: a coin per pixel
+    assert after > -150, after                             # measured -121 nats (from -543)
+    assert history["test/elbo"][-1] > history["test/elbo"][0]
+    rate, distortion = rate_distortion(model, test)
+    assert rate > 1 and abs(-(rate + distortion) - after) < 1.0
+
+
+def test_train_vae_caches_by_configuration(home, capsys):
+    data = TensorData(binary(300))
+    model, history = train_vae(data, latent_dim=2, epochs=1, hidden=(16,), dataset="toy", progress=False)
+    assert len(history) == 1 and not model.training
+    again, _ = train_vae(data, latent_dim=2, epochs=1, hidden=(16,), dataset="toy", progress=False)
+    assert "Loaded cached model" in capsys.readouterr().out
+    for a, b in zip(model.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------ diagnostics
+def test_active_units_on_a_model_with_constructed_unused_dimensions():
+    model = small(4)
+    head = model.encoder.net[-1]                   # the last Linear: outputs (mu_0..mu_3, logvar_0..logvar_3)
+    with torch.no_grad():
+        head.weight[:2] *= 10                      # mu_0, mu_1: strongly dependent on x
+        head.weight[2:4] = 0                       # mu_2, mu_3: constant -> unused
+        head.bias[2:4] = 0.3
+    data = TensorData(torch.rand(500, *IMG, generator=g()))
+    n, variance = count_active_units(model, data)
+    assert n == 2
+    assert (variance[:2] > 0.01).all() and torch.allclose(variance[2:], torch.zeros(2))
+
+
+def test_traversals_grids_and_sharpness():
+    model = small(3)
+    rows = latent_traversal(model, dims=[0, 2], steps=5)
+    assert rows.shape == (10, *IMG)
+    z = prior_quantile_grid(4)
+    assert z.shape == (16, 2)
+    assert torch.allclose(z[0], torch.tensor([z[:, 0].min(), z[:, 1].max()]))    # top-left: smallest z1, largest z2
+    assert torch.allclose(z[:4, 0], -z[:4, 0].flip(0)) and torch.allclose(z[:, 0].mean(), torch.tensor(0.0), atol=1e-6)
+    u = torch.distributions.Normal(0, 1).cdf(z[:4, 0])
+    assert torch.allclose(u, torch.tensor([0.125, 0.375, 0.625, 0.875]), atol=1e-5)
+    assert decode_prior_grid(small(2), n=5).shape == (25, *IMG)
+    x = torch.rand(6, *IMG, generator=g()).round()
+    assert (sharpness(gaussian_blur(x, 1.0)) < sharpness(x)).all()
+    assert torch.allclose(gaussian_blur(torch.full((2, 1, 8, 8), 0.4), 1.5), torch.full((2, 1, 8, 8), 0.4))
+    assert sharpness(torch.full((3, 28, 28), 0.5)).abs().max() < 1e-12
+
+
+def test_explorer_runs_headless():
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+    matplotlib.use("Agg")
+    model = small(3)
+    box = latent_explorer(model, dims=[0, 1], display=False, fallback=True)
+    assert len(box.sliders) == 2
+    first = box.image.value
+    assert first[:4] == b"\x89PNG"
+    box.sliders[1].value = 2.5
+    assert torch.allclose(box.code(), torch.tensor([0.0, 2.5, 0.0]))
+    assert box.image.value != first
