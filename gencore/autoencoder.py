@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import make_decoder, make_encoder
+from .blocks import make_pair
 from .cache import load_or_train
 from .config import current
 from .data import as_data
@@ -88,14 +88,7 @@ class Autoencoder(nn.Module):
                              f"'gaussian' (real-valued data).")
         self.latent_dim, self.kind, self.likelihood = latent_dim, kind, likelihood
         self.in_shape = tuple(in_shape) if not isinstance(in_shape, int) else (in_shape,)
-        enc_kw, dec_kw = dict(kw), dict(kw)
-        if hidden is not None:
-            hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
-            enc_kw["hidden"], dec_kw["hidden"] = hidden, hidden[::-1]
-        if "channels" in kw:
-            dec_kw["channels"] = tuple(kw["channels"])[::-1]
-        self.encoder = make_encoder(kind, self.in_shape, latent_dim, **enc_kw)
-        self.decoder = make_decoder(kind, latent_dim, self.in_shape, **dec_kw)
+        self.encoder, self.decoder = make_pair(kind, self.in_shape, latent_dim, latent_dim, hidden, **kw)
 
     def _mean(self, raw: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(raw) if self.likelihood == "bernoulli" else raw

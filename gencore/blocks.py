@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["ACTIVATIONS", "KINDS", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
-           "make_decoder"]
+           "make_decoder", "make_pair"]
 
 KINDS = ("mlp", "conv")
 
@@ -245,3 +245,19 @@ def make_decoder(kind: str, latent_dim: int, out_shape=(1, 28, 28), cond_dim: in
     """A decoder (N, latent_dim) -> raw outputs (N, *out_shape): kind "mlp" or "conv"."""
     cls = {"mlp": MLPDecoder, "conv": ConvDecoder}[_kind(kind)]
     return cls(latent_dim=latent_dim, out_shape=out_shape, cond_dim=cond_dim, **kw)
+
+
+def make_pair(kind: str, in_shape, code_dim: int, latent_dim: int, hidden=None, cond_dim: int = 0, **kw):
+    """A mirrored (encoder, decoder): x -> (N, code_dim) and z (N, latent_dim) -> (N, *in_shape).
+
+    ``hidden`` (and ``channels`` for conv) are the encoder's widths; the decoder uses them reversed.
+    An autoencoder has code_dim == latent_dim; a VAE's encoder outputs code_dim = 2 * latent_dim (mu, logvar).
+    """
+    enc_kw, dec_kw = dict(kw), dict(kw)
+    if hidden is not None:
+        hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
+        enc_kw["hidden"], dec_kw["hidden"] = hidden, hidden[::-1]
+    if "channels" in kw:
+        dec_kw["channels"] = tuple(kw["channels"])[::-1]
+    return (make_encoder(kind, in_shape, code_dim, cond_dim=cond_dim, **enc_kw),
+            make_decoder(kind, latent_dim, in_shape, cond_dim=cond_dim, **dec_kw))

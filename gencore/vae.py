@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .blocks import make_decoder, make_encoder
+from .blocks import make_pair
 from .cache import load_or_train
 from .config import current
 from .data import as_data
@@ -171,14 +171,7 @@ class VAE(nn.Module):
             raise ValueError(f"beta must be >= 0 (the weight of the KL term), got {beta!r}.")
         self.latent_dim, self.kind, self.likelihood, self.beta = latent_dim, kind, likelihood, float(beta)
         self.in_shape = (in_shape,) if isinstance(in_shape, int) else tuple(in_shape)
-        enc_kw, dec_kw = dict(kw), dict(kw)
-        if hidden is not None:
-            hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
-            enc_kw["hidden"], dec_kw["hidden"] = hidden, hidden[::-1]
-        if "channels" in kw:
-            dec_kw["channels"] = tuple(kw["channels"])[::-1]
-        self.encoder = make_encoder(kind, self.in_shape, 2 * latent_dim, **enc_kw)
-        self.decoder = make_decoder(kind, latent_dim, self.in_shape, **dec_kw)
+        self.encoder, self.decoder = make_pair(kind, self.in_shape, 2 * latent_dim, latent_dim, hidden, **kw)
         if likelihood == "gaussian":
             if obs_std == "learned":
                 self.obs_logvar = nn.Parameter(torch.zeros(()))

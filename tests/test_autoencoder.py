@@ -265,3 +265,13 @@ def test_trained_2d_autoencoder_beats_pca_on_held_out_sprites(home, capsys):
     assert "Loaded cached model" in capsys.readouterr().out
     x, _ = test.sample(97)
     assert torch.allclose(again(x), model(x))
+
+
+def test_make_pair_mirrors_widths_and_channels():
+    from gencore.blocks import make_pair
+
+    enc, dec = make_pair("mlp", (1, 28, 28), 6, 3, hidden=(64, 32))
+    assert enc.hidden == (64, 32) and dec.hidden == (32, 64)
+    assert enc(torch.zeros(97, 1, 28, 28)).shape == (97, 6) and dec(torch.zeros(97, 3)).shape == (97, 1, 28, 28)
+    enc, dec = make_pair("conv", (1, 28, 28), 4, 4, channels=(8, 16))
+    assert enc.channels == (8, 16) and dec.channels == (16, 8)
