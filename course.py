@@ -60,8 +60,9 @@ def main(argv: list[str]) -> int:
         return 0 if command in ("help", "-h", "--help") else 2
     python = setup()
     if command == "lab":
+        as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
         return subprocess.call([str(python), "-m", "jupyter", "lab", "--ServerApp.root_dir", str(ROOT),
-                                str(ROOT / "notebooks"), *extra], cwd=ROOT)
+                                *as_root, str(ROOT / "notebooks"), *extra], cwd=ROOT)
     if command == "build":
         return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
     # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each
