@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..mmd import gaussian_kernel, mmd2
+from ..mmd import mmd2
 from ..pushforward import affine, exponential_icdf
 from .core import compare, exercise, expect_tensor, seeded, wrong_outputs
 
