@@ -24,10 +24,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import make_pair
-from .cache import load_or_train
-from .config import current
+from .cache import fit_cached
 from .data import as_data
-from .train import History, fit
+from .train import History
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -134,26 +133,13 @@ def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: s
     ``dataset`` defaults to the training data's name, ``subset`` to its size. The weights are
     initialised and the batches shuffled from ``seed`` (default: the configured seed).
     """
-    cfg = current()
-    train = as_data(train)
-    seed = cfg.seed if seed is None else seed
-    in_shape = tuple(train.x.shape[1:])
-    config = dict(name=name, kind=kind, latent_dim=latent_dim, likelihood=likelihood,
-                  hidden=list(hidden) if hidden is not None else None, activation=activation,
-                  in_shape=list(in_shape),
-                  dataset=dataset or getattr(train, "name", "tensor"), subset=subset or len(train),
-                  binarize=getattr(train, "binarize", None),
-                  epochs=epochs, lr=lr, batch_size=batch_size, quick=cfg.quick, seed=seed)
-    torch.manual_seed(seed)
-    model = Autoencoder(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood, hidden=hidden,
-                        activation=activation)
-    model.to(train.x.device)
-    history = load_or_train(
-        model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size,
-                             progress=progress, desc=f"{name} (d={latent_dim})"),
-        config=config, retrain=retrain, verbose=verbose)
-    model.eval()
-    return model, history
+    hyper = dict(kind=kind, latent_dim=latent_dim, likelihood=likelihood,
+                 hidden=list(hidden) if hidden is not None else None, activation=activation)
+    return fit_cached(lambda in_shape: Autoencoder(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
+                                                   hidden=hidden, activation=activation),
+                      train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
+                      seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
+                      progress=progress, desc=f"{name} (d={latent_dim})")
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -20,9 +20,10 @@ import torch
 from torch import nn
 
 from .config import current
-from .train import History
+from .data import as_data
+from .train import History, fit
 
-__all__ = ["checkpoint_path", "config_key", "load_checkpoint", "load_or_train", "save_checkpoint"]
+__all__ = ["checkpoint_path", "config_key", "fit_cached", "load_checkpoint", "load_or_train", "save_checkpoint"]
 
 FORMAT = 1
 
@@ -104,3 +105,32 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     if verbose:
         print(f"Saved {path}.")
     return history
+
+
+def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: dict, epochs: int, test=None,
+               lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
+               subset: int | None = None, retrain: bool = False, verbose: bool = True, progress: bool = True,
+               desc: str | None = None):
+    """``build(in_shape)`` a model, then load it from the cache or train it with `fit` and cache it.
+
+    The key is the whole configuration: name, the model's ``hyper``-parameters, in_shape, dataset, subset,
+    binarize, epochs, lr, batch_size, quick, seed; the same call in a later notebook loads the same model.
+    ``dataset`` defaults to the training data's name, ``subset`` to its size. The weights are initialised
+    and the batches shuffled from ``seed`` (default: the configured seed). Returns (model in eval mode, history).
+    """
+    cfg = current()
+    train = as_data(train)
+    seed = cfg.seed if seed is None else seed
+    in_shape = tuple(train.x.shape[1:])
+    config = dict(name=name, **hyper, in_shape=list(in_shape),
+                  dataset=dataset or getattr(train, "name", "tensor"), subset=subset or len(train),
+                  binarize=getattr(train, "binarize", None),
+                  epochs=epochs, lr=lr, batch_size=batch_size, quick=cfg.quick, seed=seed)
+    torch.manual_seed(seed)
+    model = build(in_shape).to(train.x.device)
+    history = load_or_train(
+        model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size,
+                             progress=progress, desc=desc or name),
+        config=config, retrain=retrain, verbose=verbose)
+    model.eval()
+    return model, history

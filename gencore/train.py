@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from .config import current
 from .data import as_data
 
-__all__ = ["History", "TrainingDiverged", "evaluate", "fit"]
+__all__ = ["History", "TrainingDiverged", "adam", "evaluate", "fit"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -76,6 +76,16 @@ class History:
         return f"History({len(self)} epochs: {last})"
 
 
+def adam(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
+    """Adam for the model's parameters, the fused implementation where the device supports it (the same
+    updates, a few times faster than the default on a CPU)."""
+    params = list(model.parameters())
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr)
+
+
 def _finite_params(model: nn.Module) -> bool:
     return all(torch.isfinite(p).all() for p in model.parameters())
 
@@ -115,7 +125,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     test = as_data(test) if test is not None else None
     device = train.x.device
     model.to(device)
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = optimizer or adam(model, lr)
     history = history if history is not None else History()
     quick = current().quick
     name = desc or type(model).__name__

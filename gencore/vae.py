@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .autoencoder import encode_dataset
 from .blocks import make_pair
-from .cache import load_or_train
-from .config import current
+from .cache import fit_cached
 from .data import as_data
-from .train import History, fit
+from .train import History, adam  # noqa: F401  (adam: re-exported for notebooks)
 from .variational import active_units, gaussian_kl, gaussian_log_likelihood, iwae_bound, reparameterize
 
 __all__ = ["VAE", "LIKELIHOODS", "adam", "train_vae", "log_likelihood", "dataset_elbo", "rate_distortion",
@@ -243,16 +243,6 @@ class VAE(nn.Module):
         return next(self.parameters()).device
 
 
-def adam(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
-    """Adam for the model's parameters, the fused implementation where the device supports it (the same
-    updates, a few times faster than the default on a CPU)."""
-    params = list(model.parameters())
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr)
-
-
 def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp", beta: float = 1.0,
               likelihood: str = "bernoulli", hidden=None, activation: str = "relu", lr: float = 1e-3,
               batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
@@ -264,25 +254,13 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
     in_shape, dataset, subset, binarize, epochs, lr, batch_size, quick, seed), so the same call in a later
     notebook loads the same model. Weights are initialised and batches shuffled from ``seed``.
     """
-    cfg = current()
-    train = as_data(train)
-    seed = cfg.seed if seed is None else seed
-    in_shape = tuple(train.x.shape[1:])
-    config = dict(name=name, kind=kind, latent_dim=latent_dim, beta=float(beta), likelihood=likelihood,
-                  hidden=list(hidden) if hidden is not None else None, activation=activation,
-                  in_shape=list(in_shape), dataset=dataset or getattr(train, "name", "tensor"),
-                  subset=subset or len(train), binarize=getattr(train, "binarize", None),
-                  epochs=epochs, lr=lr, batch_size=batch_size, quick=cfg.quick, seed=seed)
-    torch.manual_seed(seed)
-    model = VAE(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood, beta=beta, hidden=hidden,
-                activation=activation)
-    model.to(train.x.device)
-    history = load_or_train(
-        model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size, optimizer=adam(m, lr),
-                             progress=progress, desc=f"{name} (d={latent_dim}, beta={beta:g})"),
-        config=config, retrain=retrain, verbose=verbose)
-    model.eval()
-    return model, history
+    hyper = dict(kind=kind, latent_dim=latent_dim, beta=float(beta), likelihood=likelihood,
+                 hidden=list(hidden) if hidden is not None else None, activation=activation)
+    return fit_cached(lambda in_shape: VAE(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
+                                           beta=beta, hidden=hidden, activation=activation),
+                      train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
+                      seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
+                      progress=progress, desc=f"{name} (d={latent_dim}, beta={beta:g})")
 
 
 # ------------------------------------------------------------------------------------------ evaluation
@@ -374,19 +352,14 @@ def rate_distortion(model: VAE, data, batch_size: int = 1000) -> tuple[float, fl
     return terms["kl"].mean().item(), terms["rec"].mean().item()
 
 
-@torch.no_grad()
 def encode_means(model: VAE, data, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The posterior means mu(x) of every example, in order -> (codes (N, d), labels or None), on the CPU."""
-    data = as_data(data)
     was_training = model.training
     model.eval()
-    codes, labels = [], []
-    for x, y in _batches(data, batch_size):
-        codes.append(model.encode(x.to(model.device))[0].cpu())
-        if y is not None:
-            labels.append(y.cpu())
-    model.train(was_training)
-    return torch.cat(codes), (torch.cat(labels) if labels else None)
+    try:
+        return encode_dataset(lambda x: model.encode(x.to(model.device))[0], data, batch_size=batch_size)
+    finally:
+        model.train(was_training)
 
 
 def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, torch.Tensor]:
