@@ -75,14 +75,23 @@ def compare(got, expected: torch.Tensor, *, what: str, wrong: dict[str, torch.Te
                          f"Compare your code with the formula above, term by term.")
 
 
-def wrong_outputs(mistakes: dict[str, Callable], *args, **kwargs) -> dict[str, torch.Tensor]:
-    """Evaluate each catalogued wrong answer on the same inputs (ones that fail are skipped)."""
+def wrong_outputs(mistakes: dict[str, Callable], *args, generator_seed: int | None = None,
+                  **kwargs) -> dict[str, torch.Tensor]:
+    """Evaluate each catalogued wrong answer on (detached copies of) the same inputs; ones that fail are
+    skipped. With ``generator_seed`` each gets its own freshly seeded generator as last argument (a shared
+    one would advance between them)."""
     out = {}
     for hint, fn in mistakes.items():
+        call = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args]
+        if generator_seed is not None:
+            call.append(seeded(generator_seed))
         try:
-            out[hint] = fn(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args], **kwargs)
+            with torch.random.fork_rng(devices=[]):
+                value = fn(*call, **kwargs)
         except Exception:
-            pass
+            continue
+        if isinstance(value, torch.Tensor):
+            out[hint] = value.detach()
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .. import variational as V
-from .core import compare, exercise, expect_tensor, seeded
+from .core import compare, exercise, expect_tensor, seeded, wrong_outputs
 
 
 def _name_mistake(got, wrong: dict, rtol: float = 1e-4, atol: float = 1e-5) -> None:
@@ -26,24 +26,6 @@ def _name_mistake(got, wrong: dict, rtol: float = 1e-4, atol: float = 1e-5) -> N
 def _equal(got, expected, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     return (isinstance(got, torch.Tensor) and got.shape == expected.shape
             and torch.allclose(got.detach().double(), expected.detach().double(), rtol=rtol, atol=atol))
-
-
-def _evaluate_mistakes(mistakes: dict, *args, generator_seed: int | None = None) -> dict:
-    """Each catalogued wrong answer on the same inputs; with ``generator_seed`` every one gets its own
-    freshly seeded generator as last argument (a shared one would advance between them)."""
-    out = {}
-    for hint, fn in mistakes.items():
-        call = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args]
-        if generator_seed is not None:
-            call.append(seeded(generator_seed))
-        try:
-            with torch.random.fork_rng(devices=[]):
-                value = fn(*call)
-            if isinstance(value, torch.Tensor):
-                out[hint] = value.detach()
-        except Exception:
-            pass
-    return out
 
 
 # ---------------------------------------------------------------- KL( N(mu, e^logvar) || N(0, I) )
@@ -93,7 +75,7 @@ def kl_standard_normal(student):
         logvar = torch.randn(n, d, generator=g)
         got = student(mu.clone(), logvar.clone())
         expected = _kl_reference(mu, logvar)
-        wrong = _evaluate_mistakes(KL_MISTAKES, mu, logvar)
+        wrong = wrong_outputs(KL_MISTAKES, mu, logvar)
         if not _equal(got, expected):
             _name_mistake(got, wrong)
         compare(got, expected, what=f"KL for mu, logvar of shape {(n, d)}", wrong=wrong)
@@ -146,7 +128,7 @@ def reparameterized_sample(student):
         mu, logvar = mu0.clone().requires_grad_(), logvar0.clone().requires_grad_()
         got = expect_tensor(student(mu, logvar, seeded(n + 1)), f"z for mu of shape {(n, d)}")
         expected = _reparam_reference(mu0, logvar0, seeded(n + 1))
-        wrong = _evaluate_mistakes(REPARAM_MISTAKES, mu0, logvar0, generator_seed=n + 1)
+        wrong = wrong_outputs(REPARAM_MISTAKES, mu0, logvar0, generator_seed=n + 1)
         w = torch.randn(n, d, generator=seeded(n + 2))
         if not _equal(got, expected):
             _name_mistake(got, wrong)
@@ -235,7 +217,7 @@ def score_function_estimator(student):
         got = student(mu.clone(), logvar.clone(), _f, n_samples, seeded(seed))
         got = expect_tensor(got, f"the gradient estimate for mu of shape {(d,)}")
         expected = _score_reference(mu, logvar, _f, n_samples, seeded(seed))
-        wrong = _evaluate_mistakes(SCORE_MISTAKES, mu, logvar, _f, n_samples, generator_seed=seed)
+        wrong = wrong_outputs(SCORE_MISTAKES, mu, logvar, _f, n_samples, generator_seed=seed)
         _name_mistake(got, {h: w for h, w in wrong.items() if w.shape != expected.shape})
         if got.shape != expected.shape:
             raise AssertionError(f"the estimate has shape {tuple(got.shape)}, expected {tuple(expected.shape)}: "
