@@ -110,13 +110,14 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
 def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: dict, epochs: int, test=None,
                lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
                subset: int | None = None, retrain: bool = False, verbose: bool = True, progress: bool = True,
-               desc: str | None = None):
+               desc: str | None = None, optimizer: Callable[[nn.Module, float], torch.optim.Optimizer] | None = None):
     """``build(in_shape)`` a model, then load it from the cache or train it with `fit` and cache it.
 
     The key is the whole configuration: name, the model's ``hyper``-parameters, in_shape, dataset, subset,
     binarize, epochs, lr, batch_size, quick, seed; the same call in a later notebook loads the same model.
     ``dataset`` defaults to the training data's name, ``subset`` to its size. The weights are initialised
-    and the batches shuffled from ``seed`` (default: the configured seed). Returns (model in eval mode, history).
+    and the batches shuffled from ``seed`` (default: the configured seed). ``optimizer(model, lr)`` makes the
+    optimiser (default: fit's Adam). Returns (model in eval mode, history).
     """
     cfg = current()
     train = as_data(train)
@@ -130,7 +131,8 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
     model = build(in_shape).to(train.x.device)
     history = load_or_train(
         model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size,
-                             progress=progress, desc=desc or name),
+                             optimizer=optimizer(m, lr) if optimizer else None, progress=progress,
+                             desc=desc or name),
         config=config, retrain=retrain, verbose=verbose)
     model.eval()
     return model, history

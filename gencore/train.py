@@ -125,7 +125,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     test = as_data(test) if test is not None else None
     device = train.x.device
     model.to(device)
-    optimizer = optimizer or adam(model, lr)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     history = history if history is not None else History()
     quick = current().quick
     name = desc or type(model).__name__

@@ -34,7 +34,7 @@ from .autoencoder import encode_dataset
 from .blocks import make_pair
 from .cache import fit_cached
 from .data import as_data
-from .train import History, adam  # noqa: F401  (adam: re-exported for notebooks)
+from .train import History, adam
 from .variational import active_units, gaussian_kl, gaussian_log_likelihood, iwae_bound, reparameterize
 
 __all__ = ["VAE", "LIKELIHOODS", "adam", "train_vae", "log_likelihood", "dataset_elbo", "rate_distortion",
@@ -260,7 +260,7 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
                                            beta=beta, hidden=hidden, activation=activation),
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
                       seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
-                      progress=progress, desc=f"{name} (d={latent_dim}, beta={beta:g})")
+                      progress=progress, desc=f"{name} (d={latent_dim}, beta={beta:g})", optimizer=adam)
 
 
 # ------------------------------------------------------------------------------------------ evaluation
