@@ -4,8 +4,10 @@
     history = load_or_train(model, lambda m: fit(m, train, epochs=20),
                             config=dict(name="vae", latent_dim=2, dataset="mnist", epochs=20, seed=0))
 
-The file name is the configuration's hash; the configuration is stored inside the checkpoint too and
-checked when loading. A corrupt or incompatible checkpoint is reported and retrained, never used.
+The file name is the configuration's hash; the checkpoint also holds the configuration (JSON-normalised)
+and a checksum of the weights, both checked when loading. A corrupt or incompatible checkpoint is reported
+and retrained, never used. The cache folder must be writable before anything is trained; a model whose
+save fails after training is kept in memory and reported as not cached.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -21,25 +24,74 @@ from torch import nn
 
 from .config import current
 from .data import as_data
+from .data.fingerprint import fingerprint, hash_tensor
 from .train import History, fit
 
-__all__ = ["checkpoint_path", "config_key", "fit_cached", "load_checkpoint", "load_or_train", "save_checkpoint"]
+__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
+           "fit_cached", "load_checkpoint", "load_or_train", "make_checkpoint", "save_checkpoint",
+           "weights_checksum"]
 
-FORMAT = 1
+FORMAT = 2          # 2: configuration stored JSON-normalised, weights checksum, fit_cached keys on the data
+STALE_TMP_SECONDS = 300   # a temporary file untouched for this long belongs to a save that was killed
+
+
+class IncompatibleCheckpoint(RuntimeError):
+    pass
+
+
+class CacheNotWritable(OSError):
+    """The model cache folder cannot be written, so a trained model could not be kept."""
+
+
+def normalise(config: dict) -> dict:
+    """The configuration as JSON sees it: tuples become lists, other objects (nn.SiLU) their str()."""
+    try:
+        return json.loads(json.dumps(config, sort_keys=True, default=str))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"The cache configuration could not be written as JSON ({e}); use numbers, strings, "
+                        f"lists and dicts with string keys.") from None
 
 
 def config_key(config: dict) -> str:
-    """A stable short hash of a JSON-serialisable configuration (key order does not matter)."""
-    try:
-        text = json.dumps(config, sort_keys=True, default=str)
-    except TypeError as e:
-        raise TypeError(f"The cache configuration must be JSON-serialisable (numbers, strings, lists, dicts): {e}")
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A stable short hash of the JSON-normalised configuration (key order does not matter)."""
+    return hashlib.sha256(json.dumps(normalise(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def checkpoint_path(config: dict, cache_dir: str | Path | None = None) -> Path:
     name = str(config.get("name", "model")).replace("/", "-").replace(" ", "_")
     return Path(cache_dir or current().cache_dir) / f"{name}-{config_key(config)}.pt"
+
+
+def weights_checksum(state_dict: dict) -> str:
+    """A hash of every entry of a state_dict (name, dtype, shape, bytes), in sorted key order."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(state_dict):
+        h.update(name.encode())
+        value = state_dict[name]
+        if isinstance(value, torch.Tensor):
+            hash_tensor(h, value)
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()
+
+
+def make_checkpoint(model_or_state, config: dict, history: History | None = None) -> dict:
+    """What the cache stores for a model: its CPU weights, their checksum, the configuration, the history."""
+    state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
+    state = {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
+    return {"format": FORMAT, "config": normalise(config), "state_dict": state,
+            "checksum": weights_checksum(state), "history": (history or History()).to_dict()}
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete ``<path name>.*.tmp`` files left by saves that were killed (old enough not to be in progress)."""
+    try:
+        for tmp in path.parent.iterdir():
+            if tmp.name.startswith(path.name + ".") and tmp.name.endswith(".tmp") \
+                    and time.time() - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                tmp.unlink()
+    except OSError:        # no folder yet, a read-only one, or another process removed the file first
+        pass
 
 
 def save_checkpoint(obj, path: str | Path) -> Path:
@@ -60,8 +112,17 @@ def save_checkpoint(obj, path: str | Path) -> Path:
     return path
 
 
-class IncompatibleCheckpoint(RuntimeError):
-    pass
+def check_writable(folder: str | Path) -> None:
+    """Create ``folder`` if needed and write a probe file there; raise `CacheNotWritable` if that fails."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-probe-"):
+            pass
+    except OSError as e:
+        raise CacheNotWritable(f"Trained models cannot be saved in the cache folder {folder} ({e.strerror or e}), "
+                               f"which must be writable; set GENCORE_HOME to a writable folder and run "
+                               f"gencore.setup() again.") from e
 
 
 def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History:
@@ -73,8 +134,10 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "state_dict" not in ckpt:
         raise IncompatibleCheckpoint("it is not a gencore checkpoint of this version")
     stored = ckpt.get("config")
-    if not isinstance(stored, dict) or config_key(stored) != config_key(config):
+    if not isinstance(stored, dict) or stored != normalise(config):
         raise IncompatibleCheckpoint(f"it was trained with another configuration ({stored})")
+    if ckpt.get("checksum") != weights_checksum(ckpt["state_dict"]):
+        raise IncompatibleCheckpoint("its weights do not match their checksum (the file is damaged)")
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:
@@ -85,8 +148,15 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
 def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], config: dict,
                   cache_dir: str | Path | None = None, retrain: bool = False,
                   verbose: bool = True) -> History:
-    """Load ``model``'s weights for ``config`` from the cache, or call ``train(model)`` and save them."""
+    """Load ``model``'s weights for ``config`` from the cache, or call ``train(model)`` and save them.
+
+    ``train`` must return the `History` of at least one epoch: None or an empty history (nothing was
+    trained) raises ValueError and nothing is cached. Before training, the cache folder is checked for
+    writability (`CacheNotWritable` otherwise); if the save still fails afterwards, the trained model stays
+    in ``model``, a message says it was not cached, and the history is returned.
+    """
     path = checkpoint_path(config, cache_dir)
+    _remove_stale_temporaries(path)
     if path.exists() and not retrain:
         try:
             history = load_checkpoint(path, model, config)
@@ -96,12 +166,22 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
             return history
         except IncompatibleCheckpoint as e:
             print(f"The cached checkpoint {path} is unusable: {e}. Retraining it.")
+    check_writable(path.parent)
     history = train(model)
+    if history is None:
+        raise ValueError(f"train(model) returned None, but it must return the training History; return "
+                         f"fit(...)'s result (the model {path.name} was not cached).")
     if not isinstance(history, History):
         history = History(getattr(history, "metrics", None) or {})
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    save_checkpoint({"format": FORMAT, "config": config, "state_dict": state,
-                     "history": history.to_dict()}, path)
+    if len(history) == 0:
+        raise ValueError(f"train(model) returned a History with no epochs, so there is nothing to cache; "
+                         f"train for at least one epoch (the model {path.name} was not cached).")
+    try:
+        save_checkpoint(make_checkpoint(model, config, history), path)
+    except OSError as e:
+        print(f"The trained model was not cached: saving {path} failed ({type(e).__name__}: {e}); it is kept "
+              f"in memory for this session only.")
+        return history
     if verbose:
         print(f"Saved {path}.")
     return history
@@ -113,22 +193,29 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
                desc: str | None = None, optimizer: Callable[[nn.Module, float], torch.optim.Optimizer] | None = None):
     """``build(in_shape)`` a model, then load it from the cache or train it with `fit` and cache it.
 
-    The key is the whole configuration: name, the model's ``hyper``-parameters, in_shape, dataset, subset,
-    binarize, epochs, lr, batch_size, quick, seed; the same call in a later notebook loads the same model.
-    ``dataset`` defaults to the training data's name, ``subset`` to its size. The weights are initialised
-    and the batches shuffled from ``seed`` (default: the configured seed). ``optimizer(model, lr)`` makes the
-    optimiser (default: fit's Adam). Returns (model in eval mode, history).
+    The key is the whole configuration: name, the model's ``hyper``-parameters, in_shape, data (the
+    `fingerprint` of the training data's content), binarize, dataset, subset, epochs, lr, batch_size, quick,
+    seed; the same call on the same data in a later notebook loads the same model. ``dataset`` (default: the
+    data's name) and ``subset`` (default: its size) are labels only. The weights are initialised and the
+    batches shuffled from ``seed`` (default: the configured seed). ``optimizer(model, lr)`` makes the
+    optimiser (default: fit's Adam). ``epochs=0`` returns the freshly built, untrained model and an empty
+    history without touching the cache. Returns (model in eval mode, history).
     """
     cfg = current()
     train = as_data(train)
+    label = dataset or getattr(train, "name", "tensor")
+    if len(train) == 0:
+        raise ValueError(f"The training data {label!r} has no examples, but training {name!r} needs at least "
+                         f"one; check the dataset and subset you passed.")
     seed = cfg.seed if seed is None else seed
     in_shape = tuple(train.x.shape[1:])
-    config = dict(name=name, **hyper, in_shape=list(in_shape),
-                  dataset=dataset or getattr(train, "name", "tensor"), subset=subset or len(train),
-                  binarize=getattr(train, "binarize", None),
+    config = dict(name=name, **hyper, in_shape=list(in_shape), data=fingerprint(train),
+                  binarize=getattr(train, "binarize", None), dataset=label, subset=subset or len(train),
                   epochs=epochs, lr=lr, batch_size=batch_size, quick=cfg.quick, seed=seed)
     torch.manual_seed(seed)
     model = build(in_shape).to(train.x.device)
+    if epochs == 0:
+        return model.eval(), History()
     history = load_or_train(
         model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size,
                              optimizer=optimizer(m, lr) if optimizer else None, progress=progress,

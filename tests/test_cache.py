@@ -1,11 +1,19 @@
+import math
 import os
+import time
+import zipfile
 
 import pytest
 import torch
 from torch import nn
 
-from gencore.cache import checkpoint_path, config_key, load_or_train, save_checkpoint
-from gencore.train import History
+from gencore import cache
+from gencore.cache import (CacheNotWritable, checkpoint_path, config_key, fit_cached, load_or_train,
+                           make_checkpoint, save_checkpoint)
+from gencore.data import TensorData, load_dataset
+from gencore.data.fingerprint import fingerprint
+from gencore.data.toy import moons, swiss_roll
+from gencore.train import History, fit
 
 CONFIG = {"name": "tiny", "hidden": 4, "dataset": "sprites", "epochs": 2, "seed": 0}
 
@@ -25,6 +33,34 @@ def trainer(calls):
         h.log("train", {"loss": 0.5})
         return h
     return train
+
+
+class Tiny(nn.Module):
+    """The smallest model `fit` can train: a linear map of the flattened input, loss = its mean square."""
+
+    def __init__(self, in_shape):
+        super().__init__()
+        self.lin = nn.Linear(math.prod(in_shape), 1)
+
+    def loss(self, x, y):
+        return {"loss": self.lin(x.flatten(1)).pow(2).mean()}
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    """Counts the trainings `fit_cached` runs."""
+    calls = []
+
+    def counting(*args, **kw):
+        calls.append(1)
+        return fit(*args, **kw)
+    monkeypatch.setattr(cache, "fit", counting)
+    return calls
+
+
+def fit_tiny(data, **kw):
+    return fit_cached(Tiny, data, name="tiny", hyper={}, epochs=1, batch_size=32, progress=False,
+                      verbose=False, **kw)
 
 
 def test_trains_once_then_loads(home, capsys):
@@ -66,18 +102,23 @@ def test_corrupt_checkpoint_is_reported_and_retrained(home, capsys):
 
 def test_mismatched_configuration_inside_the_file_is_not_used(home, capsys):
     calls = []
-    path = checkpoint_path(CONFIG)
-    save_checkpoint({"format": 1, "config": dict(CONFIG, hidden=8), "state_dict": make().state_dict()}, path)
+    save_checkpoint(make_checkpoint(make(), dict(CONFIG, hidden=8)), checkpoint_path(CONFIG))
     load_or_train(make(), trainer(calls), CONFIG)
     assert len(calls) == 1 and "another configuration" in capsys.readouterr().out
 
 
 def test_weights_that_do_not_fit_are_not_used(home, capsys):
     calls = []
-    save_checkpoint({"format": 1, "config": CONFIG, "state_dict": nn.Linear(3, 1).state_dict()},
-                    checkpoint_path(CONFIG))
+    save_checkpoint(make_checkpoint(nn.Linear(3, 1), CONFIG), checkpoint_path(CONFIG))
     load_or_train(make(), trainer(calls), CONFIG)
     assert len(calls) == 1 and "do not fit" in capsys.readouterr().out
+
+
+def test_checkpoint_of_an_older_format_is_retrained(home, capsys):
+    calls = []
+    save_checkpoint(dict(make_checkpoint(make(), CONFIG), format=1), checkpoint_path(CONFIG))
+    load_or_train(make(), trainer(calls), CONFIG)
+    assert len(calls) == 1 and "not a gencore checkpoint of this version" in capsys.readouterr().out
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):
@@ -92,3 +133,155 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         save_checkpoint({"v": torch.zeros(2)}, path)
     assert torch.equal(torch.load(path)["v"], torch.ones(2))   # the old file is intact
     assert os.listdir(tmp_path) == ["m.pt"]                     # no temporary file left behind
+
+
+# ------------------------------------------------------------------ the key holds the data's content
+def test_fingerprint_depends_on_content_not_layout():
+    x = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+    labels = torch.tensor([0, 1, 0, 1])
+    assert fingerprint(TensorData(x, labels)) == fingerprint(TensorData(x.clone(), labels.clone()))
+    assert fingerprint(x.t().contiguous().t()) == fingerprint(x)            # memory layout does not matter
+    assert fingerprint(x) == fingerprint(TensorData(x))
+    different = {fingerprint(x), fingerprint(x + 1e-6 * (x == 5)), fingerprint(x.reshape(6, 4)),
+                 fingerprint(x.double()), fingerprint(TensorData(x, labels)),
+                 fingerprint(TensorData(x, 1 - labels)), fingerprint(torch.zeros(0, 6))}
+    assert len(different) == 7
+    assert len(fingerprint(x)) == 32
+
+
+def test_different_data_of_the_same_shape_trains_separately(home, fits):
+    gen = torch.Generator().manual_seed(0)
+    a, b = moons(64, generator=gen), swiss_roll(64, generator=gen)
+    assert a.shape == b.shape
+    model_a, _ = fit_tiny(a)
+    model_b, _ = fit_tiny(b)
+    assert len(fits) == 2
+    assert not torch.equal(model_a.lin.weight, model_b.lin.weight)
+    again, _ = fit_tiny(a.clone())                                            # same content: loaded
+    assert len(fits) == 2 and torch.equal(again.lin.weight, model_a.lin.weight)
+
+
+def test_subsets_drawn_with_different_seeds_train_separately(home, fits):
+    first = load_dataset("sprites", subset=64, seed=0)
+    second = load_dataset("sprites", subset=64, seed=1)
+    fit_tiny(first)
+    fit_tiny(second)
+    assert len(fits) == 2
+    fit_tiny(load_dataset("sprites", subset=64, seed=0))
+    assert len(fits) == 2
+
+
+def test_binarisation_mode_is_part_of_the_key(home, fits):
+    fit_tiny(load_dataset("sprites", subset=64))
+    fit_tiny(load_dataset("sprites", subset=64, binarize="dynamic"))         # sprites are 0/255: same bytes
+    assert len(fits) == 2
+
+
+# ------------------------------------------------------------------ damaged weights
+def flip_tensor_bytes_in_place(path):
+    """Invert the first stored tensor's bytes inside the file, leaving the zip archive itself readable."""
+    with zipfile.ZipFile(path) as z:
+        info = next(i for i in z.infolist() if "/data/" in i.filename and i.file_size > 0)
+    with open(path, "r+b") as f:
+        f.seek(info.header_offset)
+        header = f.read(30)                                   # local file header: name and extra lengths
+        start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") \
+            + int.from_bytes(header[28:30], "little")
+        f.seek(start)
+        data = f.read(info.file_size)
+        f.seek(start)
+        f.write(bytes(b ^ 0xFF for b in data))
+
+
+def test_damaged_weights_are_reported_and_retrained(home, capsys):
+    calls = []
+    path = checkpoint_path(CONFIG)
+    load_or_train(make(), trainer(calls), CONFIG)
+    flip_tensor_bytes_in_place(path)
+    torch.load(path, weights_only=True)                       # still loads: only the checksum can tell
+    model = make()
+    load_or_train(model, trainer(calls), CONFIG)
+    out = capsys.readouterr().out
+    assert len(calls) == 2 and "unusable" in out and "checksum" in out
+    expected = make()
+    trainer([])(expected)
+    for p, q in zip(model.parameters(), expected.parameters()):
+        assert torch.equal(p, q)
+
+
+# ------------------------------------------------------------------ configurations holding Python objects
+def test_configuration_with_a_python_object_trains_once_then_loads(home, capsys):
+    calls = []
+    config = dict(CONFIG, activation=nn.SiLU, hidden=(4,))
+    load_or_train(make(), trainer(calls), config)
+    load_or_train(make(), trainer(calls), config)
+    out = capsys.readouterr().out
+    assert len(calls) == 1 and "Loaded cached model" in out and "unusable" not in out
+
+
+# ------------------------------------------------------------------ unwritable cache folder
+def test_unwritable_cache_folder_fails_before_training(tmp_path):
+    (tmp_path / "file").write_text("a regular file")
+    folder = tmp_path / "file" / "models"
+    calls = []
+    with pytest.raises(CacheNotWritable, match="GENCORE_HOME") as e:
+        load_or_train(make(), trainer(calls), CONFIG, cache_dir=folder)
+    assert calls == [] and str(folder) in str(e.value)
+    assert isinstance(e.value, OSError)
+
+
+def test_failed_save_keeps_the_trained_model_and_says_not_cached(home, monkeypatch, capsys):
+    def disk_full(obj, path):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(cache, "save_checkpoint", disk_full)
+    calls = []
+    model = make()
+    history = load_or_train(model, trainer(calls), CONFIG)
+    assert len(calls) == 1 and history["train/loss"] == [0.5]
+    expected = make()
+    trainer([])(expected)
+    for p, q in zip(model.parameters(), expected.parameters()):
+        assert torch.equal(p, q)                              # the trained weights are kept
+    out = capsys.readouterr().out
+    assert "not cached" in out and "No space left" in out
+    assert not checkpoint_path(CONFIG).exists()
+
+
+# ------------------------------------------------------------------ nothing trained, nothing cached
+def test_empty_training_data_is_refused(home, fits):
+    with pytest.raises(ValueError, match="no examples"):
+        fit_tiny(torch.zeros(0, 2))
+    assert fits == []
+
+
+@pytest.mark.parametrize("result", [None, History()], ids=["none", "empty-history"])
+def test_train_returning_no_epochs_is_not_cached(home, result):
+    with pytest.raises(ValueError, match="was not cached"):
+        load_or_train(make(), lambda m: result, CONFIG)
+    assert not checkpoint_path(CONFIG).exists()
+
+
+def test_zero_epochs_returns_the_untrained_model_without_caching(home, fits):
+    model, history = fit_cached(Tiny, torch.randn(8, 2), name="tiny", hyper={}, epochs=0, progress=False)
+    torch.manual_seed(0)
+    assert torch.equal(model.lin.weight, Tiny((2,)).lin.weight) and len(history) == 0
+    assert fits == [] and not any(home.cache_dir.glob("*"))
+
+
+# ------------------------------------------------------------------ temporary files of killed saves
+def test_stale_temporary_files_are_removed(home):
+    path = checkpoint_path(CONFIG)
+    path.parent.mkdir(parents=True)
+    old = time.time() - 2 * cache.STALE_TMP_SECONDS
+    stale, fresh = path.parent / f"{path.name}.abc123.tmp", path.parent / f"{path.name}.def456.tmp"
+    other = path.parent / "other-0123456789abcdef.pt.abc123.tmp"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"half")
+    for f in (stale, other):
+        os.utime(f, (old, old))
+    load_or_train(make(), trainer([]), CONFIG, verbose=False)                   # when training and saving
+    assert not stale.exists() and fresh.exists() and other.exists()
+    stale.write_bytes(b"half")
+    os.utime(stale, (old, old))
+    load_or_train(make(), trainer([]), CONFIG, verbose=False)                   # and when loading
+    assert not stale.exists() and fresh.exists()
