@@ -6,22 +6,31 @@ Environment variables (all optional):
     GENCORE_QUICK=1          quick mode: fewer epochs and small subsets, every notebook in about a minute
     GENCORE_DATASET=name     mnist (default), fashion-mnist or sprites (built in, needs no download)
     GENCORE_HOME=folder      where data and trained models are kept (default: ~/.cache/gencore)
-    GENCORE_DEVICE=name      force a device (cpu, cuda, mps); by default cuda, then mps, then cpu
-    GENCORE_THREADS=n        CPU threads for torch (default: OMP_NUM_THREADS if set, else all cores, at most 8)
+    GENCORE_DEVICE=name      force a device: cpu, cuda or mps, any case, optionally with an index (cuda:1);
+                             by default cuda, then mps, then cpu. A forced device this machine lacks is an error.
+    GENCORE_THREADS=n        CPU threads for torch, a positive whole number (default: OMP_NUM_THREADS if set,
+                             else all cores, at most 8)
+
+Every value is checked by `setup`: a bad one stops it with one sentence naming the variable and what it expects.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .validate import as_int
+
 DATASETS = ("mnist", "fashion-mnist", "sprites")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+_DEVICE = re.compile(r"(cpu|cuda|mps)(?::(\d+))?")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,17 +82,94 @@ def default_home() -> Path:
     return Path(base).expanduser() / "gencore"
 
 
-def pick_device(name: str | None = None) -> torch.device:
-    """cuda if available, then Apple's mps, then cpu; `name` or GENCORE_DEVICE forces one."""
-    name = name or os.environ.get("GENCORE_DEVICE") or None
-    if name:
-        return torch.device(name)
+def _check_home(home: Path, source: str) -> Path:
+    """Refuse a home that is a regular file, or lies inside one (it could never hold the data folders)."""
+    existing = home
+    try:
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        is_file = existing.exists() and not existing.is_dir()
+    except OSError:  # e.g. no permission to look: leave it to the code that uses the folder
+        return home
+    if is_file:
+        where = "is a file" if existing == home else f"lies inside {str(existing)!r}, which is a file"
+        raise ValueError(f"{source}={str(home)!r} {where}, not a folder; set it to a folder where gencore may "
+                         f"keep its data and models (it is created if missing).")
+    return home
+
+
+def _available_devices() -> list[str]:
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        names += ["cuda"] + ([f"cuda:{i}" for i in range(count)] if count > 1 else [])
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("mps")
+    return names
+
+
+def _parse_device(value, source: str) -> torch.device:
+    """'cpu', 'CUDA', 'cuda:1', 'mps' or a torch.device -> a torch.device that exists on this machine."""
+    if isinstance(value, torch.device):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+    else:
+        raise TypeError(f"{source} must be a device name such as 'cpu', 'cuda' or 'mps', "
+                        f"got {value!r} ({type(value).__name__}).")
+    match = _DEVICE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{source}={value!r} is not a device gencore knows; expected one of "
+                         f"{', '.join(DEVICE_TYPES)}, optionally with an index such as cuda:0.")
+    kind, index = match.group(1), match.group(2)
+    device = torch.device(kind, int(index)) if kind == "cuda" and index is not None else torch.device(kind)
+    if kind == "cuda":
+        ok = torch.cuda.is_available() and (index is None or int(index) < torch.cuda.device_count())
+    elif kind == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        ok = mps is not None and mps.is_available() and (index is None or int(index) == 0)
+    else:
+        ok = index is None or int(index) == 0
+    if not ok:
+        raise ValueError(f"{source}={value!r} asks for a device this machine does not have (available here: "
+                         f"{', '.join(_available_devices())}); choose one of those, or leave it unset to let "
+                         f"gencore pick the best available one.")
+    return device
+
+
+def pick_device(name: str | torch.device | None = None) -> torch.device:
+    """cuda if available, then Apple's mps, then cpu; `name` or GENCORE_DEVICE forces one.
+
+    A forced name is cpu, cuda or mps (any case, optionally with an index: cuda:1); one this machine does
+    not have is an error naming what it does have (never a silent fallback to the CPU).
+    """
+    if name is not None and not (isinstance(name, str) and not name.strip()):
+        return _parse_device(name, "device")
+    env = os.environ.get("GENCORE_DEVICE", "")
+    if env.strip():
+        return _parse_device(env, "GENCORE_DEVICE")
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _env_threads() -> int:
+    """GENCORE_THREADS, else OMP_NUM_THREADS (its first entry: OpenMP allows a list), else the cores, at most 8."""
+    for name in ("GENCORE_THREADS", "OMP_NUM_THREADS"):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        text = raw.split(",")[0].strip() if name == "OMP_NUM_THREADS" else raw
+        if re.fullmatch(r"[0-9]+", text) and int(text) >= 1:
+            return int(text)
+        used = "" if name == "GENCORE_THREADS" else " (used for gencore's CPU threads since GENCORE_THREADS is unset)"
+        raise ValueError(f"{name}={raw!r}{used} is not a positive whole number; set it to the number of CPU "
+                         f"threads PyTorch should use, e.g. 1 or 2, or unset it.")
+    return min(os.cpu_count() or 1, 8)
 
 
 def seed_everything(seed: int) -> None:
@@ -94,9 +180,13 @@ def seed_everything(seed: int) -> None:
 
 
 def setup(seed: int = 0, *, quick: bool | None = None, dataset: str | None = None,
-          home: str | Path | None = None, device: str | None = None, threads: int | None = None,
+          home: str | Path | None = None, device: str | torch.device | None = None, threads: int | None = None,
           verbose: bool = True) -> Config:
-    """Seed everything, set threads, pick the device, read quick mode and the dataset; print one line."""
+    """Seed everything, set threads, pick the device, read quick mode and the dataset; print one line.
+
+    Arguments override the environment variables (see the module's docstring); every value, given or read,
+    is checked first, so a bad one stops here with one sentence saying what to change.
+    """
     global _current
     _current = _resolve(seed, quick, dataset, home, device, threads)
     torch.set_num_threads(_current.threads)
@@ -108,16 +198,29 @@ def setup(seed: int = 0, *, quick: bool | None = None, dataset: str | None = Non
 
 def _resolve(seed=0, quick=None, dataset=None, home=None, device=None, threads=None) -> Config:
     quick = _flag("GENCORE_QUICK") if quick is None else bool(quick)
-    dataset = (dataset or os.environ.get("GENCORE_DATASET") or "mnist").strip().lower()
-    if dataset not in DATASETS:
-        raise ValueError(f"Unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)} "
-                         f"(set GENCORE_DATASET or pass dataset=...).")
-    if threads is None:
-        threads = int(os.environ.get("GENCORE_THREADS") or os.environ.get("OMP_NUM_THREADS")
-                      or min(os.cpu_count() or 1, 8))
-    home = Path(home).expanduser() if home is not None else default_home()
-    return Config(seed=seed, device=pick_device(device), quick=quick, dataset=dataset,
-                  home=home, threads=max(1, threads))
+    if dataset is not None and not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a name such as 'mnist', got {dataset!r} ({type(dataset).__name__}).")
+    env_dataset = os.environ.get("GENCORE_DATASET", "")
+    if dataset:
+        name = dataset.strip().lower()
+        if name not in DATASETS:
+            raise ValueError(f"Unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)} "
+                             f"(pass dataset=... or set GENCORE_DATASET).")
+    elif env_dataset.strip():
+        name = env_dataset.strip().lower()
+        if name not in DATASETS:
+            raise ValueError(f"GENCORE_DATASET={env_dataset!r} is not a dataset gencore knows; expected one of "
+                             f"{', '.join(DATASETS)} (or unset it for mnist).")
+    else:
+        name = "mnist"
+    threads = _env_threads() if threads is None else as_int(threads, "threads", minimum=1)
+    if home is not None:
+        home = _check_home(Path(home).expanduser(), "home")
+    elif os.environ.get("GENCORE_HOME"):
+        home = _check_home(default_home(), "GENCORE_HOME")
+    else:
+        home = default_home()
+    return Config(seed=seed, device=pick_device(device), quick=quick, dataset=name, home=home, threads=threads)
 
 
 def current() -> Config:

@@ -25,6 +25,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.distributions import Distribution
 
+from .validate import as_float, as_int
+
 __all__ = [
     "gaussian_kl",
     "mc_kl",
@@ -77,6 +79,7 @@ def mc_kl(q: Distribution, p: Distribution, n_samples: int = 1000) -> Tensor:
     define them: wrap factorised Normals in ``Independent(Normal(mu, sigma), 1)`` to get one KL
     per example. Returns a tensor of shape ``q.batch_shape``. Seed with ``torch.manual_seed``.
     """
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
     z = q.rsample((n_samples,)) if q.has_rsample else q.sample((n_samples,))
     return (q.log_prob(z) - p.log_prob(z)).mean(0)
 
@@ -97,7 +100,7 @@ def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None
     """
     shape = torch.broadcast_shapes(mu.shape, logvar.shape)
     if n_samples is not None:
-        shape = (n_samples, *shape)
+        shape = (as_int(n_samples, "n_samples", minimum=1), *shape)
     eps = _randn_like(mu, shape, generator)
     return mu + (0.5 * logvar).exp() * eps
 
@@ -153,6 +156,9 @@ def iwae_bound(log_p_xz: Tensor, log_q_z: Tensor) -> Tensor:
     and E[L_k] increases with k towards log p(x).
     """
     log_w = log_importance_weights(log_p_xz, log_q_z)
+    if log_w.dim() == 0 or log_w.shape[0] < 1:
+        raise ValueError(f"iwae_bound needs at least one importance sample (k >= 1) along the first dimension, "
+                         f"got log-weights of shape {tuple(log_w.shape)}; pass tensors of shape (k, batch).")
     k = log_w.shape[0]
     return torch.logsumexp(log_w, dim=0) - math.log(k)
 
@@ -176,6 +182,7 @@ def score_function_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tenso
     the variance reduction used by NVIL; needs S >= 2); or a constant (float / tensor).
     Returns the flat tensor ``cat([g_mu.flatten(), g_logvar.flatten()])``.
     """
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
     mu, logvar = mu.detach(), logvar.detach()
     sigma = (0.5 * logvar).exp()
     eps = _randn_like(mu, (n_samples, *mu.shape), generator)
@@ -204,6 +211,7 @@ def reparam_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor, n_sa
 
     Same output format as ``score_function_grad``: ``cat([g_mu.flatten(), g_logvar.flatten()])``.
     """
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
     mu = mu.detach().requires_grad_(True)
     logvar = logvar.detach().requires_grad_(True)
     with torch.enable_grad():
@@ -224,15 +232,16 @@ def estimator_variance(estimator: Callable[..., Tensor], f: Callable[[Tensor], T
     quantity plotted against ``n_samples`` in the notebook); ``"none"`` returns the per-parameter
     variance in the estimator's flat layout. Extra keyword arguments go to the estimator, e.g.
     ``estimator_variance(score_function_grad, f, mu, logvar, 10, baseline="mean")``.
+    ``n_repeats`` must be at least 2 (a variance needs two runs).
     """
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    n_repeats = as_int(n_repeats, "n_repeats", minimum=2)
+    if reduction not in ("sum", "none"):
+        raise ValueError(f"reduction must be 'sum' or 'none', not {reduction!r}")
     grads = torch.stack([estimator(f, mu, logvar, n_samples, generator=generator,
                                    **estimator_kwargs) for _ in range(n_repeats)])
     var = grads.var(dim=0)
-    if reduction == "sum":
-        return var.sum()
-    if reduction == "none":
-        return var
-    raise ValueError(f"reduction must be 'sum' or 'none', not {reduction!r}")
+    return var.sum() if reduction == "sum" else var
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +252,12 @@ def active_units(mu: Tensor, threshold: float = 0.01) -> tuple[int, Tensor]:
 
     ``mu`` is ``(N, d)``: the posterior means of N data points. Returns
     ``(number of active dims, A)`` with ``A`` the per-dimension (unbiased) variance, shape (d,).
+    Needs at least 2 examples (a variance across one data point is undefined).
     """
+    threshold = as_float(threshold, "threshold")
+    if mu.dim() == 0 or mu.shape[0] < 2:
+        raise ValueError(f"active_units: need at least 2 examples (rows of mu) to measure the variance of the "
+                         f"posterior means, got mu of shape {tuple(mu.shape)}; pass the means of more data points.")
     variance = mu.detach().var(dim=0)
     return int((variance > threshold).sum().item()), variance
 
@@ -272,6 +286,7 @@ class LinearGaussian:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """Ancestral sampling: z ~ p(z), then x ~ p(x|z). Returns (x (n, D), z (n, d))."""
+        n = as_int(n, "n", minimum=1)
         z = _randn_like(self.W, (n, self.d), generator)
         noise = _randn_like(self.W, (n, self.D), generator)
         x = z @ self.W.T + self.b + self.sigma * noise
@@ -322,6 +337,7 @@ class LinearGaussian:
 
         with the KL to the prior in closed form. Shape (batch,).
         """
+        n_samples = as_int(n_samples, "n_samples", minimum=1)
         z = reparameterize(mu_q, logvar_q, generator=generator, n_samples=n_samples)
         log_px = self.log_likelihood(x, z).mean(0)
         return elbo(log_px, gaussian_kl(mu_q, logvar_q))
@@ -357,6 +373,7 @@ class LinearGaussian:
              generator: torch.Generator | None = None) -> Tensor:
         """IWAE bound with k samples of q = N(mu_q, diag e^logvar_q):
         L_k = logsumexp_i( log p(x, z_i) - log q(z_i|x) ) - log k. Shape (batch,)."""
+        k = as_int(k, "k", minimum=1)
         z = reparameterize(mu_q, logvar_q, generator=generator, n_samples=k)  # (k, batch, d)
         log_q = _diag_gaussian_log_density(z, mu_q, logvar_q)
         return iwae_bound(self.log_joint(x, z), log_q)

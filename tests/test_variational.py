@@ -506,3 +506,98 @@ def test_active_units():
     assert active_units(mu, threshold=0.05)[0] == 2
     assert active_units(mu, threshold=0.5)[0] == 1
     assert active_units(mu, threshold=1e-5)[0] == 4
+    # one data point has no variance across data points: refused instead of NaN activities
+    for rows in (1, 0):
+        with pytest.raises(ValueError, match="need at least 2 examples.*shape \\(" + str(rows)):
+            active_units(mu[:rows])
+    assert active_units(mu[:2])[1].isfinite().all()
+
+
+# ------------------------------------------------------------------------------ count arguments
+def _lg():
+    g = gen(40)
+    return LinearGaussian(torch.randn(5, 2, generator=g, dtype=DT), torch.randn(5, generator=g, dtype=DT), 0.7)
+
+
+X3 = torch.randn(3, 5, generator=gen(41), dtype=DT)
+MU_Q = torch.randn(3, 2, generator=gen(42), dtype=DT)
+LV_Q = 0.3 * torch.randn(3, 2, generator=gen(43), dtype=DT)
+Q = diag_normal(MU_Q, LV_Q)
+P = diag_normal(torch.zeros(3, 2, dtype=DT), torch.zeros(3, 2, dtype=DT))
+
+# every public entry that takes a sample count: call(count, generator) -> tensor
+COUNT_CALLS = {
+    "mc_kl": ("n_samples", lambda n, g: (torch.manual_seed(0), mc_kl(Q, P, n_samples=n))[1]),
+    "reparameterize": ("n_samples", lambda n, g: reparameterize(MU_Q, LV_Q, generator=g, n_samples=n)),
+    "score_function_grad": ("n_samples", lambda n, g: score_function_grad(f_square, MU, LOGVAR, n, generator=g)),
+    "reparam_grad": ("n_samples", lambda n, g: reparam_grad(f_square, MU, LOGVAR, n, generator=g)),
+    "estimator_variance": ("n_samples", lambda n, g: estimator_variance(reparam_grad, f_square, MU, LOGVAR, n, 3,
+                                                                        generator=g)),
+    "estimator_variance(n_repeats)": ("n_repeats", lambda n, g: estimator_variance(
+        reparam_grad, f_square, MU, LOGVAR, 4, n + 1 if n else n, generator=g)),
+    "LinearGaussian.elbo": ("n_samples", lambda n, g: _lg().elbo(X3, MU_Q, LV_Q, n_samples=n, generator=g)),
+    "LinearGaussian.iwae": ("k", lambda n, g: _lg().iwae(X3, MU_Q, LV_Q, k=n, generator=g)),
+    "LinearGaussian.sample": ("n", lambda n, g: _lg().sample(n, generator=g)[0]),
+}
+
+
+@pytest.mark.parametrize("which", list(COUNT_CALLS))
+def test_zero_counts_are_refused_naming_the_argument(which):
+    arg, call = COUNT_CALLS[which]
+    with pytest.raises(ValueError, match=f"^{arg} must be at least"):
+        call(0, gen(44))
+    with pytest.raises(TypeError, match=f"^{arg} must be a whole number"):
+        call(2.5, gen(44))
+
+
+@pytest.mark.parametrize("which", list(COUNT_CALLS))
+def test_numpy_integer_counts_are_accepted(which):
+    import numpy as np
+    _, call = COUNT_CALLS[which]
+    torch.testing.assert_close(call(np.int64(5), gen(45)), call(5, gen(45)), rtol=0, atol=0)
+
+
+def test_estimator_variance_needs_two_repeats():
+    with pytest.raises(ValueError, match="n_repeats must be at least 2"):
+        estimator_variance(reparam_grad, f_square, MU, LOGVAR, 10, 1)
+
+
+def test_iwae_bound_with_no_samples_is_refused():
+    empty = torch.empty(0, 3, dtype=DT)
+    with pytest.raises(ValueError, match="at least one importance sample.*shape \\(0, 3\\)"):
+        iwae_bound(empty, empty)
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        _lg().iwae(X3, MU_Q, LV_Q, k=0)
+
+
+# ------------------------------------------------------------------------------ the VAE's evaluation counts
+def _vae_and_data():
+    from gencore.vae import VAE
+    torch.manual_seed(0)
+    model = VAE(2, hidden=(8,), in_shape=(1, 4, 4))
+    x = torch.bernoulli(torch.full((5, 1, 4, 4), 0.3), generator=gen(46))
+    return model, x
+
+
+@pytest.mark.parametrize("arg", ["k", "batch_size", "chunk_rows"])
+def test_vae_log_likelihood_counts(arg):
+    import numpy as np
+    from gencore.vae import log_likelihood
+    model, x = _vae_and_data()
+    with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):
+        log_likelihood(model, x, **{"k": 3, arg: 0}, progress=False)
+    a = log_likelihood(model, x, **{"k": 3, arg: np.int64(2)}, generator=gen(47), progress=False)
+    b = log_likelihood(model, x, **{"k": 3, arg: 2}, generator=gen(47), progress=False)
+    assert a.shape == (5,) and torch.equal(a, b)
+
+
+@pytest.mark.parametrize("arg", ["batch_size", "n_samples"])
+def test_vae_dataset_elbo_counts(arg):
+    import numpy as np
+    from gencore.vae import dataset_elbo
+    model, x = _vae_and_data()
+    with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):
+        dataset_elbo(model, x, **{arg: 0})
+    a = dataset_elbo(model, x, **{arg: np.int64(2)}, generator=gen(48))
+    b = dataset_elbo(model, x, **{arg: 2}, generator=gen(48))
+    assert a["elbo"].shape == (5,) and torch.equal(a["elbo"], b["elbo"])

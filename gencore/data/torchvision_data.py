@@ -6,6 +6,7 @@ in /usr/share/datasets/fashion-mnist) are decompressed into that folder first, s
 """
 from __future__ import annotations
 
+import errno
 import functools
 import gzip
 import os
@@ -25,7 +26,7 @@ LOCAL_COPIES = {"fashion-mnist": ["/usr/share/datasets/fashion-mnist"], "mnist":
 
 
 class DataUnavailableError(RuntimeError):
-    """The dataset is not on disk and could not be downloaded."""
+    """The dataset is not on disk and could not be downloaded (or its folder cannot be written)."""
 
 
 def _split_only(cls):
@@ -61,14 +62,65 @@ def import_local_copy(name: str, split: str, root: Path, sources=None) -> bool:
                     break
         if len(found) < len(wanted):
             continue
-        raw.mkdir(parents=True, exist_ok=True)
-        for f, src in found.items():
-            opener = gzip.open if src.suffix == ".gz" else open
-            with opener(src, "rb") as fin, tempfile.NamedTemporaryFile(dir=raw, delete=False) as tmp:
-                shutil.copyfileobj(fin, tmp)
-            os.replace(tmp.name, raw / f)
+        try:
+            raw.mkdir(parents=True, exist_ok=True)
+            for f, src in found.items():
+                opener = gzip.open if src.suffix == ".gz" else open
+                with opener(src, "rb") as fin, tempfile.NamedTemporaryFile(dir=raw, delete=False) as tmp:
+                    shutil.copyfileobj(fin, tmp)
+                os.replace(tmp.name, raw / f)
+        except OSError as e:
+            if _is_storage_error(e) and not _under(e, folder):
+                raise _not_writable(name, split, root, e) from None
+            raise
         return True
     return False
+
+
+def _is_storage_error(e: BaseException) -> bool:
+    """The data folder cannot be created or written: no permission, a file in the way, a read-only disk."""
+    return (isinstance(e, (PermissionError, NotADirectoryError, FileExistsError))
+            or (isinstance(e, OSError) and e.errno == errno.EROFS))
+
+
+def _under(e: OSError, folder: Path) -> bool:
+    """Whether the error is about a file of ``folder`` (the local copy being read), not the data folder."""
+    return bool(e.filename) and Path(folder) in Path(e.filename).parents
+
+
+def _first_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (one we may not look into counts as existing)."""
+    try:
+        while not path.exists() and path.parent != path:
+            path = path.parent
+    except OSError:
+        pass
+    return path
+
+
+def _not_writable(name: str, split: str, root: Path, cause: OSError) -> DataUnavailableError:
+    """The real cause when the data folder cannot be created or written (not a network problem)."""
+    raw = raw_folder(name, root)
+    files = ", ".join(f + ".gz" for split_files in FILES.values() for f in split_files)
+    target = Path(cause.filename) if getattr(cause, "filename", None) else raw
+    existing = _first_existing(target)
+    reason = f"{type(cause).__name__}: {cause.strerror or cause}"
+    try:
+        blocked = existing.exists() and not existing.is_dir()  # a file where a folder should be
+    except OSError:
+        blocked = False
+    if blocked:
+        if isinstance(cause, PermissionError) and existing == target and not os.access(existing, os.R_OK):
+            return DataUnavailableError(
+                f"Could not load {name} ({split} split): the file {existing} cannot be read ({reason}); "
+                f"make it readable, or set GENCORE_HOME to a folder of your own whose data/ holds the files.")
+        return DataUnavailableError(
+            f"Could not load {name} ({split} split): {existing} is a file, not a folder, so the data folder "
+            f"{raw} cannot be created ({reason}); set GENCORE_HOME to a writable folder, or move that file away.")
+    return DataUnavailableError(
+        f"Could not load {name} ({split} split): the folder {existing} is not writable ({reason}), so the "
+        f"data cannot be stored in {raw}; set GENCORE_HOME to a writable folder, or put the four files "
+        f"{files} into {raw} yourself.")
 
 
 def _unavailable(name: str, split: str, root: Path, cause: Exception) -> DataUnavailableError:
@@ -89,6 +141,10 @@ def _load(name: str, split: str, root: str):
     cls = _split_only(TORCHVISION_CLASS[name])
     try:
         ds = cls(str(root), train=(split == "train"), download=True)
+    except OSError as e:
+        if _is_storage_error(e):  # the folder cannot be created or written: not a network problem
+            raise _not_writable(name, split, root, e) from None
+        raise _unavailable(name, split, root, e) from None
     except Exception as e:  # torchvision raises RuntimeError/URLError/OSError for a failed download
         raise _unavailable(name, split, root, e) from None
     return ds.data.unsqueeze(1).contiguous(), ds.targets.long(), tuple(ds.classes)
