@@ -57,9 +57,10 @@ class Config:
         return quick if self.quick else full
 
     def __str__(self) -> str:
-        mode = "quick" if self.quick else "full"
+        mode = ("quick (small subsets, few epochs: figures and numbers are rough, and some claims of the text "
+                "need the full mode)" if self.quick else "full")
         return (f"gencore: device={self.device.type}, threads={self.threads}, seed={self.seed}, "
-                f"dataset={self.dataset}, mode={mode}, home={self.home}")
+                f"dataset={self.dataset}, home={self.home}, mode={mode}")
 
 
 _current: Config | None = None

@@ -30,7 +30,7 @@ def test_environment_is_read(monkeypatch, tmp_path, capsys):
     assert cfg.pick(full=20, quick=1) == 1
     assert cfg.data_dir == tmp_path / "data" and cfg.cache_dir == tmp_path / "models"
     assert torch.get_num_threads() == 1
-    assert line.count("\n") == 0 and "device=cpu" in line and "mode=quick" in line
+    assert line.count("\n") == 0 and "device=cpu" in line and "mode=quick" in line and "rough" in line
     assert gencore.current() is cfg
 
 
