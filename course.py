@@ -65,10 +65,12 @@ def main(argv: list[str]) -> int:
                                 *as_root, str(ROOT / "notebooks"), *extra], cwd=ROOT)
     if command == "build":
         return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
-    # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each
+    # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each.
+    # Figures are drawn: notebooks use Jupyter's inline backend (every figure rendered to PNG), the unit tests
+    # draw every figure they leave open (tests/conftest.py), so an error at draw time fails the tests.
     home = tempfile.mkdtemp(prefix="gencore-test-")
-    env = dict(os.environ, GENCORE_QUICK="1", GENCORE_HOME=home, OMP_NUM_THREADS="1", GENCORE_THREADS="1",
-               MPLBACKEND="Agg")
+    env = dict(os.environ, GENCORE_QUICK="1", GENCORE_HOME=home, OMP_NUM_THREADS="1", GENCORE_THREADS="1")
+    env.pop("MPLBACKEND", None)
     env.setdefault("GENCORE_DATASET", "sprites")
     try:
         return subprocess.call(test_command(python, extra), cwd=ROOT, env=env)

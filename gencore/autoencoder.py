@@ -23,10 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import make_pair
+from .blocks import _widths, make_pair
 from .cache import fit_cached
 from .data import as_data
 from .train import History
+from .validate import as_float, as_int
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -85,6 +86,7 @@ class Autoencoder(nn.Module):
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"Unknown likelihood {likelihood!r}; use 'bernoulli' (images in [0, 1]) or "
                              f"'gaussian' (real-valued data).")
+        latent_dim = as_int(latent_dim, "latent_dim", minimum=1)
         self.latent_dim, self.kind, self.likelihood = latent_dim, kind, likelihood
         self.in_shape = tuple(in_shape) if not isinstance(in_shape, int) else (in_shape,)
         self.encoder, self.decoder = make_pair(kind, self.in_shape, latent_dim, latent_dim, hidden, **kw)
@@ -115,6 +117,12 @@ class Autoencoder(nn.Module):
         return {"loss": loss, "mse": mse.detach()}
 
     @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The values the data must take: [0, 1] for Bernoulli pixels, any finite values for a Gaussian
+        (`gencore.train.fit` checks the data against it once)."""
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
@@ -133,8 +141,13 @@ def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: s
     ``dataset`` defaults to the training data's name, ``subset`` to its size. The weights are
     initialised and the batches shuffled from ``seed`` (default: the configured seed).
     """
-    hyper = dict(kind=kind, latent_dim=latent_dim, likelihood=likelihood,
-                 hidden=list(hidden) if hidden is not None else None, activation=activation)
+    latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
+                                      as_int(batch_size, "batch_size", minimum=1))
+    lr = as_float(lr, "lr", minimum=0)
+    seed = as_int(seed, "seed") if seed is not None else None
+    subset = as_int(subset, "subset", minimum=1) if subset is not None else None
+    hidden = list(_widths(hidden)) if hidden is not None else None        # 64 -> [64], as Autoencoder takes it
+    hyper = dict(kind=kind, latent_dim=latent_dim, likelihood=likelihood, hidden=hidden, activation=activation)
     return fit_cached(lambda in_shape: Autoencoder(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
                                                    hidden=hidden, activation=activation),
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,

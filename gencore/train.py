@@ -11,29 +11,35 @@ The model supplies its objective for a batch, the loop does the rest:
 
 Every metric is averaged over examples per epoch, for the training data (``train/...``, running
 average while the weights change) and for the held-out data (``test/...``, after the epoch).
+
+A model may declare the values its targets must take, ``target_range = (lo, hi)`` (e.g. (0, 1) for a
+Bernoulli likelihood; None or absent: any finite values); `fit` checks the data once before training.
 """
 from __future__ import annotations
 
-import copy
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from .config import current
-from .data import as_data
+from .data import TensorData, as_data
+from .validate import as_float, as_int
 
 __all__ = ["History", "TrainingDiverged", "adam", "evaluate", "fit"]
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; the model keeps its last good weights."""
+    """The loss or a gradient became NaN or infinite. That step was not applied: the model keeps the weights
+    from before it. ``cause`` is "loss" or "gradient"; ``epoch`` and ``step`` say where (1-based)."""
 
-    def __init__(self, message: str, history: "History"):
+    def __init__(self, message: str, history: "History", *, cause: str | None = None, epoch: int | None = None,
+                 step: int | None = None):
         super().__init__(message)
-        self.history = history
+        self.history, self.cause, self.epoch, self.step = history, cause, epoch, step
 
 
 class History:
@@ -86,8 +92,71 @@ def adam(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=lr)
 
 
-def _finite_params(model: nn.Module) -> bool:
-    return all(torch.isfinite(p).all() for p in model.parameters())
+# ------------------------------------------------------------------------------------------ checks
+LOSS_CONTRACT = ("a dict with a scalar tensor 'loss' to minimise, plus optional scalar tensor metrics "
+                 "(e.g. {'loss': loss, 'mse': mse.detach()})")
+
+
+def _require_loss(model) -> None:
+    if not callable(getattr(model, "loss", None)):
+        raise TypeError(f"{type(model).__name__} has no loss(x, y) method; the training loop needs one "
+                        f"that returns {LOSS_CONTRACT}.")
+
+
+def _loss_of(metrics, model: nn.Module, training: bool) -> torch.Tensor:
+    """The 'loss' entry of what ``model.loss`` returned, after checking the contract (a few isinstance
+    tests per step: negligible next to a forward pass)."""
+    name = type(model).__name__
+    if not isinstance(metrics, Mapping):
+        raise TypeError(f"{name}.loss(x, y) returned {type(metrics).__name__}; it must return {LOSS_CONTRACT}.")
+    if "loss" not in metrics:
+        raise TypeError(f"{name}.loss(x, y) returned a dict without a 'loss' entry (it has "
+                       f"{', '.join(map(repr, metrics)) or 'nothing'}); it must return {LOSS_CONTRACT}.")
+    for k, v in metrics.items():
+        if not isinstance(v, torch.Tensor) or v.numel() != 1:
+            got = f"a tensor of shape {tuple(v.shape)}" if isinstance(v, torch.Tensor) else type(v).__name__
+            raise ValueError(f"{name}.loss(x, y)[{k!r}] is {got}, not a scalar tensor; it must return "
+                             f"{LOSS_CONTRACT}: average per-example values over the batch (.mean()).")
+    loss = metrics["loss"]
+    if training and not loss.requires_grad:
+        raise ValueError(f"{name}.loss(x, y)['loss'] does not depend on the model's parameters (it has no "
+                         f"gradient); compute it from the model's outputs, without .detach() or torch.no_grad().")
+    return loss
+
+
+def _target_range(model: nn.Module) -> tuple[float, float] | None:
+    """The model's declared ``target_range`` (lo, hi), or None (any finite values)."""
+    target = getattr(model, "target_range", None)
+    if target is None:
+        return None
+    try:
+        lo, hi = (as_float(v, "target_range bound") for v in target)
+    except (TypeError, ValueError):
+        lo = hi = None
+    if lo is None or lo > hi:
+        raise TypeError(f"{type(model).__name__}.target_range must be None or a pair (lo, hi) of numbers with "
+                        f"lo <= hi, got {target!r}.")
+    return lo, hi
+
+
+def _check_data(model: nn.Module, data: TensorData, what: str) -> None:
+    """Every value of ``data`` finite and within the model's target_range, once per call (free for uint8
+    images)."""
+    target = _target_range(model)
+    likelihood = getattr(model, "likelihood", None)
+    expected_by = f"{type(model).__name__}" + (f"(likelihood={likelihood!r})" if likelihood else "")
+    advice = " or use likelihood='gaussian' for real-valued data" if likelihood == "bernoulli" else ""
+    data.check_values(what, target, expected_by=expected_by, advice=advice)
+
+
+def _grads_finite(params: list[torch.Tensor]) -> torch.Tensor:
+    """One boolean tensor, no synchronisation: are all gradients finite? NaN/inf propagate into each
+    gradient's sum (accumulated in float32 at least; only sums beyond 3e38 would be flagged without cause)."""
+    sums = [p.grad.sum(dtype=torch.float32 if p.grad.element_size() < 4 else None) for p in params
+            if p.grad is not None]
+    if not sums:
+        return torch.ones((), dtype=torch.bool)
+    return torch.isfinite(torch.stack(sums).sum())
 
 
 def _mean_metrics(sums: dict[str, torch.Tensor], count: int) -> dict[str, float]:
@@ -95,37 +164,71 @@ def _mean_metrics(sums: dict[str, torch.Tensor], count: int) -> dict[str, float]
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data, batch_size: int = 500) -> dict[str, float]:
-    """The model's metrics averaged over every example of ``data`` (eval mode, no gradients)."""
-    data = as_data(data)
+def _evaluate(model: nn.Module, data: TensorData, batch_size: int, generator) -> dict[str, float]:
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros(()))
-    for x, y in data.batches(batch_size, shuffle=False):
-        for k, v in model.loss(x, y).items():
-            sums[k] = sums[k] + v.detach().float().cpu() * len(x)
-    model.train(was_training)
+    try:
+        for x, y in data.batches(batch_size, shuffle=False, generator=generator):
+            metrics = model.loss(x, y)
+            _loss_of(metrics, model, training=False)
+            for k, v in metrics.items():
+                sums[k] = sums[k] + v.detach().float().cpu().reshape(()) * len(x)
+    finally:
+        model.train(was_training)
     return _mean_metrics(sums, len(data))
+
+
+def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Generator | None = None
+             ) -> dict[str, float]:
+    """The model's metrics averaged over every example of ``data`` (eval mode, no gradients).
+
+    ``data`` is a dataset or a tensor (uint8: images 0..255, scaled to [0, 1]); it is checked first (finite,
+    within the model's ``target_range``). ``generator`` draws dynamic binarisation (default: the dataset's).
+    """
+    _require_loss(model)
+    data = as_data(data)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    _check_data(model, data, "evaluation data")
+    return _evaluate(model, data, batch_size, generator)
 
 
 def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, batch_size: int = 128,
         optimizer: torch.optim.Optimizer | None = None, clip_grad: float | None = None,
-        progress: bool = True, history: History | None = None, desc: str | None = None) -> History:
+        progress: bool = True, history: History | None = None, desc: str | None = None,
+        seed: int | None = None) -> History:
     """Minimise ``model.loss(x, y)["loss"]`` with Adam (or ``optimizer``) for ``epochs`` passes over ``train``.
 
-    Returns the `History`. A NaN/inf loss stops training with `TrainingDiverged`, naming the epoch and
-    step; the model then holds the last good weights (those before the step that failed).
+    ``model.loss(x, y)`` must return a dict with a scalar tensor ``"loss"`` to minimise, plus optional scalar
+    tensor metrics (averaged per epoch into the `History`). ``train`` and ``test`` are datasets or tensors
+    (a uint8 tensor is images 0..255, trained on as x / 255 in [0, 1]); both are checked once before training:
+    every value finite, and within ``model.target_range`` when the model declares one.
+
+    All the randomness of the data (shuffling, dynamic binarisation) comes from one generator seeded with
+    ``seed``, by default a number drawn from torch's global RNG: ``torch.manual_seed(s); fit(...)`` gives the
+    same numbers every time, whatever else used the dataset in between.
+
+    Returns the `History`. Before every optimiser step the loss and the gradients are checked (one fused test);
+    a NaN/inf in either stops training with `TrainingDiverged`, naming the epoch, the step and which of the
+    two failed, and that step is not applied: the model keeps exactly the weights from before it.
     """
-    if not hasattr(model, "loss"):
-        raise TypeError(f"{type(model).__name__} has no loss(x, y) method; the training loop needs one "
-                        f"that returns a dict with a 'loss' entry.")
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}.")
+    _require_loss(model)
+    epochs = as_int(epochs, "epochs", minimum=0)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    lr = as_float(lr, "lr", minimum=0)
+    if clip_grad is not None:
+        clip_grad = as_float(clip_grad, "clip_grad", minimum=0)
+    seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
+    generator = torch.Generator().manual_seed(seed)
     train = as_data(train)
     test = as_data(test) if test is not None else None
+    _check_data(model, train, "training data")
+    if test is not None:
+        _check_data(model, test, "test data")
     device = train.x.device
     model.to(device)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
     quick = current().quick
     name = desc or type(model).__name__
@@ -133,36 +236,51 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     start_epoch = len(history)
     for e in epoch_bar:
         epoch = start_epoch + e + 1
-        good_state = copy.deepcopy(model.state_dict())
         model.train()
         sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), device=device))
         seen = 0
         started = time.perf_counter()
-        batches = train.batches(batch_size, shuffle=True)
+        batches = train.batches(batch_size, shuffle=True, generator=generator)
         steps = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not progress or quick)
         for step, (x, y) in enumerate(steps, start=1):
             metrics = model.loss(x, y)
-            loss = metrics["loss"]
-            if not torch.isfinite(loss):
-                if not _finite_params(model):
-                    model.load_state_dict(good_state)
-                raise TrainingDiverged(
-                    f"The loss became {loss.item()} at epoch {epoch}, step {step}: training stopped and the "
-                    f"model keeps its last good weights. Lower the learning rate (lr={lr}) or clip gradients "
-                    f"(clip_grad=...).", history)
+            loss = _loss_of(metrics, model, training=True)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if clip_grad is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
+            if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
+                grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
+                grads_ok = torch.isfinite(grad_norm)
+            else:
+                grad_norm, grads_ok = None, _grads_finite(params)
+            loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
+                                             grads_ok.to(loss.device)]).tolist()   # one synchronisation
+            if not (loss_ok and grads_ok):
+                raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
             optimizer.step()
             for k, v in metrics.items():
-                sums[k] += v.detach() * len(x)
+                sums[k] += v.detach().reshape(()) * len(x)
             seen += len(x)
         history.log("train", _mean_metrics(sums, seen))
         history.log("train", {"seconds": time.perf_counter() - started})
         if test is not None:
-            history.log("test", evaluate(model, test))
+            history.log("test", _evaluate(model, test, 500, generator))
         shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
                  if k.endswith("/loss")}
         epoch_bar.set_postfix(shown)
     return history
+
+
+def _diverged(history: History, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool,
+              optimizer: torch.optim.Optimizer, lr: float) -> TrainingDiverged:
+    lr = optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
+    advice = f"Lower the learning rate (lr={lr:g}) or clip gradients (clip_grad=...)."
+    kept = "that step was not applied, so the model keeps the weights from before it"
+    if not loss_ok:
+        what = f"The loss became {loss.item()} at epoch {epoch}, step {step}: training stopped and {kept}."
+        cause = "loss"
+    else:
+        norm = f", gradient norm {grad_norm.item()}" if grad_norm is not None else ""
+        what = (f"A gradient became NaN or infinite at epoch {epoch}, step {step} (the loss was "
+                f"{loss.item():.6g}{norm}): training stopped and {kept}.")
+        cause = "gradient"
+    return TrainingDiverged(f"{what} {advice}", history, cause=cause, epoch=epoch, step=step)

@@ -31,10 +31,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .autoencoder import encode_dataset
-from .blocks import make_pair
+from .blocks import _widths, make_pair
 from .cache import fit_cached
 from .data import as_data
 from .train import History, adam
+from .validate import as_float, as_int
 from .variational import active_units, gaussian_kl, gaussian_log_likelihood, iwae_bound, reparameterize
 
 __all__ = ["VAE", "LIKELIHOODS", "adam", "train_vae", "log_likelihood", "dataset_elbo", "rate_distortion",
@@ -165,8 +166,7 @@ class VAE(nn.Module):
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"Unknown likelihood {likelihood!r}; use 'bernoulli' (binarised images) or "
                              f"'gaussian' (real-valued data).")
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+        latent_dim = as_int(latent_dim, "latent_dim", minimum=1)
         if not beta >= 0:
             raise ValueError(f"beta must be >= 0 (the weight of the KL term), got {beta!r}.")
         self.latent_dim, self.kind, self.likelihood, self.beta = latent_dim, kind, likelihood, float(beta)
@@ -239,6 +239,12 @@ class VAE(nn.Module):
         return self.decode(reparameterize(mu, logvar) if sample else mu)
 
     @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The values the data must take: [0, 1] for Bernoulli pixels, any finite values for a Gaussian
+        (`gencore.train.fit` checks the data against it once)."""
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
@@ -254,8 +260,14 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
     in_shape, dataset, subset, binarize, epochs, lr, batch_size, quick, seed), so the same call in a later
     notebook loads the same model. Weights are initialised and batches shuffled from ``seed``.
     """
-    hyper = dict(kind=kind, latent_dim=latent_dim, beta=float(beta), likelihood=likelihood,
-                 hidden=list(hidden) if hidden is not None else None, activation=activation)
+    latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
+                                      as_int(batch_size, "batch_size", minimum=1))
+    lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
+    seed = as_int(seed, "seed") if seed is not None else None
+    subset = as_int(subset, "subset", minimum=1) if subset is not None else None
+    hidden = list(_widths(hidden)) if hidden is not None else None        # 64 -> [64], as VAE takes it
+    hyper = dict(kind=kind, latent_dim=latent_dim, beta=beta, likelihood=likelihood, hidden=hidden,
+                 activation=activation)
     return fit_cached(lambda in_shape: VAE(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
                                            beta=beta, hidden=hidden, activation=activation),
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
@@ -281,8 +293,9 @@ def log_likelihood(model: VAE, data, k: int = 1000, batch_size: int = 100, chunk
     outputs stay small for any k (and in cache); only the (k, batch) log-weights are kept. The result does
     not depend on ``chunk_rows`` and is deterministic given ``generator``.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive integer (importance samples per example), got {k!r}.")
+    k = as_int(k, "k", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
     data = as_data(data)
     was_training = model.training
     model.eval()
@@ -328,6 +341,8 @@ def dataset_elbo(model: VAE, data, batch_size: int = 1000, n_samples: int = 1,
     Returns per-example tensors (N,): {"elbo", "rec" (= -E_q log p(x|z)), "kl"}; average them for the
     dataset's numbers (nats per image).
     """
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
     data = as_data(data)
     was_training = model.training
     model.eval()
@@ -366,8 +381,13 @@ def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, 
     """Active units: dimension j is used if A_j = Var_x(E_q(z|x)[z_j]) > threshold (Burda et al., 2016).
 
     Returns (number active, A of shape (d,)). An unused dimension has q(z_j|x) = p(z_j) for every x: its
-    mean does not move, and it carries no information about x (KL_j = 0).
+    mean does not move, and it carries no information about x (KL_j = 0). Needs at least 2 examples (a
+    variance over one example is undefined).
     """
+    data = as_data(data)
+    if len(data) < 2:
+        raise ValueError(f"count_active_units needs at least 2 examples (a unit's activity is the variance of "
+                         f"its posterior mean over the data), got {len(data)}; pass more examples.")
     mu, _ = encode_means(model, data)
     return active_units(mu, threshold)
 

@@ -12,7 +12,10 @@ __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save"]
 
 
 def _as_images(x) -> torch.Tensor:
-    x = torch.as_tensor(x).detach().float().cpu()
+    """Images as float (N, C, H, W) on the CPU; uint8 (images 0..255, as stored) is scaled by 1/255."""
+    x = torch.as_tensor(x).detach()
+    x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+    x = x.cpu()
     if x.dim() == 2 and math.isqrt(x.shape[1]) ** 2 == x.shape[1]:  # flat (N, 784) -> (N, 1, 28, 28)
         side = math.isqrt(x.shape[1])
         x = x.view(-1, 1, side, side)
@@ -25,7 +28,11 @@ def _as_images(x) -> torch.Tensor:
 
 def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, size: float = 0.6,
                 pad: int = 1, vmin: float = 0.0, vmax: float = 1.0, row_labels=None):
-    """A grid of images (values in [vmin, vmax]) through torchvision's make_grid, without axes."""
+    """A grid of images (values in [vmin, vmax]) through torchvision's make_grid, without axes.
+
+    ``x``: (N, C, H, W), (N, H, W) or flat (N, H*W), a tensor or an array. uint8 images (0..255, as
+    datasets store them) are scaled by 1/255 first, so they show like float images in [0, 1].
+    """
     x = _as_images(x)
     nrow = nrow or min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
     grid = make_grid(x.clamp(vmin, vmax), nrow=nrow, padding=pad, pad_value=vmax, normalize=True,

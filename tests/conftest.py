@@ -29,3 +29,23 @@ def mnist_test_root(tmp_path):
     root = tmp_path / "data"
     assert import_local_copy("mnist", "test", root, sources=[SHARED_MNIST])
     return root
+
+
+@pytest.fixture(autouse=True)
+def draw_figures():
+    """Draw every figure a test leaves open, then close it: an error that appears only at draw time (a bad
+    label, legend or colour norm) fails the test that made the figure."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import io
+
+    import matplotlib.pyplot as plt
+
+    try:
+        for num in plt.get_fignums():
+            plt.figure(num).savefig(io.BytesIO(), format="png", dpi=40)
+    finally:
+        plt.close("all")

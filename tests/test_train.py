@@ -1,9 +1,12 @@
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from gencore.data import TensorData
+from gencore.autoencoder import Autoencoder, train_autoencoder
+from gencore.data import ImageData, TensorData, load_dataset
 from gencore.train import History, TrainingDiverged, evaluate, fit
+from gencore.vae import VAE, count_active_units, gaussian_blur, train_vae
 
 
 class Regression(nn.Module):
@@ -58,29 +61,259 @@ def test_nan_loss_stops_with_epoch_and_step_and_keeps_last_good_weights(home):
     model = Exploding(bad_step=25)                                 # 11 steps per epoch: epoch 3, step 3
     snapshots = []
     model.lin.register_forward_pre_hook(lambda m, inp: snapshots.append(m.weight.detach().clone()))
-    with pytest.raises(TrainingDiverged, match=r"nan at epoch 3, step 3") as err:
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 3, step 3.*weights from before it") as err:
         fit(model, regression_data(1000), epochs=10, batch_size=97, lr=0.01, progress=False)
     assert len(err.value.history) == 2                             # two finished epochs were recorded
+    assert (err.value.cause, err.value.epoch, err.value.step) == ("loss", 3, 3)
     assert torch.equal(model.lin.weight, snapshots[-1])            # the weights before the failing step
     assert torch.isfinite(model.lin.weight).all()
 
 
-class Poisoned(Regression):
-    """A step with a finite loss leaves infinite weights; the next loss is NaN."""
+class _InfGrad(torch.autograd.Function):
+    """Identity forward; the gradient flowing back is multiplied by inf (NaN where it was 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * float("inf")
+
+
+class InfiniteGradient(Regression):
+    """A finite loss whose gradient is infinite at one chosen step (counted over the whole run)."""
+
+    def __init__(self, bad_step):
+        super().__init__()
+        self.bad_step, self.calls = bad_step, 0
 
     def loss(self, x, y):
-        out = super().loss(x, y)
-        return {"loss": out["loss"] * 1e38 * 1e38 if torch.isfinite(self.lin.weight).all() else out["loss"]}
+        self.calls += 1
+        pred = self.lin(x[:, :3])
+        if self.calls == self.bad_step:
+            pred = _InfGrad.apply(pred)
+        err = (pred - x[:, 3:]).pow(2).mean()
+        return {"loss": err, "abs_w": self.lin.weight.abs().mean()}
 
 
-def test_nonfinite_weights_are_rolled_back_to_the_epoch_start(home):
+@pytest.mark.parametrize("clip_grad", [None, 1.0])
+@pytest.mark.parametrize("sgd", [False, True])
+def test_nonfinite_gradient_with_finite_loss_is_never_applied(home, clip_grad, sgd):
+    """Epoch 2, step 3: the weights are exactly those from before that step (not the epoch start's)."""
     torch.manual_seed(0)
-    model = Poisoned()
+    model = InfiniteGradient(bad_step=11 + 3)                      # 11 steps per epoch
+    snapshots = []
+    model.lin.register_forward_pre_hook(lambda m, inp: snapshots.append(
+        [p.detach().clone() for p in m.parameters()]))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01) if sgd else None
+    with pytest.raises(TrainingDiverged, match=r"gradient became NaN or infinite at epoch 2, step 3 \(the loss "
+                                                r"was [0-9.]+.*weights from before it") as err:
+        fit(model, regression_data(1000), epochs=5, batch_size=97, lr=0.01, progress=False, clip_grad=clip_grad,
+            optimizer=optimizer)
+    assert (err.value.cause, err.value.epoch, err.value.step) == ("gradient", 2, 3)
+    assert len(err.value.history) == 1
+    for p, before in zip(model.parameters(), snapshots[-1]):
+        assert torch.equal(p, before) and torch.isfinite(p).all()
+    assert not torch.equal(snapshots[-1][0], snapshots[11][0])      # not merely the epoch start's weights
+
+
+def test_nonfinite_gradient_at_the_first_step_keeps_the_initial_weights(home):
+    torch.manual_seed(0)
+    model = InfiniteGradient(bad_step=1)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 1"):
+        fit(model, regression_data(200), epochs=3, batch_size=50, lr=0.01, progress=False)
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+
+
+# ------------------------------------------------------------------------------------------ the data
+def test_nan_in_the_training_data_is_named_not_blamed_on_the_learning_rate(home):
+    data = regression_data(300)
+    data.x[17, 2] = float("nan")
+    data.x[40, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"training data is not finite: example 17 holds nan \(2 of 300"):
+        fit(Regression(), data, epochs=1, progress=False)
+
+
+def test_nan_in_the_test_data_is_named_before_training(home):
+    test = regression_data(50, seed=1)
+    test.x[5, 3] = -float("inf")
+    model = Regression()
     before = model.lin.weight.detach().clone()
-    with pytest.raises(TrainingDiverged):
-        fit(model, regression_data(200), epochs=3, batch_size=50, lr=0.01, progress=False,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.01))
-    assert torch.equal(model.lin.weight, before)
+    with pytest.raises(ValueError, match="test data is not finite: example 5 holds -inf"):
+        fit(model, regression_data(300), test=test, epochs=1, progress=False)
+    assert torch.equal(model.lin.weight, before)                   # refused before any step
+    with pytest.raises(ValueError, match="evaluation data is not finite: example 5"):
+        evaluate(model, test)
+
+
+@pytest.mark.parametrize("make", [lambda lik: VAE(2, in_shape=(1, 4, 4), hidden=8, likelihood=lik),
+                                  lambda lik: Autoencoder(2, in_shape=(1, 4, 4), hidden=8, likelihood=lik)])
+def test_bernoulli_models_refuse_targets_outside_0_1(home, make):
+    x = torch.rand(64, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    x[9, 0, 1, 2] = 1.5
+    model = make("bernoulli")
+    assert model.target_range == (0.0, 1.0)
+    with pytest.raises(ValueError, match=r"training data has values outside \[0, 1\], the range "
+                                         r"\w+\(likelihood='bernoulli'\) expects: example 9 holds 1.5.*"
+                                         r"likelihood='gaussian'"):
+        fit(model, x, epochs=1, progress=False)
+    gaussian = make("gaussian")
+    assert gaussian.target_range is None
+    fit(gaussian, x, epochs=1, progress=False)                     # real values: anything finite
+    fit(model, x.clamp(0, 1), epochs=1, progress=False)
+
+
+def test_a_declared_target_range_must_be_a_pair(home):
+    class Odd(Regression):
+        target_range = (1.0,)
+
+    with pytest.raises(TypeError, match=r"Odd.target_range must be None or a pair \(lo, hi\)"):
+        fit(Odd(), regression_data(10), epochs=1, progress=False)
+
+
+def test_fit_on_a_uint8_tensor_trains_on_pixels_in_0_1(home):
+    images = load_dataset("sprites", "test", subset=256).images.cpu()        # uint8 0..255
+    torch.manual_seed(0)
+    model = VAE(2, hidden=(32,))
+    history = fit(model, images, epochs=1, batch_size=64, progress=False)
+    assert history.last("train/loss") < 1000                       # nats per image, not 7e9
+    as_float = evaluate(model, images.float() / 255)
+    assert evaluate(model, images)["rec"] == pytest.approx(as_float["rec"], rel=0.05)
+
+
+# ------------------------------------------------------------------------------------------ loss contract
+class Returns(nn.Module):
+    def __init__(self, make):
+        super().__init__()
+        self.lin, self.make = nn.Linear(4, 1), make
+
+    def loss(self, x, y):
+        return self.make(self.lin(x).squeeze(1))
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda out: {"rec": out.mean()}, TypeError,
+     r"Returns.loss\(x, y\) returned a dict without a 'loss' entry \(it has 'rec'\); it must return a dict with "
+     r"a scalar tensor 'loss' to minimise"),
+    (lambda out: out.mean(), TypeError, r"returned Tensor; it must return a dict with a scalar tensor 'loss'"),
+    (lambda out: {"loss": out.pow(2)}, ValueError, r"\['loss'\] is a tensor of shape \(10,\), not a scalar"),
+    (lambda out: {"loss": out.mean(), "err": out.detach()}, ValueError, r"\['err'\] is a tensor of shape \(10,\)"),
+    (lambda out: {"loss": out.mean(), "n": 3}, ValueError, r"\['n'\] is int, not a scalar tensor"),
+    (lambda out: {"loss": out.mean().detach()}, ValueError, "does not depend on the model's parameters"),
+])
+def test_the_loss_contract_is_explained(home, make, error, message):
+    with pytest.raises(error, match=message):
+        fit(Returns(make), torch.randn(30, 4), epochs=1, batch_size=10, progress=False)
+
+
+def test_evaluate_checks_the_loss_contract_too(home):
+    with pytest.raises(ValueError, match=r"\['err'\] is a tensor of shape \(10,\)"):
+        evaluate(Returns(lambda out: {"loss": out.mean(), "err": out}), torch.randn(30, 4), batch_size=10)
+
+
+def test_a_loss_of_shape_1_is_accepted(home):
+    model = Returns(lambda out: {"loss": out.pow(2).mean().reshape(1), "m": out.mean().reshape(1, 1)})
+    history = fit(model, torch.randn(30, 4), test=torch.randn(20, 4), epochs=2, batch_size=10, progress=False)
+    assert len(history["train/loss"]) == 2 and len(history["test/m"]) == 2
+
+
+# ------------------------------------------------------------------------------------------ arguments
+def test_integer_arguments_accept_numpy_integers_and_refuse_fractions(home):
+    history = fit(Regression(), regression_data(100), epochs=np.int64(2), batch_size=np.int32(30),
+                  progress=False, seed=np.int64(3))
+    assert len(history) == 2
+    with pytest.raises(TypeError, match="epochs must be a whole number, got 2.5"):
+        fit(Regression(), regression_data(100), epochs=2.5, progress=False)
+    with pytest.raises(TypeError, match="batch_size must be a whole number"):
+        fit(Regression(), regression_data(100), epochs=1, batch_size=12.5, progress=False)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        fit(Regression(), regression_data(100), epochs=1, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match="epochs must be at least 0"):
+        fit(Regression(), regression_data(100), epochs=-1, progress=False)
+    with pytest.raises(TypeError, match="lr must be a finite number"):
+        fit(Regression(), regression_data(100), epochs=1, lr=float("nan"), progress=False)
+    with pytest.raises(TypeError, match="batch_size must be a whole number"):
+        evaluate(Regression(), regression_data(100), batch_size=2.5)
+
+
+@pytest.mark.parametrize("train", [train_vae, train_autoencoder])
+def test_train_helpers_take_one_hidden_width_like_the_models(home, capsys, train):
+    data = TensorData((torch.rand(64, 1, 4, 4, generator=torch.Generator().manual_seed(0)) > 0.5).float())
+    model, history = train(data, latent_dim=np.int64(2), epochs=np.int64(1), hidden=64, dataset="toy",
+                           progress=False)
+    assert len(history) == 1 and model.encoder(data.x[:2]).shape[0] == 2
+    again, _ = train(data, latent_dim=2, epochs=1, hidden=(64,), dataset="toy", progress=False)
+    assert "Loaded cached model" in capsys.readouterr().out            # hidden=64 is hidden=(64,)
+    with pytest.raises(TypeError, match="epochs must be a whole number"):
+        train(data, latent_dim=2, epochs=1.5, hidden=64, dataset="toy", progress=False)
+
+
+# ------------------------------------------------------------------------------------------ reproducibility
+def _vae_weights(data, test=None, seed=None):
+    torch.manual_seed(0)
+    model = VAE(2, hidden=(32,))
+    history = fit(model, data, test=test, epochs=2, batch_size=100, progress=False,
+                  **({} if seed is None else {"seed": seed}))
+    return [p.detach().clone() for p in model.state_dict().values()], history
+
+
+def grey(data: ImageData) -> ImageData:
+    """Sprites are black and white (binarising them draws nothing); blurred, they have grey levels."""
+    images = (gaussian_blur(data.images.float() / 255, 1.0) * 255).round().to(torch.uint8)
+    return ImageData(images, data.labels, name="grey", split=data.split, classes=data.classes,
+                     binarize=data.binarize)
+
+
+@pytest.mark.parametrize("blur", [False, True])
+def test_the_same_seeded_fit_gives_the_same_numbers_with_dynamic_binarisation(home, blur):
+    data = load_dataset("sprites", subset=500, binarize="dynamic")
+    test = load_dataset("sprites", "test", subset=200, binarize="dynamic")
+    if blur:
+        data, test = grey(data), grey(test)
+    first, h1 = _vae_weights(data, test)
+    second, h2 = _vae_weights(data, test)
+    next(iter(data.batches(100)))                                  # other uses of the datasets in between
+    data.sample(8)
+    next(iter(test.batches(100, shuffle=False)))
+    third, h3 = _vae_weights(data, test)
+    for a, b, c in zip(first, second, third):
+        assert torch.equal(a, b) and torch.equal(a, c)
+    metrics = [k for k in h1.keys() if not k.endswith("seconds")]
+    assert "test/loss" in metrics and all(h1[k] == h2[k] == h3[k] for k in metrics)
+
+
+class Recorder(Regression):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def loss(self, x, y):
+        self.seen.append(x[:, 0].clone())
+        return super().loss(x, y)
+
+
+def test_an_explicit_seed_fixes_the_batches_whatever_the_global_rng(home):
+    def batches_seen(seed, global_seed):
+        torch.manual_seed(global_seed)
+        model = Recorder()
+        fit(model, regression_data(100), epochs=2, batch_size=30, progress=False, seed=seed)
+        return torch.cat(model.seen)
+
+    assert torch.equal(batches_seen(5, 0), batches_seen(5, 1))
+    assert not torch.equal(batches_seen(5, 0), batches_seen(6, 0))
+    assert torch.equal(batches_seen(None, 2), batches_seen(None, 2))      # drawn from the global RNG
+    assert not torch.equal(batches_seen(None, 2), batches_seen(None, 3))
+
+
+# ------------------------------------------------------------------------------------------ diagnostics
+def test_count_active_units_needs_two_examples(home):
+    model = VAE(2, in_shape=(1, 4, 4), hidden=8)
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        count_active_units(model, torch.rand(1, 1, 4, 4))
+    n, activity = count_active_units(model, torch.rand(2, 1, 4, 4))
+    assert activity.shape == (2,) and torch.isfinite(activity).all()
 
 
 def test_model_without_loss_is_refused(home):

@@ -1,0 +1,30 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from gencore import viz  # noqa: E402
+
+
+def _pixels(fig) -> np.ndarray:
+    array = np.asarray(fig.axes[0].images[0].get_array())
+    plt.close(fig)
+    return array if array.ndim == 2 else array[..., 0]
+
+
+def test_show_images_scales_uint8_images_by_1_over_255():
+    images = torch.randint(0, 256, (6, 1, 5, 5), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    expected = _pixels(viz.show_images(images.float() / 255, nrow=3))
+    assert np.allclose(_pixels(viz.show_images(images, nrow=3)), expected)
+    assert np.allclose(_pixels(viz.show_images(images.numpy(), nrow=3)), expected)      # arrays too
+    assert np.allclose(_pixels(viz.show_images(images[:, 0], nrow=3)), expected)         # (N, H, W)
+    assert 0.1 < expected[1:-1, 1:-1].mean() < 0.9                                       # not white blobs
+
+
+def test_show_images_keeps_float_images_as_they_are():
+    x = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(1))
+    grid = _pixels(viz.show_images(x, nrow=4, pad=0))
+    assert np.allclose(grid[:, :3], x[0, 0].numpy(), atol=1e-6)
