@@ -25,7 +25,6 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .config import current
 from .data import TensorData, as_data
 from .validate import as_float, as_int
 
@@ -230,43 +229,46 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
-    quick = current().quick
     name = desc or type(model).__name__
-    epoch_bar = tqdm(range(epochs), desc=name, unit="epoch", disable=not progress or epochs == 0)
+    batches = train.batches(batch_size, shuffle=True, generator=generator)
+    # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
+    bar = tqdm(total=epochs * len(batches), desc=name, unit="batch", disable=not progress or epochs == 0)
     start_epoch = len(history)
-    for e in epoch_bar:
-        epoch = start_epoch + e + 1
-        model.train()
-        sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), device=device))
-        seen = 0
-        started = time.perf_counter()
-        batches = train.batches(batch_size, shuffle=True, generator=generator)
-        steps = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not progress or quick)
-        for step, (x, y) in enumerate(steps, start=1):
-            metrics = model.loss(x, y)
-            loss = _loss_of(metrics, model, training=True)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
-                grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
-                grads_ok = torch.isfinite(grad_norm)
-            else:
-                grad_norm, grads_ok = None, _grads_finite(params)
-            loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
-                                             grads_ok.to(loss.device)]).tolist()   # one synchronisation
-            if not (loss_ok and grads_ok):
-                raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
-            optimizer.step()
-            for k, v in metrics.items():
-                sums[k] += v.detach().reshape(()) * len(x)
-            seen += len(x)
-        history.log("train", _mean_metrics(sums, seen))
-        history.log("train", {"seconds": time.perf_counter() - started})
-        if test is not None:
-            history.log("test", _evaluate(model, test, 500, generator))
-        shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
-                 if k.endswith("/loss")}
-        epoch_bar.set_postfix(shown)
+    try:
+        for e in range(epochs):
+            epoch = start_epoch + e + 1
+            model.train()
+            sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), device=device))
+            seen = 0
+            started = time.perf_counter()
+            for step, (x, y) in enumerate(batches, start=1):
+                metrics = model.loss(x, y)
+                loss = _loss_of(metrics, model, training=True)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
+                    grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
+                    grads_ok = torch.isfinite(grad_norm)
+                else:
+                    grad_norm, grads_ok = None, _grads_finite(params)
+                loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
+                                                 grads_ok.to(loss.device)]).tolist()   # one synchronisation
+                if not (loss_ok and grads_ok):
+                    raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
+                optimizer.step()
+                for k, v in metrics.items():
+                    sums[k] += v.detach().reshape(()) * len(x)
+                seen += len(x)
+                bar.update(1)
+            history.log("train", _mean_metrics(sums, seen))
+            history.log("train", {"seconds": time.perf_counter() - started})
+            if test is not None:
+                history.log("test", _evaluate(model, test, 500, generator))
+            shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
+                     if k.endswith("/loss")}
+            bar.set_postfix(epoch=f"{e + 1}/{epochs}", **shown)
+    finally:
+        bar.close()
     return history
 
 

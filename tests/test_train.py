@@ -328,3 +328,20 @@ def test_history_roundtrip():
     assert History(h.to_dict())["train/loss"] == [2.0, 1.0]
     with pytest.raises(KeyError, match="train/loss"):
         h["test/loss"]
+
+
+def test_one_progress_bar_per_run(home, monkeypatch):
+    """A bar per epoch piles up in a saved notebook: fit makes one bar for the whole run."""
+    import gencore.train as T
+
+    made = []
+
+    class Counting(T.tqdm):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs.get("total"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(T, "tqdm", Counting)
+    torch.manual_seed(0)
+    fit(Regression(), regression_data(200), epochs=5, batch_size=50, progress=True)
+    assert made == [5 * 4]
