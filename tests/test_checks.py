@@ -1,23 +1,30 @@
-"""Every exercise check accepts gencore's reference and rejects each catalogued mistake with its hint."""
+"""Every exercise check, as an autograder: it accepts gencore's reference, rejects each catalogued mistake with
+its hint, and treats the student's code as untrusted (exceptions, wrong signatures, mutated inputs, wrong
+dtypes are reported as the student's, never as a traceback inside gencore/checks)."""
 import re
+import traceback
 
 import pytest
+import torch
+from torch import nn
 
 from gencore import checks
+from gencore.checks.core import describe_difference
 
+NAMES = sorted(checks.REGISTRY)
 CASES = [(name, hint) for name, check in checks.REGISTRY.items() for hint in check.mistakes]
 
 
-def test_registry_has_checks_with_three_or_more_mistakes():
-    assert len(checks.REGISTRY) >= 3
+def test_registry_has_checks_with_six_or_more_mistakes():
+    assert len(checks.REGISTRY) >= 13
     for name, check in checks.REGISTRY.items():
-        assert len(check.mistakes) >= 3, name
+        assert len(check.mistakes) >= 6, name
 
 
-@pytest.mark.parametrize("name", sorted(checks.REGISTRY))
-def test_check_accepts_reference(name, capsys):
+@pytest.mark.parametrize("name", NAMES)
+def test_check_accepts_reference_and_returns_it(name, capsys):
     check = checks.REGISTRY[name]
-    check(check.reference)
+    assert check(check.reference) is check.reference
     assert "[ok]" in capsys.readouterr().out
 
 
@@ -28,18 +35,95 @@ def test_check_rejects_mistake_with_its_hint(name, hint):
         check(check.mistakes[hint])
 
 
-@pytest.mark.parametrize("name", sorted(checks.REGISTRY))
-def test_not_implemented_is_reported_not_raised(name, capsys):
+@pytest.mark.parametrize("name", NAMES)
+def test_not_implemented_is_reported_and_gencores_function_returned(name, capsys):
     def student(*args, **kwargs):
         raise NotImplementedError()
 
-    checks.REGISTRY[name](student)
+    check = checks.REGISTRY[name]
+    assert check(student) is check.reference
     assert "not implemented yet" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", sorted(checks.REGISTRY))
+def _no_gencore_frames(err: pytest.ExceptionInfo) -> None:
+    """The error reaches the student as one AssertionError without a chained traceback from gencore/checks."""
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+    text = "".join(traceback.format_exception_only(err.type, err.value))
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exception_in_student_code_names_input_and_line(name):
+    check = checks.REGISTRY[name]
+    calls = []
+
+    def student(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("boom on the second input")    # the line the message must quote
+        return check.reference(*args, **kwargs)
+
+    with pytest.raises(AssertionError) as err:
+        check(student)
+    message = str(err.value)
+    assert "your function raised ValueError: boom on the second input" in message
+    assert "called with" in message and "shape" in message
+    assert 'raise ValueError("boom on the second input")' in message
+    _no_gencore_frames(err)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_assert_is_reported_as_theirs(name):
+    def student(*args, **kwargs):
+        assert False, "my own sanity check"
+
+    with pytest.raises(AssertionError, match="your own assert failed: my own sanity check"):
+        checks.REGISTRY[name](student)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wrong_signature_shows_expected_one(name):
+    check = checks.REGISTRY[name]
+    with pytest.raises(AssertionError, match=re.escape(check.signature)):
+        check(lambda only_one: only_one)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_model_instead_of_function(name):
+    with pytest.raises(AssertionError, match="you passed a model"):
+        checks.REGISTRY[name](nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mutating_an_input_is_refused(name):
+    check = checks.REGISTRY[name]
+
+    def student(*args, **kwargs):
+        out = check.reference(*args, **kwargs)
+        first = next(a for a in args if isinstance(a, torch.Tensor))
+        with torch.no_grad():
+            first.add_(1.0)                                   # overwrite the caller's tensor
+        return out
+
+    with pytest.raises(AssertionError, match="in place"):
+        check(student)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float64_result_for_float32_inputs_is_a_dtype_mistake(name):
+    check = checks.REGISTRY[name]
+
+    def student(*args, **kwargs):
+        out = check.reference(*args, **kwargs)
+        return out.double() if out.dtype == torch.float32 else out
+
+    with pytest.raises(AssertionError, match="dtype"):
+        check(student)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_hard_coded_batch_size_is_rejected(name):
-    """A function that only works for one batch size (the first one the check tries) fails."""
+    """A function that only works for the first input shape the check tries fails with the student's error."""
     check = checks.REGISTRY[name]
     calls = []
 
@@ -50,5 +134,16 @@ def test_hard_coded_batch_size_is_rejected(name):
             raise RuntimeError(f"shape mismatch: expected {tuple(calls[0])}")
         return check.reference(*args, **kwargs)
 
-    with pytest.raises((AssertionError, RuntimeError)):
+    with pytest.raises(AssertionError, match="RuntimeError: shape mismatch"):
         check(first_shape_only)
+
+
+@pytest.mark.parametrize("got,expected,words", [
+    (-torch.arange(1.0, 5.0), torch.arange(1.0, 5.0), "negative"),
+    (2 * torch.arange(1.0, 5.0), torch.arange(1.0, 5.0), "factor 2"),
+    (97 * torch.arange(1.0, 5.0), torch.arange(1.0, 5.0), "batch size 97"),
+    (torch.arange(1.0, 5.0) + 3, torch.arange(1.0, 5.0), "same constant 3"),
+    (torch.tensor([1.0, 2.0, 30.0, 4.0]), torch.arange(1.0, 5.0), "1 of 4 values differ"),
+])
+def test_difference_is_described_in_words(got, expected, words):
+    assert words in describe_difference(got, expected, batch=97)
