@@ -237,7 +237,7 @@ def _shape_hint(got: torch.Tensor, expected: torch.Tensor) -> str:
                 "of one's batch dimension), .flatten() or .view() changed it; keep the expected shape")
     if got.dim() == 0 and expected.dim() > 0:
         return "you reduced to one number; one value per example (or element) is expected"
-    return "did you hard-code a size, or reduce over the wrong dimension?"
+    return "did you hard-code a size, or reduce over the wrong dimension"
 
 
 def describe_difference(got: torch.Tensor, expected: torch.Tensor, batch: int | None = None) -> str:

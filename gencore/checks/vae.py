@@ -2,6 +2,9 @@
 
 The registry names (``vae_reparameterize``, ``negative_elbo``, ``iwae``) are distinct from notebook 02's
 checks. Every input is deterministic: the noise eps is passed in, never drawn by the student's function.
+Besides ordinary inputs (batch 1, an odd batch, latent dimensions 1, 2 and more, one float64 case) each check
+tries extreme but valid values that only the stable formula survives: logits of +-30 and more for the BCE,
+log-weights around -1000 nats, hundreds of nats apart from one example to the next, for the IWAE bound.
 """
 from __future__ import annotations
 
@@ -11,21 +14,19 @@ import torch
 import torch.nn.functional as F
 
 from ..vae import iwae_estimate, reparameterize_with, vae_loss
-from .core import compare, exercise, expect_tensor, seeded, wrong_outputs
+from .common import batch_mean_mistakes, logvar_mistakes, reduction_mistakes, swapped
+from .core import compare, exercise, gradient, seeded, wrong_outputs
+from .variational import compare_or_explain
+
+F64 = torch.float64
 
 
-def _match_any_shape(got, wrong: dict, rtol: float = 1e-4, atol: float = 1e-5) -> None:
-    """Name a catalogued mistake even when its output has another shape than the reference."""
-    if not isinstance(got, torch.Tensor):
-        return
-    for hint, value in wrong.items():
-        if (isinstance(value, torch.Tensor) and value.shape == got.shape
-                and torch.allclose(got.detach().double(), value.detach().double(), rtol=rtol, atol=atol)):
-            raise AssertionError(hint)
+def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
+    return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
 
 
-def _detached(wrong: dict) -> dict:
-    return {h: w.detach() for h, w in wrong.items() if isinstance(w, torch.Tensor)}
+def _kind(t: torch.Tensor) -> str:
+    return ", float64" if t.dtype == F64 else ""
 
 
 # ---------------------------------------------------------------- the reparameterization trick
@@ -36,16 +37,23 @@ NO_GRADIENT = ("No gradient reaches mu or logvar (did you .detach(), use torch.n
                "point of the trick is that z = mu + sigma * eps is differentiable in mu and logvar.")
 
 REPARAM_MISTAKES = {
-    "sigma = exp(logvar / 2): exp(logvar) is the variance sigma^2, not the standard deviation.":
-        lambda mu, logvar, eps: mu + torch.exp(logvar) * eps,
-    "logvar is the log of the variance: sigma = exp(logvar / 2), not logvar itself.":
+    **logvar_mistakes(reparameterize_with),
+    "You multiplied eps by logvar itself: logvar = log sigma^2 is neither sigma nor sigma^2; "
+    "sigma = exp(logvar / 2).":
         lambda mu, logvar, eps: mu + logvar * eps,
+    "Parentheses: sigma = exp(logvar / 2), not exp(logvar) / 2.":
+        lambda mu, logvar, eps: mu + torch.exp(logvar) / 2 * eps,
     "Sign: sigma = exp(+logvar / 2); exp(-logvar / 2) is 1 / sigma.":
         lambda mu, logvar, eps: mu + torch.exp(-0.5 * logvar) * eps,
+    "sigma = exp(logvar / 2) = sqrt(exp(logvar)); you took the square root of logvar.abs().":
+        lambda mu, logvar, eps: mu + logvar.abs().sqrt() * eps,
     "The mean is missing: z = mu + sigma * eps (you returned sigma * eps).":
         lambda mu, logvar, eps: torch.exp(0.5 * logvar) * eps,
-    "sigma = exp(logvar / 2) = sqrt(exp(logvar)); you took the square root of logvar.abs() or of logvar.":
-        lambda mu, logvar, eps: mu + logvar.abs().sqrt() * eps,
+    "Your z is just mu: the noise is missing, z = mu + sigma * eps.":
+        lambda mu, logvar, eps: mu * 1,
+    "You added the noise without scaling it by sigma: z = mu + exp(logvar / 2) * eps.":
+        lambda mu, logvar, eps: mu + eps,
+    **swapped(reparameterize_with, "mu", "logvar"),
     OWN_NOISE:
         lambda mu, logvar, eps: torch.normal(mu, torch.exp(0.5 * logvar)),
     NO_GRADIENT:
@@ -53,30 +61,44 @@ REPARAM_MISTAKES = {
 }
 
 
-@exercise("The reparameterization trick", reference=reparameterize_with, mistakes=REPARAM_MISTAKES)
+def _reparam_inputs():
+    """(mu, logvar, eps): batch 97 / 1 / 33 / 8 / 9, latent dims 5 / 2 / 1 / 16 / 3, logvar in [-10, 10], float64."""
+    g = seeded(30)
+    for n, d in ((97, 5), (1, 2), (33, 1)):
+        yield (torch.randn(n, d, generator=g), _uniform((n, d), -2, 1, g), torch.randn(n, d, generator=g))
+    yield _uniform((8, 16), -30, 30, g), _uniform((8, 16), -10, 10, g), torch.randn(8, 16, generator=g)
+    yield (torch.randn(9, 3, generator=g, dtype=F64), _uniform((9, 3), -2, 1, g, F64),
+           torch.randn(9, 3, generator=g, dtype=F64))
+
+
+@exercise("The reparameterization trick", reference=reparameterize_with, mistakes=REPARAM_MISTAKES,
+          signature="sample_z(mu, logvar, eps)")
 def vae_reparameterize(student):
-    for n, d in ((97, 2), (5, 16), (1, 3)):
-        g = seeded(n + d)
-        mu = torch.randn(n, d, generator=g).requires_grad_()
-        logvar = (torch.rand(n, d, generator=g) * 3 - 2).requires_grad_()     # sigma between 0.37 and 1.6
-        eps = torch.randn(n, d, generator=g)
+    for mu0, logvar0, eps in _reparam_inputs():
+        what = f"z for mu, logvar, eps of shape {tuple(mu0.shape)}{_kind(mu0)}"
+        mu, logvar = mu0.clone().requires_grad_(), logvar0.clone().requires_grad_()
         got = student(mu, logvar, eps.clone())
-        expect_tensor(got, "z")
-        again = student(mu, logvar, eps.clone())
-        if not (isinstance(again, torch.Tensor) and torch.equal(got.detach(), again.detach())):
-            raise AssertionError(OWN_NOISE)
-        wrong = _detached(wrong_outputs({h: f for h, f in REPARAM_MISTAKES.items() if h != OWN_NOISE},
-                                        mu, logvar, eps))
-        with torch.no_grad():
-            expected = reparameterize_with(mu, logvar, eps)
-        compare(got.detach(), expected, what=f"z for mu and logvar of shape {(n, d)}", wrong=wrong)
+        expected = reparameterize_with(mu0, logvar0, eps)
+        wrong = wrong_outputs({h: f for h, f in REPARAM_MISTAKES.items() if h != OWN_NOISE}, mu0, logvar0, eps)
+
+        def own_noise():
+            again = student(mu0.clone(), logvar0.clone(), eps.clone())
+            if isinstance(again, torch.Tensor) and isinstance(got, torch.Tensor) and not (
+                    again.shape == got.shape and torch.equal(got.detach(), again.detach())):
+                raise AssertionError(OWN_NOISE)
+
+        compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=REPARAM_MISTAKES, batch=len(mu0),
+                           explain=(own_noise,))
         if not got.requires_grad:
             raise AssertionError(NO_GRADIENT)
-        g_mu, g_logvar = torch.autograd.grad(got.sum(), (mu, logvar), allow_unused=True)
+        w = torch.randn(mu0.shape, generator=seeded(len(mu0)), dtype=mu0.dtype)
+        g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "z", allow_unused=True)
         if g_mu is None or g_logvar is None:
             raise AssertionError(NO_GRADIENT)
-        compare(g_mu, torch.ones_like(mu), what="dz/dmu")
-        compare(g_logvar, (0.5 * torch.exp(0.5 * logvar) * eps).detach(), what="dz/dlogvar")
+        if not (g_mu.abs().sum() > 0 or g_logvar.abs().sum() > 0):
+            raise AssertionError(OWN_NOISE)
+        compare(g_mu, w, what="dz/dmu (it should be 1 for each element)")
+        compare(g_logvar, 0.5 * w * torch.exp(0.5 * logvar0) * eps, what="dz/dlogvar (it should be sigma * eps / 2)")
 
 
 # ---------------------------------------------------------------- the negative ELBO
@@ -88,18 +110,32 @@ def _kl(mu, logvar):
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
 
+def _per_example(x, logits, mu, logvar):
+    return _bce(logits, x) + _kl(mu, logvar)
+
+
+def _handwritten_bce(logits, x):
+    p = torch.sigmoid(logits)
+    return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1)
+
+
+STABLE_BCE = ("These inputs have logits of +-30 and beyond, which a trained decoder does produce. Written out, "
+              "log(sigmoid(l)) and log(1 - sigmoid(l)) lose them: sigmoid(30) is exactly 1.0 in float32, so "
+              "log(1 - sigmoid(30)) = log(0) = -inf. F.binary_cross_entropy_with_logits(logits, x, "
+              "reduction='sum') computes the BCE from the logits stably (so does F.logsigmoid).")
+
 ELBO_MISTAKES = {
     "KL sign: the loss is -ELBO = reconstruction loss + KL; you subtracted the KL.":
         lambda x, logits, mu, logvar: (_bce(logits, x) - _kl(mu, logvar)).mean(),
     "Sign: the training loss is the NEGATIVE ELBO (positive, minimised), BCE + KL; you returned the ELBO.":
-        lambda x, logits, mu, logvar: -(_bce(logits, x) + _kl(mu, logvar)).mean(),
+        lambda x, logits, mu, logvar: -_per_example(x, logits, mu, logvar).mean(),
     "The KL has a factor 1/2: KL = 1/2 sum_j (mu_j^2 + exp(logvar_j) - 1 - logvar_j).":
         lambda x, logits, mu, logvar: (_bce(logits, x) + 2 * _kl(mu, logvar)).mean(),
     "The KL needs exp(logvar) (the variance sigma^2), not logvar: 1/2 sum (mu^2 + exp(logvar) - 1 - logvar).":
         lambda x, logits, mu, logvar: (_bce(logits, x) + 0.5 * (mu.pow(2) - 1).sum(1)).mean(),
-    "Reduction: sum over the pixels and latent dimensions of each image, then AVERAGE over the batch "
-    "(you summed over the batch too, so the loss grows with the batch size).":
-        lambda x, logits, mu, logvar: (_bce(logits, x) + _kl(mu, logvar)).sum(),
+    "The KL is a SUM over the latent dimensions (they are independent), not a mean.":
+        lambda x, logits, mu, logvar: (_bce(logits, x) + _kl(mu, logvar) / mu.shape[1]).mean(),
+    **batch_mean_mistakes(_per_example, "the negative ELBO"),
     "Reduction: you averaged over the pixels (binary_cross_entropy_with_logits' default reduction='mean'). "
     "log p(x|z) is a SUM over the pixels of one image; use reduction='sum' and divide by len(x).":
         lambda x, logits, mu, logvar: F.binary_cross_entropy_with_logits(logits, x) + _kl(mu, logvar).mean(),
@@ -109,48 +145,98 @@ ELBO_MISTAKES = {
     "You applied a sigmoid before binary_cross_entropy_with_logits: it expects the decoder's raw logits and "
     "applies the sigmoid itself.":
         lambda x, logits, mu, logvar: (_bce(torch.sigmoid(logits), x) + _kl(mu, logvar)).mean(),
+    "Your BCE is -inf/NaN at large logits: log(sigmoid(l)) and log(1 - sigmoid(l)) written out give log(0) "
+    "once sigmoid(l) rounds to 0 or 1 (at l = 30 in float32). Use F.binary_cross_entropy_with_logits(logits, "
+    "x, reduction='sum'), which works from the logits stably.":
+        lambda x, logits, mu, logvar: (_handwritten_bce(logits, x) + _kl(mu, logvar)).mean(),
+    "F.binary_cross_entropy(torch.sigmoid(logits), x) is wrong at large logits: sigmoid(30) rounds to 1.0, and "
+    "binary_cross_entropy clamps log(0) to -100, so that pixel costs 100 nats instead of 30. Use "
+    "F.binary_cross_entropy_with_logits(logits, x, reduction='sum'), which takes the logits themselves.":
+        lambda x, logits, mu, logvar: (F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none")
+                                       .flatten(1).sum(1) + _kl(mu, logvar)).mean(),
+    **logvar_mistakes(vae_loss),
+    **swapped(vae_loss, "x", "logits"),
+    **swapped(vae_loss, "mu", "logvar"),
 }
 
 
-@exercise("The negative ELBO", reference=vae_loss, mistakes=ELBO_MISTAKES)
+def _elbo_inputs():
+    """(x, logits, mu, logvar, extreme): batch 97 / 1 / 33 / 4 / 9 / 5, latent dims 2 / 5 / 1 / 8 / 3 / 2,
+    images (1, 28, 28) and (1, 5, 3), logits at +-30 / +-50 with logvar in [-10, 10], one float64 case."""
+    g = seeded(50)
+
+    def batch(n, shape, d, dtype=torch.float32):
+        x = torch.bernoulli(torch.full((n, *shape), 0.3, dtype=dtype), generator=g)
+        logits = 2 * torch.randn(n, *shape, generator=g, dtype=dtype)
+        return x, logits, torch.randn(n, d, generator=g, dtype=dtype), _uniform((n, d), -2, 1, g, dtype)
+
+    yield (*batch(97, (1, 28, 28), 2), False)
+    yield (*batch(1, (1, 28, 28), 5), False)
+    yield (*batch(33, (1, 28, 28), 1), False)
+    yield (*batch(4, (1, 5, 3), 8), False)
+    x, logits, _, _ = batch(9, (1, 28, 28), 3)
+    big = torch.rand(logits.shape, generator=g) < 0.3                      # 30% of the pixels: |l| = 30 or 50
+    size = torch.where(torch.rand(logits.shape, generator=g) < 0.5, 30.0, 50.0)
+    sign = torch.where(torch.rand(logits.shape, generator=g) < 0.5, 1.0, -1.0)
+    logits = torch.where(big, sign * size, logits)
+    yield x, logits, _uniform((9, 3), -20, 20, g), _uniform((9, 3), -10, 10, g), True
+    yield (*batch(5, (1, 6, 6), 2, F64), False)
+
+
+@exercise("The negative ELBO", reference=vae_loss, mistakes=ELBO_MISTAKES,
+          signature="negative_elbo(x, logits, mu, logvar)")
 def negative_elbo(student):
-    for n, shape, d in ((97, (1, 28, 28), 2), (33, (1, 28, 28), 16), (4, (3, 5), 3)):
-        g = seeded(n + d)
-        x = torch.bernoulli(torch.full((n, *shape), 0.3), generator=g)
-        logits = (2 * torch.randn(n, *shape, generator=g)).requires_grad_()
-        mu = torch.randn(n, d, generator=g).requires_grad_()
-        logvar = (torch.rand(n, d, generator=g) * 3 - 2).requires_grad_()
+    for x, logits0, mu0, logvar0, extreme in _elbo_inputs():
+        n, d = mu0.shape
+        what = (f"the loss for a batch of {n} image{'s' if n > 1 else ''} of shape {tuple(x.shape[1:])} with {d} "
+                f"latent dimension{'s' if d > 1 else ''}{' and logits of +-30 and +-50' if extreme else ''}"
+                f"{_kind(x)}")
+        logits, mu, logvar = (t.clone().requires_grad_() for t in (logits0, mu0, logvar0))
         got = student(x.clone(), logits, mu, logvar)
-        expect_tensor(got, "the loss")
-        wrong = _detached(wrong_outputs(ELBO_MISTAKES, x, logits, mu, logvar))
-        if got.dim() != 0:
-            _match_any_shape(got, wrong)
-            raise AssertionError(f"The loss should be one number (a 0-dimensional tensor), got shape "
-                                 f"{tuple(got.shape)}. Sum over pixels and latents, average over the batch.")
         expected = vae_loss(x, logits, mu, logvar)
-        compare(got.detach(), expected.detach(), what=f"the loss for a batch of {n} examples of shape {shape} "
-                f"with {d} latent dimensions", wrong=wrong)
+        wrong = wrong_outputs(ELBO_MISTAKES, x, logits0, mu0, logvar0)
+        compare_or_explain(got, expected.detach(), what=what, wrong=wrong, mistakes=ELBO_MISTAKES, batch=n,
+                           extra=STABLE_BCE if extreme else "")
         if not got.requires_grad:
             raise AssertionError("Your loss does not pass gradients back to the logits, mu and logvar (did you use "
                                  ".item(), .detach() or numpy?); training needs them.")
-        grads = torch.autograd.grad(got, (logits, mu, logvar), allow_unused=True)
+        grads = gradient(got, (logits, mu, logvar), "your loss", allow_unused=True)
         for name, g_got, g_ref in zip(("logits", "mu", "logvar"), grads,
                                       torch.autograd.grad(expected, (logits, mu, logvar))):
             if g_got is None:
                 raise AssertionError(f"No gradient reaches {name}: every input must take part in the loss.")
-            compare(g_got, g_ref, what=f"the gradient of your loss with respect to {name}")
+            compare_or_explain(g_got, g_ref, what=f"the gradient of your loss with respect to {name} ({what})",
+                               wrong={}, mistakes={}, extra=STABLE_BCE if extreme and name == "logits" else "")
 
 
 # ---------------------------------------------------------------- the IWAE bound
-UNDERFLOW = ("Your bound is -inf or NaN: you exponentiated the log-weights. With log w around -250 nats, "
-             "exp(log w) underflows to 0 (and log 0 = -inf). Stay in the log domain: "
+UNDERFLOW = ("Your bound is -inf: you exponentiated the log-weights. With log w around -270 nats, exp(log w) "
+             "underflows to 0 (and log 0 = -inf). Stay in the log domain: "
              "L_k = torch.logsumexp(log_w, dim=0) - log k.")
+UNDERFLOW_64 = ("Your bound is -inf for the examples whose log-weights are around -1000: float64 helps only down "
+                "to exp(-745); exp(-1000) is 0 even in float64. Stay in the log domain: "
+                "L_k = torch.logsumexp(log_w, dim=0) - log k.")
+GLOBAL_MAX = ("You shifted by ONE maximum over the whole (k, batch) tensor: examples whose log-weights lie hundreds "
+              "of nats below the largest still underflow to exp(...) = 0, and their bound is -inf. Each example "
+              "(column) needs its own maximum, log_w.max(dim=0, keepdim=True), or simply "
+              "torch.logsumexp(log_w, dim=0).")
+NOT_FINITE = ("These log-weights are around -1000 nats and hundreds of nats apart from one example to the next: "
+              "exp of them underflows (even in float64), and a shift by one global maximum still underflows for "
+              "the examples far below it. torch.logsumexp(log_w, dim=0) shifts each example by its own maximum.")
+
 
 IWAE_MISTAKES = {
     UNDERFLOW:
         lambda lp, lq: torch.log(torch.exp(lp - lq).mean(0)),
+    UNDERFLOW_64:
+        lambda lp, lq: torch.log(torch.exp((lp - lq).double()).mean(0)).to(lp.dtype),
+    GLOBAL_MAX:
+        lambda lp, lq: ((lp - lq).max() + torch.log(torch.exp(lp - lq - (lp - lq).max()).sum(0))
+                        - math.log(lp.shape[0])),
     "The -log k is missing: L_k = log (1/k sum_i w_i) = logsumexp_i(log w_i) - log k.":
         lambda lp, lq: torch.logsumexp(lp - lq, 0),
+    "k is the number of samples, log_w.shape[0] (dim 0); you divided by the batch size log_w.shape[1].":
+        lambda lp, lq: torch.logsumexp(lp - lq, 0) - math.log(lp.shape[1]),
     "You averaged the log-weights: mean_i log w_i is the (k-sample) ELBO, not the IWAE bound. The average "
     "goes INSIDE the log: log (1/k sum_i w_i) = logsumexp_i(log w_i) - log k.":
         lambda lp, lq: (lp - lq).mean(0),
@@ -164,23 +250,40 @@ IWAE_MISTAKES = {
     "max_i log w_i is not logsumexp: logsumexp_i(a_i) = m + log sum_i exp(a_i - m) with m = max_i a_i "
     "(torch.logsumexp does this for you).":
         lambda lp, lq: (lp - lq).max(0).values - math.log(lp.shape[0]),
+    **reduction_mistakes(iwae_estimate, "the bound"),
+    **swapped(iwae_estimate, "log_p_xz", "log_q_z"),
 }
 
 
-@exercise("The IWAE bound", reference=iwae_estimate, mistakes=IWAE_MISTAKES)
+def _iwae_inputs():
+    """(log_p, log_q, extreme): (k, batch) = (7, 97), (1000, 3), (50, 1), (1, 5) around -270 nats; (25, 9) and a
+    float64 (6, 5) around -1000 nats with per-example offsets hundreds of nats apart."""
+    g = seeded(60)
+    for k, n in ((7, 97), (1000, 3), (50, 1), (1, 5)):
+        log_p = -250 + 5 * torch.randn(k, n, generator=g)          # log p(x, z_i): images are improbable
+        log_q = 20 + 3 * torch.randn(k, n, generator=g)            # log q(z_i|x): a peaked posterior
+        yield log_p, log_q, False
+    for offsets, k, dtype in (([-1000, -400, -700, -1300, -1000, -550, -1600, -850, -1150], 25, torch.float32),
+                              ([-1000, -300, -2000, -760, -5000], 6, F64)):
+        offsets = torch.tensor(offsets, dtype=dtype)
+        log_p = offsets + 10 * torch.randn(k, len(offsets), generator=g, dtype=dtype)
+        log_q = 20 + 3 * torch.randn(k, len(offsets), generator=g, dtype=dtype)
+        yield log_p, log_q, True
+
+
+@exercise("The IWAE bound", reference=iwae_estimate, mistakes=IWAE_MISTAKES,
+          signature="importance_weighted_bound(log_p_xz, log_q_z)")
 def iwae(student):
-    for k, n in ((7, 97), (1000, 3), (50, 1)):
-        g = seeded(k + n)
-        log_p = -250 + 5 * torch.randn(k, n, generator=g)        # log p(x, z_i): images are improbable
-        log_q = 20 + 3 * torch.randn(k, n, generator=g)          # log q(z_i|x): a peaked posterior
+    for log_p, log_q, extreme in _iwae_inputs():
+        k, n = log_p.shape
+        what = (f"L_k for log-weights of shape {(k, n)} (k={k} sample{'s' if k > 1 else ''}, batch {n}"
+                f"{', around -1000 nats' if extreme else ''}){_kind(log_p)}")
         got = student(log_p.clone(), log_q.clone())
         expected = iwae_estimate(log_p, log_q)
-        if isinstance(got, torch.Tensor) and not torch.isfinite(got).all():
-            raise AssertionError(UNDERFLOW)
-        wrong = wrong_outputs(IWAE_MISTAKES, log_p, log_q)
-        _match_any_shape(got, wrong)
-        compare(got, expected, what=f"L_k for log-weights of shape {(k, n)} (k={k} samples, batch {n})",
-                wrong=wrong, rtol=1e-5, atol=1e-3)
+        not_finite = isinstance(got, torch.Tensor) and got.is_floating_point() and not torch.isfinite(got).all()
+        compare_or_explain(got, expected, what=what, wrong=wrong_outputs(IWAE_MISTAKES, log_p, log_q),
+                           mistakes=IWAE_MISTAKES, batch=n, rtol=1e-5, atol=1e-3,
+                           extra=NOT_FINITE if not_finite else "")
 
 
 __all__ = ["vae_reparameterize", "negative_elbo", "iwae"]

@@ -2,148 +2,232 @@
 the score-function (REINFORCE) gradient estimator.
 
 Randomness is passed in as a ``torch.Generator``: the check seeds it, so the student's numbers can be
-compared exactly with gencore's (drawn from an identically seeded generator).
+compared exactly with gencore's (drawn from an identically seeded generator). When they differ and no
+catalogued mistake explains it, the check finds out why: no gradient path, or randomness that does not come
+from the generator (two calls with identically seeded generators disagree).
 """
 from __future__ import annotations
+
+from typing import Callable, Iterable
 
 import torch
 
 from .. import variational as V
-from .core import compare, exercise, expect_tensor, seeded, wrong_outputs
+from .common import logvar_mistakes, reduction_mistakes, swapped
+from .core import compare, exercise, gradient, seeded, wrong_outputs
 
 
-def _name_mistake(got, wrong: dict, rtol: float = 1e-4, atol: float = 1e-5) -> None:
-    """Raise the hint of the first catalogued wrong output equal to ``got`` (any shape)."""
-    if not isinstance(got, torch.Tensor):
-        return
-    got = got.detach()
-    for hint, value in wrong.items():
-        if (isinstance(value, torch.Tensor) and value.shape == got.shape
-                and torch.allclose(got.double(), value.detach().double(), rtol=rtol, atol=atol)):
-            raise AssertionError(hint)
+# ---------------------------------------------------------------- shared by notebooks 02 and 03
+def compare_or_explain(got, expected: torch.Tensor, *, what: str, wrong: dict, mistakes: dict,
+                       explain: Iterable[Callable[[], None]] = (), extra: str = "", **kwargs) -> None:
+    """``compare``; when it fails without naming a catalogued mistake, each ``explain`` gets a chance to raise
+    a more specific hint (no gradient path, randomness not drawn from the generator) and ``extra`` is added
+    to compare's own message."""
+    try:
+        compare(got, expected, what=what, wrong=wrong, **kwargs)
+    except AssertionError as e:
+        if str(e) in mistakes:
+            raise
+        for fn in explain:
+            fn()
+        if extra:
+            raise AssertionError(f"{e} {extra}") from None
+        raise
 
 
-def _equal(got, expected, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
-    return (isinstance(got, torch.Tensor) and got.shape == expected.shape
-            and torch.allclose(got.detach().double(), expected.detach().double(), rtol=rtol, atol=atol))
+def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
+    return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
 
 
 # ---------------------------------------------------------------- KL( N(mu, e^logvar) || N(0, I) )
-def _kl(mu, logvar, half=0.5, var=None, logv=None, sign=1.0):
-    var = logvar.exp() if var is None else var
-    logv = logvar if logv is None else logv
-    return sign * half * (mu.pow(2) + var - 1.0 - logv)
-
-
-KL_MISTAKES = {
-    "logvar is log sigma^2, so the variance is exp(logvar) and log sigma^2 is logvar itself; you treated "
-    "logvar as log sigma (variance exp(2 logvar)).":
-        lambda mu, logvar: _kl(mu, logvar, var=(2 * logvar).exp(), logv=2 * logvar).sum(-1),
-    "The KL needs the variance sigma^2 = exp(logvar); you used the standard deviation exp(logvar / 2).":
-        lambda mu, logvar: _kl(mu, logvar, var=(0.5 * logvar).exp()).sum(-1),
-    "Sign: a KL divergence is >= 0. 1/2 sum(1 + logvar - mu^2 - exp(logvar)) is -KL (the term the VAE "
-    "paper adds to the ELBO); the KL itself is 1/2 sum(mu^2 + exp(logvar) - 1 - logvar).":
-        lambda mu, logvar: _kl(mu, logvar, sign=-1.0).sum(-1),
-    "The factor 1/2 is missing: KL = 1/2 * sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2).":
-        lambda mu, logvar: _kl(mu, logvar, half=1.0).sum(-1),
-    "The -1 is missing: KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2) is 0 when q = N(0, I).":
-        lambda mu, logvar: 0.5 * (mu.pow(2) + logvar.exp() - logvar).sum(-1),
-    "Reduction: you summed over the batch too. Return one KL per example, shape (batch,): sum over the "
-    "latent dimension only (dim=-1).":
-        lambda mu, logvar: _kl(mu, logvar).sum(),
-    "Reduction: you averaged over the batch. Return one KL per example, shape (batch,): sum over the "
-    "latent dimension only (dim=-1).":
-        lambda mu, logvar: _kl(mu, logvar).sum(-1).mean(),
-    "Reduction: you summed over the batch (dim 0) instead of over the latent dimension (dim -1); the "
-    "result must have shape (batch,).":
-        lambda mu, logvar: _kl(mu, logvar).sum(0),
-    "Reduction: the KL of a diagonal Gaussian is a SUM over latent dimensions (the dimensions are "
-    "independent), not a mean.":
-        lambda mu, logvar: _kl(mu, logvar).mean(-1),
-}
-
-
 def _kl_reference(mu, logvar):
     return V.gaussian_kl(mu, logvar)
 
 
-@exercise("Gaussian KL to N(0, I)", reference=_kl_reference, mistakes=KL_MISTAKES)
-def kl_standard_normal(student):
-    for n, d in ((97, 5), (33, 1), (1, 4)):
-        g = seeded(n)
-        mu = torch.randn(n, d, generator=g)
-        logvar = torch.randn(n, d, generator=g)
-        got = student(mu.clone(), logvar.clone())
-        expected = _kl_reference(mu, logvar)
-        wrong = wrong_outputs(KL_MISTAKES, mu, logvar)
-        if not _equal(got, expected):
-            _name_mistake(got, wrong)
-        compare(got, expected, what=f"KL for mu, logvar of shape {(n, d)}", wrong=wrong)
-    zero = student(torch.zeros(7, 3), torch.zeros(7, 3))
-    compare(zero, torch.zeros(7), what="KL( N(0, I) || N(0, I) ) (which must be 0)")
+def _kl_terms(mu, logvar):
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
 
 
-# ---------------------------------------------------------------- z = mu + sigma * eps
-NO_GRADIENT = ("No gradient reaches mu and logvar: torch.normal(mu, std), numpy's random generator or "
-               ".detach() give a sample that is a constant as far as autograd is concerned (torch.normal's "
-               "backward returns zeros). Draw eps ~ N(0, I) and compute z = mu + exp(logvar / 2) * eps.")
-
-REPARAM_MISTAKES = {
-    "The standard deviation is exp(logvar / 2): logvar = log sigma^2, so exp(logvar) is the variance.":
-        lambda mu, logvar, g: mu + logvar.exp() * torch.randn(mu.shape, generator=g),
-    NO_GRADIENT:
-        lambda mu, logvar, g: torch.normal(mu, (0.5 * logvar).exp(), generator=g),
-    "Your z is just mu: a sample needs the noise, z = mu + sigma * eps.":
-        lambda mu, logvar, g: mu,
-    "One eps shared by the whole batch: every example needs its own noise, eps of shape mu.shape "
-    "(torch.randn(mu.shape, generator=generator)).":
-        lambda mu, logvar, g: mu + (0.5 * logvar).exp() * torch.randn(mu.shape[-1], generator=g),
-    "You added the noise without scaling it by sigma: z = mu + exp(logvar / 2) * eps.":
-        lambda mu, logvar, g: mu + torch.randn(mu.shape, generator=g),
+KL_MISTAKES = {
+    **logvar_mistakes(_kl_reference),
+    "The KL needs the variance sigma^2 = exp(logvar); you used the standard deviation exp(logvar / 2) in the "
+    "sigma^2 term.":
+        lambda mu, logvar: 0.5 * (mu.pow(2) + (0.5 * logvar).exp() - 1.0 - logvar).sum(-1),
+    "Sign: a KL divergence is >= 0. 1/2 sum(1 + logvar - mu^2 - exp(logvar)) is -KL (the term the VAE "
+    "paper adds to the ELBO); the KL itself is 1/2 sum(mu^2 + exp(logvar) - 1 - logvar).":
+        lambda mu, logvar: -_kl_terms(mu, logvar).sum(-1),
+    "The factor 1/2 is missing: KL = 1/2 * sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2).":
+        lambda mu, logvar: 2 * _kl_terms(mu, logvar).sum(-1),
+    "The -1 is missing: KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2) is 0 when q = N(0, I).":
+        lambda mu, logvar: 0.5 * (mu.pow(2) + logvar.exp() - logvar).sum(-1),
+    "The - log sigma^2 term has the wrong sign: KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - logvar_j).":
+        lambda mu, logvar: 0.5 * (mu.pow(2) + logvar.exp() - 1.0 + logvar).sum(-1),
+    "mu enters the KL squared: 1/2 sum_j (mu_j^2 + ...); you used mu itself.":
+        lambda mu, logvar: 0.5 * (mu + logvar.exp() - 1.0 - logvar).sum(-1),
+    **reduction_mistakes(_kl_reference, "the KL"),
+    "Reduction: you summed over the batch (dim 0) instead of over the latent dimension (dim -1); the "
+    "result must have shape (batch,).":
+        lambda mu, logvar: _kl_terms(mu, logvar).sum(0),
+    "Reduction: the KL of a diagonal Gaussian is a SUM over latent dimensions (the dimensions are "
+    "independent), not a mean.":
+        lambda mu, logvar: _kl_terms(mu, logvar).mean(-1),
+    "Reduction: you returned the KL of every latent dimension separately; sum them (dim=-1) to get one KL "
+    "per example, shape (batch,).":
+        lambda mu, logvar: _kl_terms(mu, logvar),
+    **swapped(_kl_reference, "mu", "logvar"),
 }
 
 
-def _require_gradients(z, mu, logvar, w):
-    """The gradients of sum(w * z) with respect to mu and logvar; NO_GRADIENT if either is missing or 0."""
-    if z.shape != w.shape or not z.requires_grad:
-        if not z.requires_grad:
-            raise AssertionError(NO_GRADIENT)
-        return None, None
-    g_mu, g_logvar = torch.autograd.grad((z * w).sum(), (mu, logvar), allow_unused=True, retain_graph=True)
-    if g_mu is None or g_logvar is None or not (g_mu.abs().sum() > 0 and g_logvar.abs().sum() > 0):
-        raise AssertionError(NO_GRADIENT)
-    return g_mu, g_logvar
+def _kl_inputs():
+    """(what, mu, logvar): batch 97 / 1 / 33 / 61 / 9, latent dims 5 / 2 / 1 / 16 / 3, large |mu| and logvar in
+    [-10, 10] (rows whose sum(logvar) is beyond +-88, where exp(sum) over- or underflows in float32), one float64
+    case."""
+    g = seeded(2)
+    yield "mu, logvar of shape (97, 5)", torch.randn(97, 5, generator=g), torch.randn(97, 5, generator=g)
+    yield "mu, logvar of shape (1, 2)", torch.randn(1, 2, generator=g), torch.randn(1, 2, generator=g)
+    yield "mu, logvar of shape (33, 1)", torch.randn(33, 1, generator=g), torch.randn(33, 1, generator=g)
+    mu, logvar = _uniform((61, 16), -50, 50, g), _uniform((61, 16), -10, 10, g)
+    logvar[:3] = _uniform((3, 16), -10, -6, g)          # log prod(sigma^2) = sum(logvar) < -88: exp underflows
+    logvar[3:5] = _uniform((2, 16), 6, 10, g)           # and > 88: exp overflows in float32
+    yield "mu, logvar of shape (61, 16) with |mu| up to 50 and logvar in [-10, 10]", mu, logvar
+    yield ("float64 mu, logvar of shape (9, 3)", torch.randn(9, 3, generator=g, dtype=torch.float64),
+           torch.randn(9, 3, generator=g, dtype=torch.float64))
+
+
+@exercise("Gaussian KL to N(0, I)", reference=_kl_reference, mistakes=KL_MISTAKES,
+          signature="kl_to_standard_normal(mu, logvar)")
+def kl_standard_normal(student):
+    for what, mu, logvar in _kl_inputs():
+        got = student(mu.clone(), logvar.clone())
+        compare(got, _kl_reference(mu, logvar), what=f"the KL for {what}",
+                wrong=wrong_outputs(KL_MISTAKES, mu, logvar), batch=len(mu))
+    zero = student(torch.zeros(7, 3), torch.zeros(7, 3))
+    compare(zero, torch.zeros(7), what="KL( N(0, I) || N(0, I) ) (which must be 0)")
+    # the KL is a training loss: its gradient must reach mu and logvar
+    g = seeded(3)
+    mu = torch.randn(5, 4, generator=g).requires_grad_()
+    logvar = torch.randn(5, 4, generator=g).requires_grad_()
+    w = torch.randn(5, generator=g)
+    got = student(mu, logvar)
+    compare(got, _kl_reference(mu, logvar).detach(), what="the KL for mu, logvar of shape (5, 4)",
+            wrong=wrong_outputs(KL_MISTAKES, mu, logvar), batch=5)
+    if not got.requires_grad:
+        raise AssertionError("Your KL does not pass gradients back to mu and logvar (.detach(), .item(), numpy "
+                             "or torch.no_grad cut it from autograd's graph); the VAE is trained through it.")
+    g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "your KL", allow_unused=True)
+    for name, got_grad, expected in (("mu", g_mu, w[:, None] * mu), ("logvar", g_logvar,
+                                                                     0.5 * w[:, None] * (logvar.exp() - 1))):
+        if got_grad is None:
+            raise AssertionError(f"No gradient reaches {name}: is it detached, or missing from your formula?")
+        compare(got_grad, expected.detach(), what=f"the gradient of your KL with respect to {name}")
+
+
+# ---------------------------------------------------------------- z = mu + sigma * eps
+NO_GRADIENT = ("No gradient reaches mu and logvar: .detach(), torch.no_grad, numpy or .item() gave a sample "
+               "that is a constant as far as autograd is concerned. Draw eps ~ N(0, I) and compute "
+               "z = mu + exp(logvar / 2) * eps, a differentiable function of mu and logvar.")
+TORCH_NORMAL = ("torch.normal(mu, std) gives the right distribution, but its gradient with respect to mu and "
+                "std is zero: the sample is a constant as far as autograd is concerned. That is why the trick "
+                "exists: draw eps ~ N(0, I) and compute z = mu + exp(logvar / 2) * eps.")
+REPRODUCIBLE = ("Two calls with identically seeded generators gave different z: draw eps with the generator you "
+                "are given, torch.randn(mu.shape, generator=generator), so the randomness is reproducible.")
+
+
+def _eps(mu, generator, shape=None):
+    return torch.randn(mu.shape if shape is None else shape, generator=generator, dtype=mu.dtype)
 
 
 def _reparam_reference(mu, logvar, generator):
     return V.reparameterize(mu, logvar, generator=generator)
 
 
-@exercise("Reparameterized sample", reference=_reparam_reference, mistakes=REPARAM_MISTAKES)
+REPARAM_MISTAKES = {
+    **logvar_mistakes(_reparam_reference),
+    "You multiplied eps by logvar itself: logvar = log sigma^2 is neither sigma nor sigma^2; "
+    "sigma = exp(logvar / 2).":
+        lambda mu, logvar, g: mu + logvar * _eps(mu, g),
+    "Parentheses: sigma = exp(logvar / 2), not exp(logvar) / 2.":
+        lambda mu, logvar, g: mu + logvar.exp() / 2 * _eps(mu, g),
+    "Sign: sigma = exp(+logvar / 2); exp(-logvar / 2) is 1 / sigma.":
+        lambda mu, logvar, g: mu + (-0.5 * logvar).exp() * _eps(mu, g),
+    TORCH_NORMAL:
+        lambda mu, logvar, g: torch.normal(mu, (0.5 * logvar).exp(), generator=g),
+    NO_GRADIENT:
+        lambda mu, logvar, g: (mu + (0.5 * logvar).exp() * _eps(mu, g)).detach(),
+    "Your z is just mu: a sample needs the noise, z = mu + sigma * eps.":
+        lambda mu, logvar, g: mu * 1,
+    "The mean is missing: z = mu + sigma * eps (you returned sigma * eps).":
+        lambda mu, logvar, g: (0.5 * logvar).exp() * _eps(mu, g),
+    "You added the noise without scaling it by sigma: z = mu + exp(logvar / 2) * eps.":
+        lambda mu, logvar, g: mu + _eps(mu, g),
+    "One eps shared by the whole batch: every example needs its own noise, eps of shape mu.shape "
+    "(torch.randn(mu.shape, generator=generator)).":
+        lambda mu, logvar, g: mu + (0.5 * logvar).exp() * _eps(mu, g, mu.shape[-1:]),
+    "One eps per example, shared by all its latent dimensions: each dimension needs its own noise, eps of "
+    "shape mu.shape (batch, d), not (batch, 1).":
+        lambda mu, logvar, g: mu + (0.5 * logvar).exp() * _eps(mu, g, (len(mu), 1)),
+    "eps must be standard normal, torch.randn; torch.rand draws uniformly from [0, 1).":
+        lambda mu, logvar, g: mu + (0.5 * logvar).exp() * torch.rand(mu.shape, generator=g, dtype=mu.dtype),
+    REPRODUCIBLE:
+        lambda mu, logvar, g: mu + (0.5 * logvar).exp() * torch.randn(mu.shape, dtype=mu.dtype),
+    **swapped(_reparam_reference, "mu", "logvar"),
+}
+_RANDOM = (REPRODUCIBLE,)        # catalogued, but recognised by calling twice, not by their values
+
+
+def _gradient_path(z, mu, logvar) -> tuple:
+    """Raise NO_GRADIENT / TORCH_NORMAL unless z is differentiable in both mu and logvar; else the gradients of
+    z.sum() (for a z of any shape)."""
+    if not isinstance(z, torch.Tensor) or not z.is_floating_point():
+        return None, None
+    if not z.requires_grad:
+        raise AssertionError(NO_GRADIENT)
+    g_mu, g_logvar = gradient(z.sum(), (mu, logvar), "z", allow_unused=True, retain_graph=True)
+    if g_mu is None or g_logvar is None:
+        raise AssertionError(NO_GRADIENT)
+    if not (g_mu.abs().sum() > 0 or g_logvar.abs().sum() > 0):
+        raise AssertionError(TORCH_NORMAL)
+    return g_mu, g_logvar
+
+
+def _reparam_inputs():
+    """(mu, logvar, seed): batch 97 / 1 / 33 / 8, latent dims 5 / 2 / 1 / 6, |mu| up to 30, logvar in [-10, 10]."""
+    g = seeded(20)
+    yield torch.randn(97, 5, generator=g), torch.randn(97, 5, generator=g), 21
+    yield torch.randn(1, 2, generator=g), torch.randn(1, 2, generator=g), 22
+    yield torch.randn(33, 1, generator=g), torch.randn(33, 1, generator=g), 23
+    yield _uniform((8, 6), -30, 30, g), _uniform((8, 6), -10, 10, g), 24
+    # no float64 case: torch.randn draws other numbers in float64 than in float32 (from 16 numbers on), and
+    # torch.randn(mu.shape, generator=generator) without dtype, the notebook's hint, is right
+
+
+@exercise("Reparameterized sample", reference=_reparam_reference, mistakes=REPARAM_MISTAKES,
+          signature="reparameterize_sample(mu, logvar, generator)")
 def reparameterized_sample(student):
-    for n, d in ((97, 3), (33, 1), (5, 8)):
-        g = seeded(n)
-        mu0 = torch.randn(n, d, generator=g)
-        logvar0 = torch.randn(n, d, generator=g)
+    for mu0, logvar0, seed in _reparam_inputs():
+        what = f"z for mu, logvar of shape {tuple(mu0.shape)}"
         mu, logvar = mu0.clone().requires_grad_(), logvar0.clone().requires_grad_()
-        got = expect_tensor(student(mu, logvar, seeded(n + 1)), f"z for mu of shape {(n, d)}")
-        expected = _reparam_reference(mu0, logvar0, seeded(n + 1))
-        wrong = wrong_outputs(REPARAM_MISTAKES, mu0, logvar0, generator_seed=n + 1)
-        w = torch.randn(n, d, generator=seeded(n + 2))
-        if not _equal(got, expected):
-            _name_mistake(got, wrong)
-            _require_gradients(got, mu, logvar, w)
-            again = student(mu0.clone(), logvar0.clone(), seeded(n + 1))
-            if isinstance(again, torch.Tensor) and not torch.equal(got.detach(), again.detach()):
-                raise AssertionError("Two calls with identically seeded generators gave different z: draw "
-                                     "eps with the generator you are given, torch.randn(mu.shape, "
-                                     "generator=generator), so the randomness is reproducible.")
-            compare(got.detach(), expected, what=f"z for mu of shape {(n, d)}", wrong=wrong)
+        got = student(mu, logvar, seeded(seed))
+        expected = _reparam_reference(mu0, logvar0, seeded(seed))
+        wrong = wrong_outputs({h: f for h, f in REPARAM_MISTAKES.items() if h not in _RANDOM}, mu0, logvar0,
+                              generator_seed=seed)
+
+        def reproducible():
+            again = student(mu0.clone(), logvar0.clone(), seeded(seed))
+            if isinstance(again, torch.Tensor) and isinstance(got, torch.Tensor) and not (
+                    again.shape == got.shape and torch.equal(got.detach(), again.detach())):
+                raise AssertionError(REPRODUCIBLE)
+
+        compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=REPARAM_MISTAKES, batch=len(mu0),
+                           explain=(lambda: _gradient_path(got, mu, logvar), reproducible))
         # the gradient must reach both parameters: dz/dmu = 1, dz/dlogvar = sigma * eps / 2
-        g_mu, g_logvar = _require_gradients(got, mu, logvar, w)
-        sigma_eps = expected - mu0
-        compare(g_mu, w, what="the gradient of z with respect to mu")
-        compare(g_logvar, 0.5 * w * sigma_eps, what="the gradient of z with respect to logvar")
+        w = torch.randn(mu0.shape, generator=seeded(seed + 100), dtype=mu0.dtype)
+        _gradient_path(got, mu, logvar)
+        g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "z")
+        compare(g_mu, w, what="the gradient of z with respect to mu (it should be 1 for each element)")
+        sigma_eps = (0.5 * logvar0).exp() * _eps(mu0, seeded(seed))
+        compare(g_logvar, 0.5 * w * sigma_eps, what="the gradient of z with respect to logvar "
+                "(it should be sigma * eps / 2)")
 
 
 # ---------------------------------------------------------------- REINFORCE: E_q[f(z) grad log q(z)]
@@ -152,17 +236,30 @@ def _f(z):
     return (z - 1.0).pow(2).sum(-1) + torch.sin(2.0 * z).sum(-1)
 
 
+def _test_function(d: int) -> Callable:
+    def f(z):
+        """f(z) = sum_j (z_j - 1)^2 + sin(2 z_j): (n_samples, d) -> (n_samples,)."""
+        if not isinstance(z, torch.Tensor) or z.dim() == 0 or z.shape[-1] != d:
+            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"f takes z of shape (n_samples, d) with d = len(mu) = {d}, got {shape}; draw eps "
+                             f"with torch.randn((n_samples, *mu.shape), generator=generator)")
+        return _f(z)
+    f.__name__ = "f"
+    return f
+
+
 def _draw(mu, logvar, n_samples, g):
-    eps = torch.randn((n_samples, *mu.shape), generator=g, dtype=mu.dtype)
-    return eps, (0.5 * logvar).exp()
+    return _eps(mu, g, (n_samples, *mu.shape)), (0.5 * logvar).exp()
 
 
-def _score_parts(mu, logvar, f, n_samples, g, *, weight_f=True, mu_sign=1.0, mu_power=2):
+def _score_parts(mu, logvar, f, n_samples, g, *, weight_f=True, mu_sign=1.0, mu_power=2, lv_half=0.5,
+                 lv_one=1.0, reduce="mean"):
     eps, sigma = _draw(mu, logvar, n_samples, g)
     fz = f(mu + sigma * eps).reshape(n_samples, *([1] * mu.dim())) if weight_f else 1.0
     score_mu = mu_sign * eps * sigma / sigma.pow(mu_power)  # (z - mu) / sigma^power
-    score_logvar = 0.5 * (eps.pow(2) - 1.0)
-    return torch.cat([(fz * score_mu).mean(0).flatten(), (fz * score_logvar).mean(0).flatten()])
+    score_logvar = lv_half * (eps.pow(2) - lv_one)
+    parts = [getattr(fz * score_mu, reduce)(0), getattr(fz * score_logvar, reduce)(0)]
+    return torch.cat([p.flatten() for p in parts])
 
 
 def _surrogate(mu, logvar, f, n_samples, g, *, detach_f):
@@ -182,6 +279,16 @@ def _pathwise(mu, logvar, f, n_samples, g):
     return V.reparam_grad(f, mu, logvar, n_samples, generator=g)
 
 
+def _score_reference(mu, logvar, f, n_samples, generator):
+    return V.score_function_grad(f, mu, logvar, n_samples, generator=generator)
+
+
+SCORE_REPRODUCIBLE = ("Two calls with identically seeded generators gave different estimates: draw eps with the "
+                      "generator you are given, torch.randn((n_samples, *mu.shape), generator=generator).")
+
+STACKED = ("You stacked the two gradients into shape (2, d): return torch.cat([g_mu, g_logvar]), one flat vector "
+           "of shape (2d,).")
+
 SCORE_MISTAKES = {
     "The f(z) factor is missing: the estimator averages f(z_s) * grad log q(z_s); the score alone has "
     "mean 0.":
@@ -190,6 +297,13 @@ SCORE_MISTAKES = {
         lambda mu, logvar, f, n, g: _score_parts(mu, logvar, f, n, g, mu_sign=-1.0),
     "d log q / d mu = (z - mu) / sigma^2 = eps / sigma: divide by the variance, not the standard deviation.":
         lambda mu, logvar, f, n, g: _score_parts(mu, logvar, f, n, g, mu_power=1),
+    "d log q / d logvar = 1/2 ((z - mu)^2 / sigma^2 - 1): the factor 1/2 is missing.":
+        lambda mu, logvar, f, n, g: _score_parts(mu, logvar, f, n, g, lv_half=1.0),
+    "d log q / d logvar = 1/2 ((z - mu)^2 / sigma^2 - 1): the -1 (from the normalising constant, "
+    "-logvar / 2 in log q) is missing.":
+        lambda mu, logvar, f, n, g: _score_parts(mu, logvar, f, n, g, lv_one=0.0),
+    "Reduction: you summed over the samples; the estimate is their AVERAGE, 1/S sum_s f(z_s) grad log q(z_s).":
+        lambda mu, logvar, f, n, g: _score_parts(mu, logvar, f, n, g, reduce="sum"),
     "The gradient flowed through the sample: with z = mu + sigma * eps attached to the graph, autograd "
     "also differentiates f(z) and log q(z) through z. The score-function estimator holds z fixed "
     "(z.detach(), or torch.no_grad when sampling) and differentiates log q(z) in mu and logvar only.":
@@ -200,38 +314,47 @@ SCORE_MISTAKES = {
     "That is the reparameterization (pathwise) gradient, the average of grad f(mu + sigma * eps); this "
     "exercise asks for the score-function estimator, the average of f(z) * grad log q(z).":
         _pathwise,
+    "You returned only the gradient for mu: return both, torch.cat([g_mu, g_logvar]), shape (2d,).":
+        lambda mu, logvar, f, n, g: _score_reference(mu, logvar, f, n, g)[:mu.numel()],
+    STACKED:
+        lambda mu, logvar, f, n, g: _score_reference(mu, logvar, f, n, g).view(2, *mu.shape),
+    **logvar_mistakes(_score_reference),
+    **swapped(_score_reference, "mu", "logvar"),
+    SCORE_REPRODUCIBLE:
+        lambda mu, logvar, f, n, g: _score_reference(mu, logvar, f, n, None),
 }
 
 
-def _score_reference(mu, logvar, f, n_samples, generator):
-    return V.score_function_grad(f, mu, logvar, n_samples, generator=generator)
-
-
-@exercise("Score-function (REINFORCE) estimator", reference=_score_reference, mistakes=SCORE_MISTAKES)
+@exercise("Score-function (REINFORCE) estimator", reference=_score_reference, mistakes=SCORE_MISTAKES,
+          signature="score_function_estimate(mu, logvar, f, n_samples, generator)")
 def score_function_estimator(student):
-    for d, n_samples in ((3, 97), (1, 33), (5, 7)):
-        g = seeded(10 * d + n_samples)
+    g = seeded(40)
+    # float32 only: torch.randn draws other numbers in float64 than in float32 (from 16 numbers on)
+    for d, n_samples in ((3, 97), (2, 1), (1, 33), (6, 8), (2, 20)):
         mu = 0.5 * torch.randn(d, generator=g)
-        logvar = 0.5 * torch.randn(d, generator=g)
-        seed = 1000 + d
-        got = student(mu.clone(), logvar.clone(), _f, n_samples, seeded(seed))
-        got = expect_tensor(got, f"the gradient estimate for mu of shape {(d,)}")
-        expected = _score_reference(mu, logvar, _f, n_samples, seeded(seed))
-        wrong = wrong_outputs(SCORE_MISTAKES, mu, logvar, _f, n_samples, generator_seed=seed)
-        _name_mistake(got, {h: w for h, w in wrong.items() if w.shape != expected.shape})
-        if got.shape != expected.shape:
-            raise AssertionError(f"the estimate has shape {tuple(got.shape)}, expected {tuple(expected.shape)}: "
-                                 "return torch.cat([g_mu, g_logvar]), each of mu's shape, averaged over the "
-                                 "samples (dim 0).")
-        if not _equal(got, expected):
-            _name_mistake(got, wrong)
-            again = student(mu.clone(), logvar.clone(), _f, n_samples, seeded(seed))
-            if isinstance(again, torch.Tensor) and not torch.equal(got.detach(), again.detach()):
-                raise AssertionError("Two calls with identically seeded generators gave different estimates: "
-                                     "draw eps with the generator you are given, torch.randn((n_samples, "
-                                     "*mu.shape), generator=generator).")
-        compare(got.detach(), expected, what=f"the gradient estimate for mu of shape {(d,)}, "
-                f"{n_samples} samples", wrong=wrong)
+        logvar = (1.5 if d == 2 else 0.5) * torch.randn(d, generator=g)
+        seed, f = 1000 + 10 * d + n_samples, _test_function(d)
+        what = (f"the gradient estimate for mu, logvar of shape {(d,)}, {n_samples} "
+                f"sample{'s' if n_samples > 1 else ''}")
+        got = student(mu.clone(), logvar.clone(), f, n_samples, seeded(seed))
+        expected = _score_reference(mu, logvar, f, n_samples, seeded(seed))
+        wrong = wrong_outputs({h: m for h, m in SCORE_MISTAKES.items() if h != SCORE_REPRODUCIBLE},
+                              mu, logvar, f, n_samples, generator_seed=seed)
+
+        def reproducible():
+            again = student(mu.clone(), logvar.clone(), f, n_samples, seeded(seed))
+            if isinstance(again, torch.Tensor) and isinstance(got, torch.Tensor) and not (
+                    again.shape == got.shape and torch.equal(got.detach(), again.detach())):
+                raise AssertionError(SCORE_REPRODUCIBLE)
+
+        if (isinstance(got, torch.Tensor) and got.dtype == expected.dtype and got.shape == (2, d) and d > 1
+                and torch.allclose(got.detach().flatten().double(), expected.double(), rtol=1e-4, atol=1e-5)):
+            raise AssertionError(STACKED)      # right values, but compare does not name a pure reshape
+        shape_help = ("" if isinstance(got, torch.Tensor) and got.shape == expected.shape else
+                      "Return torch.cat([g_mu, g_logvar]), each of mu's shape (d,) and averaged over the samples "
+                      "(dim 0): shape (2d,).")
+        compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=SCORE_MISTAKES,
+                           explain=(reproducible,), extra=shape_help)
 
 
-__all__ = ["kl_standard_normal", "reparameterized_sample", "score_function_estimator"]
+__all__ = ["kl_standard_normal", "reparameterized_sample", "score_function_estimator", "compare_or_explain"]
