@@ -50,6 +50,8 @@ def _no_gencore_frames(err: pytest.ExceptionInfo) -> None:
     assert err.value.__cause__ is None and err.value.__suppress_context__
     text = "".join(traceback.format_exception_only(err.type, err.value))
     assert "Traceback" not in text
+    shown = err.value._render_traceback_()                   # what IPython/Jupyter display: the hint alone
+    assert len(shown) == 1 and "gencore/checks" not in shown[0] and str(err.value) in shown[0]
 
 
 @pytest.mark.parametrize("name", NAMES)

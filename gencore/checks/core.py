@@ -41,6 +41,14 @@ _OWN_DIRS = tuple(os.path.dirname(p) + os.sep for p in (
 ))
 
 
+class CheckFailed(AssertionError):
+    """What a student sees when a check fails: the hint alone. IPython and Jupyter show it without a traceback
+    (through ``_render_traceback_``): the frames would be gencore's, and the mistake is in the student's code."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31mAssertionError\x1b[0m: {self}"]
+
+
 class StudentError(AssertionError):
     """The student's function raised an exception, or broke a rule (mutated its inputs)."""
 
@@ -172,10 +180,10 @@ def exercise(title: str, reference: Callable, mistakes: dict[str, Callable], sig
         def check(student: Callable, *args, **kwargs) -> Callable:
             __tracebackhide__ = True                       # IPython and pytest hide this frame
             if isinstance(student, nn.Module):
-                raise AssertionError(f"{title}: you passed a model ({type(student).__name__}), not your "
+                raise CheckFailed(f"{title}: you passed a model ({type(student).__name__}), not your "
                                      f"function. Pass the function you completed, {signature}.")
             if not callable(student):
-                raise AssertionError(f"{title}: expected your function {signature}, got "
+                raise CheckFailed(f"{title}: expected your function {signature}, got "
                                      f"{type(student).__name__}.")
             try:
                 with torch.random.fork_rng(devices=[]):
@@ -184,9 +192,9 @@ def exercise(title: str, reference: Callable, mistakes: dict[str, Callable], sig
                 print(f"[ ] {title}: not implemented yet. The rest of the notebook uses gencore's version.")
                 return reference
             except AssertionError as e:
-                raise AssertionError(f"{title}: {e}") from None
+                raise CheckFailed(f"{title}: {e}") from None
             except Exception as e:                         # the check could not use what the function returned
-                raise AssertionError(
+                raise CheckFailed(
                     f"{title}: your function's result could not be used ({type(e).__name__}: "
                     f"{str(e).strip().splitlines()[0] if str(e).strip() else ''}). Compare its type, shape "
                     f"and dtype with the exercise's description.") from None
