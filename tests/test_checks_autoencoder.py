@@ -9,23 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from check_helpers import fails, passes
 from gencore import checks
 from gencore.checks.autoencoder import (BCE_OF_SIGMOID, DETACHED, FLAT, FLAT_PCA, LAST, SOFTMAX, SQUEEZED_LEN, STACK,
                                         SWAPPED, UNSTABLE)
 
-
-def passes(check, student, capsys):
-    assert check(student) is student
-    assert "[ok]" in capsys.readouterr().out
-
-
-def fails(check, student, *patterns):
-    with pytest.raises(AssertionError) as err:
-        check(student)
-    message = str(err.value)
-    for p in patterns:
-        assert re.search(p, message), f"{p!r} not in {message!r}"
-    return message
 
 
 # ---------------------------------------------------------------- the forward pass

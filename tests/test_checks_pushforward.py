@@ -9,22 +9,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from check_helpers import fails as rejected, passes
 from gencore import checks
 from gencore.checks.pushforward import NAN_GRADIENT, NO_GRADIENT, RANDOM_NUMBERS
 
-
-def passes(check, student, capsys):
-    assert check(student) is student
-    assert "[ok]" in capsys.readouterr().out
-
-
-def rejected(check, student, *words):
-    with pytest.raises(AssertionError) as err:
-        check(student)
-    message = str(err.value)
-    for w in words:
-        assert re.search(w, message), (w, message)
-    return message
 
 
 # ---------------------------------------------------------------- inverse CDF

@@ -10,22 +10,10 @@ import torch.nn.functional as F
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 from torch.distributions.transforms import AffineTransform
 
+from check_helpers import fails, passes
 from gencore import checks
 from gencore.checks.vae import GLOBAL_MAX, NO_GRADIENT, OWN_NOISE, UNDERFLOW, UNDERFLOW_64
 
-
-def passes(check, student, capsys):
-    assert check(student) is student
-    assert "[ok]" in capsys.readouterr().out
-
-
-def fails(check, student, *words):
-    with pytest.raises(AssertionError) as err:
-        check(student)
-    message = str(err.value)
-    for w in words:
-        assert w in message, message
-    return message
 
 
 # ---------------------------------------------------------------- the reparameterization trick

@@ -9,22 +9,10 @@ import torch
 from torch.distributions import Independent, Normal, kl_divergence
 from torch.distributions.transforms import AffineTransform
 
+from check_helpers import fails, passes
 from gencore import checks
 from gencore.checks.variational import NO_GRADIENT, REPRODUCIBLE, SCORE_REPRODUCIBLE, TORCH_NORMAL
 
-
-def passes(check, student, capsys):
-    assert check(student) is student
-    assert "[ok]" in capsys.readouterr().out
-
-
-def fails(check, student, *words):
-    with pytest.raises(AssertionError) as err:
-        check(student)
-    message = str(err.value)
-    for w in words:
-        assert w in message, message
-    return message
 
 
 # ---------------------------------------------------------------- KL
