@@ -27,8 +27,10 @@ outputs, ``execution_count`` None, cell metadata reduced to ``tags``, notebook
 metadata reduced to the python3 kernelspec and ``language_info.name``.  Code
 cells with a solution region are tagged ``exercise`` (both versions) and, in
 the student version only, ``raises-exception`` so nbval accepts the
-``NotImplementedError``.  The student notebook starts with a generated-file
-notice and records its source in ``metadata.gencore.generated_from``.
+``NotImplementedError``.  The student notebook starts with a line for the
+student (what to complete, see `student_notice`); the instructor's notice
+(generated from which solution, edit that instead) is kept in the notebook
+metadata, ``metadata.gencore.generated_from`` and ``metadata.gencore.notice``.
 
 Usage::
 
@@ -45,7 +47,7 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-__all__ = ["student_version", "normalise", "build", "main"]
+__all__ = ["student_version", "student_notice", "normalise", "build", "main"]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -56,9 +58,11 @@ RAISES_TAG = "raises-exception"
 SOLUTIONS_DIR = "solutions"
 NOTEBOOKS_DIR = "notebooks"
 NOTICE = (
-    "*Generated from `{source}` by `python -m gencore.build`: "
-    "edit the solution, not this file.*"
+    "Generated from `{source}` by `python -m gencore.build`: "
+    "edit the solution, not this file."
 )
+STUDENT_CODE = "complete the cells marked `# YOUR CODE HERE`; the cell after each one checks your code"
+STUDENT_ANSWER = "write your answers where it says `YOUR ANSWER HERE`"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 _DEFAULT_NAME = "<notebook>"
 
@@ -190,37 +194,52 @@ def normalise(nb, name: str = _DEFAULT_NAME) -> NotebookNode:
     return _finish(cells, nb.get("metadata", {}).get("gencore"))
 
 
+def student_notice(code_regions: int, markdown_regions: int) -> str:
+    """The student notebook's first line, written for the student: what to complete, given the number of
+    code and markdown solution regions the notebook had (the instructor's notice goes to the metadata)."""
+    tasks = ([STUDENT_CODE] if code_regions else []) + ([STUDENT_ANSWER] if markdown_regions else [])
+    if not tasks:
+        return "*Your copy of the notebook: run it cell by cell.*"
+    return f"*Your copy of the notebook: {'; '.join(tasks)}.*"
+
+
 def student_version(nb, source: str | None = None, name: str | None = None) -> NotebookNode:
     """Return the student notebook made from solution notebook ``nb``.
 
     ``source`` is the solution's path relative to the repository root, e.g.
-    ``"solutions/01_basics.ipynb"``; when given, a generated-file notice is
-    prepended and recorded in ``metadata.gencore.generated_from``.  ``name``
-    (default: ``source``) is used in error messages.  The input is not
-    modified.
+    ``"solutions/01_basics.ipynb"``; when given, a first cell for the student
+    (`student_notice`: what to complete) is prepended, and the instructor's
+    notice is recorded in the metadata: ``metadata.gencore.generated_from``
+    (the source) and ``metadata.gencore.notice`` (generated from it, edit the
+    solution instead).  ``name`` (default: ``source``) is used in error
+    messages.  The input is not modified.
     """
     name = name or source or _DEFAULT_NAME
     sol = normalise(nb, name=name)
     cells = []
-    if source is not None:
-        cells.append(nbformat.v4.new_markdown_cell(NOTICE.format(source=source)))
+    code_regions = markdown_regions = 0
     for index, cell in enumerate(sol.cells):
         tags = list(cell.metadata.get("tags", []))
         if cell.cell_type == "code":
             new_src, n = _replace_regions(cell.source, CODE_STUB, name, index)
+            code_regions += n
             if n:
                 for tag in (EXERCISE_TAG, RAISES_TAG):
                     if tag not in tags:
                         tags.append(tag)
         elif cell.cell_type == "markdown":
             new_src, n = _replace_regions(cell.source, MARKDOWN_STUB, name, index)
+            markdown_regions += n
         else:
             new_src = cell.source
         new = copy.deepcopy(cell)
         new.source = new_src
         new.metadata = {"tags": tags} if tags else {}
         cells.append(new)
-    meta = {"generated_from": source} if source is not None else None
+    meta = None
+    if source is not None:
+        cells.insert(0, nbformat.v4.new_markdown_cell(student_notice(code_regions, markdown_regions)))
+        meta = {"generated_from": source, "notice": NOTICE.format(source=source)}
     return _finish(cells, meta)
 
 

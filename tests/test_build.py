@@ -162,15 +162,39 @@ def test_tags():
 def test_student_notice_metadata_and_ids():
     stu = B.student_version(_solution_nb(), source="solutions/01_vae.ipynb")
     assert stu.cells[0].cell_type == "markdown"
+    # the first line speaks to the student: what to complete, nothing about the build
     assert stu.cells[0].source == (
-        "*Generated from `solutions/01_vae.ipynb` by `python -m gencore.build`: "
-        "edit the solution, not this file.*")
-    assert stu.metadata["gencore"] == {"generated_from": "solutions/01_vae.ipynb"}
+        "*Your copy of the notebook: complete the cells marked `# YOUR CODE HERE`; the cell after each one "
+        "checks your code; write your answers where it says `YOUR ANSWER HERE`.*")
+    assert "gencore.build" not in stu.cells[0].source and "solutions/" not in stu.cells[0].source
+    # the instructor's notice is kept in the metadata
+    assert stu.metadata["gencore"] == {
+        "generated_from": "solutions/01_vae.ipynb",
+        "notice": "Generated from `solutions/01_vae.ipynb` by `python -m gencore.build`: "
+                  "edit the solution, not this file."}
     assert [c.id for c in stu.cells] == [f"cell-{i:03d}" for i in range(5)]
     for cell in stu.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
     nbformat.validate(stu)
+
+
+@pytest.mark.parametrize("cells, expected", [
+    ([new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")],
+     "*Your copy of the notebook: complete the cells marked `# YOUR CODE HERE`; the cell after each one "
+     "checks your code.*"),
+    ([new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION")],
+     "*Your copy of the notebook: write your answers where it says `YOUR ANSWER HERE`.*"),
+    ([new_code_cell("x = 1"), new_markdown_cell("# Title")],
+     "*Your copy of the notebook: run it cell by cell.*"),
+])
+def test_student_notice_says_what_to_complete(cells, expected):
+    stu = B.student_version(new_notebook(cells=cells), source="solutions/03_x.ipynb")
+    assert stu.cells[0].source == expected
+    assert stu.metadata["gencore"]["generated_from"] == "solutions/03_x.ipynb"
+    assert "solutions/03_x.ipynb" in stu.metadata["gencore"]["notice"]
+    no_source = B.student_version(new_notebook(cells=cells))                  # no source: no notice, no metadata
+    assert len(no_source.cells) == len(cells) and "gencore" not in no_source.metadata
 
 
 def test_input_not_mutated():
