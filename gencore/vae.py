@@ -5,7 +5,8 @@
     mu, logvar = model.encode(x)                        # q(z|x) = N(mu, diag exp(logvar))
     x_hat = model.decode(z)                             # the mean of p(x|z): pixel probabilities
     x_new = model.sample(64)                            # z ~ N(0, I), then decode
-    log_px = log_likelihood(model, test, k=1000)        # IWAE estimate of log p(x), per example
+    log_px = log_likelihood(model, test, k=1000)        # IWAE estimate of log p(x), per example (any model
+                                                        # with log_weights: VAE, ConditionalVAE, DRAW)
 
 Putting it all together (the lecture's slide), for one image x:
 
@@ -30,7 +31,6 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .autoencoder import encode_dataset
 from .blocks import _widths, make_pair
 from .cache import fit_cached
 from .data import as_data
@@ -183,13 +183,29 @@ class VAE(nn.Module):
     # -------------------------------------------------------------------------------------- pieces
     def encode(self, x: torch.Tensor, c=None) -> tuple[torch.Tensor, torch.Tensor]:
         """q(z|x): (N, *in_shape) -> (mu, logvar), each (N, latent_dim)."""
+        return self._encode(x, c)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """The mean of p(x|z): pixel probabilities sigmoid(logits) (bernoulli) or the Gaussian mean."""
+        return self._mean(self.decoder(z))
+
+    # The conditioning hook: everything below (loss, IWAE log-weights, ELBO terms, posterior means) goes
+    # through these three, so a conditional subclass (gencore.cvae.ConditionalVAE) only says what the
+    # blocks' condition c is for labels y. The unconditional VAE ignores the labels: c = None.
+    def _condition(self, y, n: int) -> torch.Tensor | None:
+        """The blocks' condition for labels ``y`` of ``n`` examples; None for the unconditional VAE."""
+        return None
+
+    def _encode(self, x: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x) if c is None else self.encoder(x, c)
         mu, logvar = h.chunk(2, dim=1)
         return mu, logvar
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """The mean of p(x|z): pixel probabilities sigmoid(logits) (bernoulli) or the Gaussian mean."""
-        raw = self.decoder(z)
+    def _raw(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        """The decoder's raw output (logits or Gaussian mean) for codes z (N, d) and condition c (N, ...)."""
+        return self.decoder(z) if c is None else self.decoder(z, c)
+
+    def _mean(self, raw: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(raw) if self.likelihood == "bernoulli" else raw
 
     def log_px_given_z(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -211,10 +227,13 @@ class VAE(nn.Module):
             kl   = KL(q(z|x) || N(0, I))                        (closed form, "rate")
             elbo = -rec - kl                                    (<= log p(x))
             loss = rec + beta * kl                              (= -elbo for beta = 1)
+
+        ``y`` (labels) is ignored by the unconditional VAE; `gencore.cvae.ConditionalVAE` conditions on it.
         """
-        mu, logvar = self.encode(x)
+        c = self._condition(y, len(x))
+        mu, logvar = self._encode(x, c)
         z = reparameterize(mu, logvar)
-        log_px = self.log_px_given_z(self.decoder(z), x)
+        log_px = self.log_px_given_z(self._raw(z, c), x)
         kl = gaussian_kl(mu, logvar)
         rec, kl = -log_px.mean(), kl.mean()
         loss = rec + self.beta * kl
@@ -224,8 +243,13 @@ class VAE(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
         """Ancestral sampling z ~ N(0, I), x ~ p(x|z) -> (n, *in_shape). With ``mean=True`` (default) the
         decoder's mean (pixel probabilities) instead of a random draw: what VAE samples usually show."""
+        n = as_int(n, "n", minimum=0)
         z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
-        probs = self.decode(z)
+        return self._sample_from(z, None, generator, mean)
+
+    def _sample_from(self, z: torch.Tensor, c, generator, mean: bool) -> torch.Tensor:
+        """decode(z) given condition c: the decoder's mean, or (``mean=False``) a draw of p(x|z)."""
+        probs = self._mean(self._raw(z, c))
         if mean:
             return probs
         if self.likelihood == "bernoulli":
@@ -237,6 +261,65 @@ class VAE(nn.Module):
         """decode(mu(x)), or decode(z) for one z ~ q(z|x) with ``sample=True``."""
         mu, logvar = self.encode(x)
         return self.decode(reparameterize(mu, logvar) if sample else mu)
+
+    # -------------------------------------------------------------------------------------- evaluation
+    @torch.no_grad()
+    def log_weights(self, x: torch.Tensor, y, k: int, *, generator: torch.Generator | None = None,
+                    chunk_rows: int = 2048) -> torch.Tensor:
+        """Importance log-weights log w_i = log p(x, z_i) - log q(z_i|x), z_i ~ q(z|x), shape (k, N), no
+        gradients: the protocol `log_likelihood` evaluates (``y``: labels, ignored by the unconditional VAE).
+
+        x is encoded once and its k codes (k, N, d) drawn at once from ``generator``; they go through the
+        decoder in chunks of about ``chunk_rows`` rows, so the (rows, pixels) decoder outputs stay small for
+        any k; binary x with a Bernoulli decoder takes an in-place fast path. The result does not depend on
+        ``chunk_rows``.
+        """
+        k = as_int(k, "k", minimum=1)
+        chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
+        device = self.device
+        x = x.to(device)
+        n = len(x)
+        c = self._condition(y, n)
+        mu, logvar = self._encode(x, c)
+        std = (0.5 * logvar).exp()
+        per_chunk = max(1, min(k, chunk_rows // max(n, 1)))
+        eps = torch.randn((k, n, self.latent_dim), generator=generator).to(device)   # (k, n, d): small
+        z_all = mu + std * eps
+        log_qz = -0.5 * (_LOG_2PI + logvar + eps.pow(2)).sum(-1)                       # log q(z_i|x)
+        log_pxz = _log_normal(z_all)                                                    # log p(z_i), then
+        flat_x = x.flatten(1)                                                           # + log p(x|z_i)
+        binary = self.likelihood == "bernoulli" and bool(((flat_x == 0) | (flat_x == 1)).all())
+        for start in range(0, k, per_chunk):
+            z = z_all[start:start + per_chunk]
+            s = len(z)
+            cs = None if c is None else c.repeat(s, *[1] * (c.dim() - 1))   # row i*n + j: condition of example j
+            raw = self._raw(z.reshape(s * n, -1), cs).view(s, n, -1)
+            if binary:
+                log_px = _bernoulli_log_prob_binary_(raw, flat_x)
+            else:   # grey levels or a Gaussian decoder: the general formula
+                log_px = self.log_px_given_z(raw.view(s * n, *x.shape[1:]), x.repeat(s, *[1] * (x.dim() - 1)))
+                log_px = log_px.view(s, n)
+            log_pxz[start:start + s] += log_px
+        return log_pxz - log_qz
+
+    @torch.no_grad()
+    def per_example_elbo(self, x: torch.Tensor, y=None, n_samples: int = 1, *,
+                   generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Per-example terms of the ELBO, each (N,), no gradients: {"rec": -1/S sum_s log p(x|z_s),
+        "kl": KL(q(z|x) || N(0, I))} with S = ``n_samples`` draws z_s ~ q(z|x) (what `dataset_elbo` sums)."""
+        x = x.to(self.device)
+        c = self._condition(y, len(x))
+        mu, logvar = self._encode(x, c)
+        z = reparameterize(mu, logvar, generator=generator, n_samples=n_samples)   # (S, N, d)
+        cs = None if c is None else c.repeat(n_samples, *[1] * (c.dim() - 1))
+        raw = self._raw(z.flatten(0, 1), cs)
+        log_px = self.log_px_given_z(raw, x.repeat(n_samples, *[1] * (x.dim() - 1))).view(n_samples, -1)
+        return {"rec": -log_px.mean(0), "kl": gaussian_kl(mu, logvar)}
+
+    @torch.no_grad()
+    def posterior_mean(self, x: torch.Tensor, y=None) -> torch.Tensor:
+        """The mean mu(x) of q(z|x) (N, latent_dim); ``y`` ignored here, used by conditional models."""
+        return self._encode(x.to(self.device), self._condition(y, len(x)))[0]
 
     @property
     def target_range(self) -> tuple[float, float] | None:
@@ -280,83 +363,88 @@ def _batches(data, batch_size: int):
     return as_data(data).batches(batch_size, shuffle=False)
 
 
+def _device_of(model) -> torch.device:
+    param = next(iter(model.parameters()), None) if isinstance(model, nn.Module) else None
+    return param.device if param is not None else torch.device("cpu")
+
+
 @torch.no_grad()
-def log_likelihood(model: VAE, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
+def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
                    generator: torch.Generator | None = None, progress: bool = True) -> torch.Tensor:
     """Per-example IWAE estimates of log p(x) (nats), shape (N,), with k importance samples from q(z|x):
 
-        log p(x) >= L_k = log 1/k sum_{i=1..k} p(x|z_i) p(z_i) / q(z_i|x),   z_i ~ q(z|x)
+        log p(x) >= L_k = log 1/k sum_{i=1..k} p(x, z_i) / q(z_i|x),   z_i ~ q(z|x)
 
     L_1 is a one-sample ELBO; L_k increases with k towards log p(x) (Burda et al., 2016).
-    Layout: each batch of ``batch_size`` examples is encoded once and its k codes z (k, batch, d) drawn at
-    once; they go through the decoder in chunks of about ``chunk_rows`` rows, so the (rows, pixels) decoder
-    outputs stay small for any k (and in cache); only the (k, batch) log-weights are kept. The result does
-    not depend on ``chunk_rows`` and is deterministic given ``generator``.
+
+    One evaluation for every latent-variable model (VAE, ConditionalVAE, DRAW...). The protocol: the model
+    implements
+
+        log_weights(self, x, y, k, *, generator=None, chunk_rows=2048) -> Tensor (k, n)
+
+    returning log w_i = log p(x, z_i) - log q(z_i | x) for k samples z_i ~ q(z|x) of each of the n examples
+    of the batch x, without gradients; y holds the batch's labels (None for unlabelled data: conditional
+    models use them, others ignore them); all randomness comes from ``generator``; ``chunk_rows`` bounds
+    the rows pushed through the decoder at once and must not change the result. For sequential latents
+    (DRAW) log p and log q are summed over the steps. This function loops over the (x, y) batches of
+    ``batch_size`` examples in order (x on the model's device), calls ``model.log_weights`` and returns
+    logsumexp_i(log w_i) - log k per example, on the CPU, in eval mode. Deterministic given ``generator``.
     """
+    if not callable(getattr(model, "log_weights", None)):
+        raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
+                        f"generator=None, chunk_rows=2048) returning the (k, n) importance log-weights, and "
+                        f"{type(model).__name__} has none.")
     k = as_int(k, "k", minimum=1)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
     data = as_data(data)
     was_training = model.training
     model.eval()
-    device = model.device
-    bernoulli = model.likelihood == "bernoulli"
+    device = _device_of(model)
     out = []
-    batches = _batches(data, batch_size)
-    bar = tqdm(batches, desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
-    for x, _ in bar:
-        x = x.to(device)
-        n = len(x)
-        mu, logvar = model.encode(x)
-        std = (0.5 * logvar).exp()
-        per_chunk = max(1, min(k, chunk_rows // n))
-        eps = torch.randn((k, n, model.latent_dim), generator=generator).to(device)   # (k, n, d): small
-        z_all = mu + std * eps
-        log_qz = -0.5 * (_LOG_2PI + logvar + eps.pow(2)).sum(-1)                       # log q(z_i|x)
-        log_pxz = _log_normal(z_all)                                                    # log p(z_i), then
-        flat_x = x.flatten(1)                                                           # + log p(x|z_i)
-        binary = bernoulli and bool(((flat_x == 0) | (flat_x == 1)).all())
-        for start in range(0, k, per_chunk):
-            z = z_all[start:start + per_chunk]
-            s = len(z)
-            raw = model.decoder(z.reshape(s * n, -1)).view(s, n, -1)
-            if binary:
-                log_px = _bernoulli_log_prob_binary_(raw, flat_x)
-            else:   # grey levels or a Gaussian decoder: the general formula
-                log_px = model.log_px_given_z(raw.view(s * n, *x.shape[1:]), x.repeat(s, *[1] * (x.dim() - 1)))
-                log_px = log_px.view(s, n)
-            log_pxz[start:start + s] += log_px
-        out.append(iwae_bound(log_pxz, log_qz).cpu())
-    model.train(was_training)
-    return torch.cat(out)
+    bar = tqdm(_batches(data, batch_size), desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
+    try:
+        for x, y in bar:
+            log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows)
+            if not isinstance(log_w, torch.Tensor) or tuple(log_w.shape) != (k, len(x)):
+                got = tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__
+                raise ValueError(f"{type(model).__name__}.log_weights(x, y, k={k}) must return the log-weights "
+                                 f"as a tensor of shape (k, n) = ({k}, {len(x)}), got {got}.")
+            out.append((torch.logsumexp(log_w, dim=0) - math.log(k)).cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0)
 
 
 @torch.no_grad()
-def dataset_elbo(model: VAE, data, batch_size: int = 1000, n_samples: int = 1,
+def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
                  generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
     """The ELBO of every example, with the KL in closed form and E_q[log p(x|z)] from ``n_samples`` draws:
 
         ELBO(x) = 1/S sum_s log p(x|z_s) - KL(q(z|x) || N(0, I))
 
     Returns per-example tensors (N,): {"elbo", "rec" (= -E_q log p(x|z)), "kl"}; average them for the
-    dataset's numbers (nats per image).
+    dataset's numbers (nats per image). The model provides ``per_example_elbo(x, y, n_samples, generator=...)``
+    -> {"rec", "kl"} per example (the VAE and the ConditionalVAE do; labels y go to conditional models).
     """
+    if not callable(getattr(model, "per_example_elbo", None)):
+        raise TypeError(f"dataset_elbo needs a model with a method per_example_elbo(x, y, n_samples, *, "
+                        f"generator=None) returning per-example 'rec' and 'kl', and {type(model).__name__} has none.")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     n_samples = as_int(n_samples, "n_samples", minimum=1)
     data = as_data(data)
     was_training = model.training
     model.eval()
+    device = _device_of(model)
     recs, kls = [], []
-    for x, _ in _batches(data, batch_size):
-        x = x.to(model.device)
-        mu, logvar = model.encode(x)
-        z = reparameterize(mu, logvar, generator=generator, n_samples=n_samples)   # (S, N, d)
-        raw = model.decoder(z.flatten(0, 1))
-        log_px = model.log_px_given_z(raw, x.repeat(n_samples, *[1] * (x.dim() - 1))).view(n_samples, -1)
-        recs.append(-log_px.mean(0).cpu())
-        kls.append(gaussian_kl(mu, logvar).cpu())
-    model.train(was_training)
-    rec, kl = torch.cat(recs), torch.cat(kls)
+    try:
+        for x, y in _batches(data, batch_size):
+            terms = model.per_example_elbo(x.to(device), y, n_samples, generator=generator)
+            recs.append(terms["rec"].cpu())
+            kls.append(terms["kl"].cpu())
+    finally:
+        model.train(was_training)
+    rec, kl = (torch.cat(recs), torch.cat(kls)) if recs else (torch.zeros(0), torch.zeros(0))
     return {"elbo": -(rec + kl), "rec": rec, "kl": kl}
 
 
@@ -368,13 +456,23 @@ def rate_distortion(model: VAE, data, batch_size: int = 1000) -> tuple[float, fl
 
 
 def encode_means(model: VAE, data, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The posterior means mu(x) of every example, in order -> (codes (N, d), labels or None), on the CPU."""
+    """The posterior means mu(x) of every example, in order -> (codes (N, d), labels or None), on the CPU.
+    A conditional model encodes each example with its own label (``model.posterior_mean(x, y)``)."""
+    data = as_data(data)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
     was_training = model.training
     model.eval()
+    codes, labels = [], []
     try:
-        return encode_dataset(lambda x: model.encode(x.to(model.device))[0], data, batch_size=batch_size)
+        for x, y in _batches(data, batch_size):
+            codes.append(model.posterior_mean(x, y).cpu())
+            if y is not None:
+                labels.append(y.cpu())
     finally:
         model.train(was_training)
+    if not codes:
+        return torch.zeros(0, model.latent_dim), None
+    return torch.cat(codes), (torch.cat(labels) if labels else None)
 
 
 def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, torch.Tensor]:
@@ -395,13 +493,14 @@ def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, 
 # ------------------------------------------------------------------------------------------ pictures
 @torch.no_grad()
 def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, values=None,
-                     steps: int = 9, lim: float = 3.0) -> torch.Tensor:
+                     steps: int = 9, lim: float = 3.0, y=None) -> torch.Tensor:
     """Change one latent dimension at a time, keep the others at ``z0`` (default: the prior mean 0):
 
         row j:  decode(z0 + (v - z0_j) e_j)  for v in values (default linspace(-lim, lim, steps))
 
     Returns images (len(dims) * len(values), *in_shape), one row per dimension in ``dims`` (default all):
-    show them with ``viz.show_images(images, nrow=len(values))``.
+    show them with ``viz.show_images(images, nrow=len(values))``. A conditional model decodes every code
+    with the class ``y`` (one label).
     """
     d = model.latent_dim
     z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
@@ -412,9 +511,14 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
         z[r, :, j] = values
     was_training = model.training
     model.eval()
-    images = model.decode(z.view(-1, d).to(model.device)).cpu()
+    images = _decode(model, z.view(-1, d).to(model.device), y).cpu()
     model.train(was_training)
     return images
+
+
+def _decode(model: VAE, z: torch.Tensor, y) -> torch.Tensor:
+    """decode(z), or decode(z, y) for a conditional model (which needs y)."""
+    return model.decode(z) if y is None else model.decode(z, y)
 
 
 def prior_quantile_grid(n: int = 20) -> torch.Tensor:
@@ -431,14 +535,15 @@ def prior_quantile_grid(n: int = 20) -> torch.Tensor:
 
 
 @torch.no_grad()
-def decode_prior_grid(model: VAE, n: int = 20) -> torch.Tensor:
-    """The learned manifold of a 2-D VAE: decode `prior_quantile_grid(n)` -> (n*n, *in_shape) on the CPU."""
+def decode_prior_grid(model: VAE, n: int = 20, y=None) -> torch.Tensor:
+    """The learned manifold of a 2-D VAE: decode `prior_quantile_grid(n)` -> (n*n, *in_shape) on the CPU
+    (a conditional model: the manifold of class ``y``, one label)."""
     if model.latent_dim != 2:
         raise ValueError(f"decode_prior_grid needs a 2-D latent space; this model has latent_dim="
                          f"{model.latent_dim} (use latent_traversal for larger ones).")
     was_training = model.training
     model.eval()
-    images = model.decode(prior_quantile_grid(n).to(model.device)).cpu()
+    images = _decode(model, prior_quantile_grid(n).to(model.device), y).cpu()
     model.train(was_training)
     return images
 

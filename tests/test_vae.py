@@ -151,6 +151,73 @@ def test_chunked_iwae_equals_unchunked_and_the_reference():
     assert log_likelihood(model, x, k=5, batch_size=10, progress=False).shape == (37,)
 
 
+def _slow_log_weights(model, x, k, generator):
+    """log p(x|z_i) + log p(z_i) - log q(z_i|x) written the slow way with gencore.variational (k, n)."""
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        eps = torch.randn((k, len(x), model.latent_dim), generator=generator)
+        z = mu + (0.5 * logvar).exp() * eps
+        if model.likelihood == "bernoulli":
+            log_px = torch.stack([bernoulli_log_likelihood(model.decoder(zi), x) for zi in z])
+        else:
+            log_px = torch.stack([gaussian_log_likelihood(model.decoder(zi), x, model.obs_logvar) for zi in z])
+        log_pz = -0.5 * (math.log(2 * math.pi) + z.pow(2)).sum(-1)
+        log_q = -0.5 * (math.log(2 * math.pi) + logvar + eps.pow(2)).sum(-1)
+    return log_px + log_pz - log_q
+
+
+@pytest.mark.parametrize("case", ["binary-mlp", "binary-conv", "grey", "gaussian"])
+def test_log_weights_and_batched_iwae_equal_the_slow_formula(case):
+    """VAE.log_weights (the protocol log_likelihood evaluates) against gencore.variational, and
+    log_likelihood over several batches against the slow formula drawing from one generator in order."""
+    model = small(3, "conv" if case == "binary-conv" else "mlp",
+                  **({"likelihood": "gaussian"} if case == "gaussian" else {}))
+    x = binary(53, 1) if case.startswith("binary") else torch.rand(53, *IMG, generator=g(2))
+    k = 17
+    w = model.log_weights(x, None, k, generator=g(3), chunk_rows=64)
+    assert w.shape == (k, 53) and not w.requires_grad
+    assert torch.allclose(w, _slow_log_weights(model, x, k, g(3)), atol=1e-3, rtol=1e-5)
+    assert torch.allclose(w, model.log_weights(x, torch.arange(53), k, generator=g(3)), atol=1e-3)  # y ignored
+    gen = g(4)      # batches of 20, 20, 13: each draws its (k, n, d) noise from the same generator, in order
+    ref = torch.cat([iwae_bound(_slow_log_weights(model, x[i:i + 20], k, gen), torch.zeros(k, len(x[i:i + 20])))
+                     for i in range(0, 53, 20)])
+    ll = log_likelihood(model, x, k=k, batch_size=20, chunk_rows=100, generator=g(4), progress=False)
+    assert ll.shape == (53,) and torch.allclose(ll, ref, atol=1e-3, rtol=1e-5)
+
+
+class _Toy(torch.nn.Module):
+    """A 'latent-variable model' whose log-weights are known: w_i = x.sum() + i (+ 100 y), for the protocol."""
+
+    def __init__(self):
+        super().__init__()
+        self.p = torch.nn.Parameter(torch.zeros(()))
+        self.calls = []
+
+    def log_weights(self, x, y, k, *, generator=None, chunk_rows=2048):
+        self.calls.append((len(x), None if y is None else y.tolist(), k, chunk_rows, self.training))
+        base = x.flatten(1).sum(1) + (0 if y is None else 100 * y)
+        return base + torch.arange(k, dtype=torch.float32)[:, None]
+
+
+def test_log_likelihood_evaluates_any_model_with_log_weights():
+    toy = _Toy().train()
+    x = torch.arange(5, dtype=torch.float32)[:, None]
+    y = torch.tensor([0, 1, 0, 2, 1])
+    ll = log_likelihood(toy, TensorData(x, y), k=4, batch_size=2, chunk_rows=9, progress=False)
+    expected = x[:, 0] + 100 * y + torch.logsumexp(torch.arange(4.0), 0) - math.log(4)
+    assert torch.allclose(ll, expected)
+    assert [c[:4] for c in toy.calls] == [(2, [0, 1], 4, 9), (2, [0, 2], 4, 9), (1, [1], 4, 9)]
+    assert not any(c[4] for c in toy.calls) and toy.training        # evaluated in eval mode, mode restored
+    assert torch.allclose(log_likelihood(toy, x, k=1, progress=False), x[:, 0])    # unlabelled data: y=None
+    with pytest.raises(TypeError, match="log_weights"):
+        log_likelihood(torch.nn.Linear(2, 2), x, k=3, progress=False)
+    toy.log_weights = lambda x, y, k, **kw: torch.zeros(k + 1, len(x))
+    with pytest.raises(ValueError, match=r"shape \(k, n\)"):
+        log_likelihood(toy, x, k=3, progress=False)
+    with pytest.raises(TypeError, match="per_example_elbo"):
+        dataset_elbo(torch.nn.Linear(2, 2), x)
+
+
 def test_iwae_for_grey_levels_and_gaussian_decoders():
     x = torch.rand(20, *IMG, generator=g())
     for model in (small(2), small(2, likelihood="gaussian")):
