@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from .data import TensorData, as_data
 from .validate import as_float, as_int
 
-__all__ = ["History", "TrainingDiverged", "adam", "evaluate", "fit"]
+__all__ = ["History", "TrainingDiverged", "adam", "evaluate", "fit", "step_is_finite"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -158,6 +158,22 @@ def _grads_finite(params: list[torch.Tensor]) -> torch.Tensor:
     return torch.isfinite(torch.stack(sums).sum())
 
 
+def step_is_finite(loss: torch.Tensor, params: list[torch.Tensor], clip_grad: float | None = None
+                   ) -> tuple[bool, bool, torch.Tensor | None]:
+    """After ``loss.backward()``: (loss finite?, gradients finite?, gradient norm or None), with one
+    synchronisation; with ``clip_grad`` the gradients are clipped to that total norm first. Every training
+    loop (`fit`, `gencore.gan.train_gan`) calls it before ``optimizer.step()`` and skips the step when either
+    is False, so a model keeps the weights from before a diverging step."""
+    if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
+        grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
+        grads_ok = torch.isfinite(grad_norm)
+    else:
+        grad_norm, grads_ok = None, _grads_finite(params)
+    loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
+                                     grads_ok.to(loss.device)]).tolist()
+    return loss_ok, grads_ok, grad_norm
+
+
 def _mean_metrics(sums: dict[str, torch.Tensor], count: int) -> dict[str, float]:
     return {k: (v / count).item() for k, v in sums.items()}
 
@@ -246,13 +262,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 loss = _loss_of(metrics, model, training=True)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
-                    grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
-                    grads_ok = torch.isfinite(grad_norm)
-                else:
-                    grad_norm, grads_ok = None, _grads_finite(params)
-                loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
-                                                 grads_ok.to(loss.device)]).tolist()   # one synchronisation
+                loss_ok, grads_ok, grad_norm = step_is_finite(loss, params, clip_grad)
                 if not (loss_ok and grads_ok):
                     raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
                 optimizer.step()

@@ -1,0 +1,497 @@
+"""Generative adversarial networks (Goodfellow et al., 2014): a generator G against a discriminator D.
+
+    gan = toy_gan()                                          # MLPs for 2-D points
+    gan = image_gan(in_shape=(1, 28, 28), n_classes=10)      # a DCGAN-style pair, conditional on the label
+    history = train_gan(gan, data, steps=5000)               # alternating D and G steps
+    x = gan.sample(64)                                       # G(z), z ~ N(0, I)
+
+The game (the lecture's *GAN objective*): D outputs a logit l(x), D(x) = sigmoid(l(x)) the probability
+that x is real, and
+
+    min_G max_D V(D, G) = E_{x ~ p_data} log D(x) + E_{z ~ p(z)} log(1 - D(G(z)))
+
+D ascends V (`discriminator_loss` = -V); G descends it (`generator_loss_minimax` = E log(1 - D(G(z)))),
+or, in practice, ascends log D(G(z)) instead (`generator_loss_nonsaturating` = -E log D(G(z))), which has
+the same fixed point and strong gradients when D confidently rejects the fakes. Everything is computed from
+logits: log D = -softplus(-l), log(1 - D) = -softplus(l), finite for any logit.
+
+For a fixed G the best discriminator is D*(x) = p_data(x) / (p_data(x) + p_g(x)) (`optimal_discriminator`),
+and then V(D*, G) = 2 JS(p_data || p_g) - log 4: the global optimum is p_g = p_data.
+
+Stabilisers (options of the models and of `train_gan`): spectral normalisation of D's layers
+(``spectral_norm=True``, torch's own parametrization) and the R1 penalty on real data
+(``r1=gamma``: gamma/2 E ||grad_x l(x)||^2, Mescheder et al., 2018).
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from .cache import load_or_train
+from .config import current
+from .data import as_data
+from .data.fingerprint import fingerprint
+from .train import History, TrainingDiverged, step_is_finite
+from .validate import as_float, as_int
+
+__all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
+           "optimal_discriminator", "r1_penalty", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
+           "DCDiscriminator", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
+           "entropy_of_counts", "GENERATOR_LOSSES"]
+
+
+# ------------------------------------------------------------------------------------------ the objective
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """-V(D, G) = -E log D(x) - E log(1 - D(G(z))) = E softplus(-l_real) + E softplus(l_fake)."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def value_function(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """V(D, G) = E log D(x) + E log(1 - D(G(z))), from D's logits on real and on fake samples."""
+    return -discriminator_loss(real_logits, fake_logits)
+
+
+def generator_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The saturating loss G minimises in the minimax game: E log(1 - D(G(z))) = -E softplus(l_fake).
+    Its gradient vanishes when D confidently rejects the fakes (l_fake << 0)."""
+    return -F.softplus(fake_logits).mean()
+
+
+def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The non-saturating loss: -E log D(G(z)) = E softplus(-l_fake). Same fixed point, strong gradients
+    where the minimax loss saturates."""
+    return F.softplus(-fake_logits).mean()
+
+
+GENERATOR_LOSSES = {"non-saturating": generator_loss_nonsaturating, "minimax": generator_loss_minimax}
+
+
+def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) from the two densities at the same points (1/2 where both
+    are 0)."""
+    total = p_data + p_model
+    return torch.where(total > 0, p_data / total.clamp_min(torch.finfo(total.dtype).tiny), torch.full_like(total, 0.5))
+
+
+def r1_penalty(discriminator: nn.Module, x_real: torch.Tensor, y=None) -> torch.Tensor:
+    """R1 = E ||grad_x l(x)||^2 over real samples (Mescheder et al., 2018), differentiable in D's weights."""
+    x = x_real.detach().requires_grad_(True)
+    logits = discriminator(x) if y is None else discriminator(x, y)
+    (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
+# ------------------------------------------------------------------------------------------ networks
+def _one_hot(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Tensor | None:
+    if n_classes == 0:
+        if y is not None:
+            raise ValueError(f"This {who} is unconditional (n_classes=0) but got labels; build it with "
+                             f"n_classes=<number of classes> to condition on them, or pass y=None.")
+        return None
+    from .cvae import check_labels
+    labels = check_labels(y, n_classes, n).to(ref.device)
+    return F.one_hot(labels, n_classes).to(ref.dtype)
+
+
+def _sn(layer: nn.Module, on: bool) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(layer) if on else layer
+
+
+class MLPGenerator(nn.Module):
+    """G(z[, y]) for points: an MLP from noise (and a one-hot label) to ``out_dim`` numbers."""
+
+    def __init__(self, noise_dim: int = 2, out_dim: int = 2, hidden: Sequence[int] = (128, 128, 128),
+                 n_classes: int = 0):
+        super().__init__()
+        self.noise_dim, self.out_dim = as_int(noise_dim, "noise_dim", minimum=1), as_int(out_dim, "out_dim", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
+        sizes = [self.noise_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        layers: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        layers.append(nn.Linear(sizes[-1], self.out_dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        c = _one_hot(y, self.n_classes, len(z), z, "generator")
+        return self.net(z if c is None else torch.cat([z, c], 1))
+
+
+class MLPDiscriminator(nn.Module):
+    """l(x[, y]): an MLP from points (and a one-hot label) to one logit per example (LeakyReLU 0.2)."""
+
+    def __init__(self, in_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
+                 spectral_norm: bool = False):
+        super().__init__()
+        self.in_dim, self.n_classes = as_int(in_dim, "in_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        sizes = [self.in_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        layers: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [_sn(nn.Linear(a, b), spectral_norm), nn.LeakyReLU(0.2)]
+        layers.append(_sn(nn.Linear(sizes[-1], 1), spectral_norm))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
+        x = x.flatten(1)
+        c = _one_hot(y, self.n_classes, len(x), x, "discriminator")
+        return self.net(x if c is None else torch.cat([x, c], 1)).squeeze(1)
+
+
+class DCGenerator(nn.Module):
+    """A DCGAN-style generator for (C, 28, 28) images, sized for a CPU:
+
+        [z; onehot(y)] -> linear -> (ch[0], 7, 7) -> BN, ReLU -> convT 4x4 s2 -> (ch[1], 14, 14) -> BN, ReLU
+        -> convT 4x4 s2 -> (C, 28, 28) -> sigmoid: pixel intensities in [0, 1]
+    """
+
+    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), channels: Sequence[int] = (128, 64),
+                 n_classes: int = 0):
+        super().__init__()
+        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        self.out_shape = tuple(int(s) for s in out_shape)
+        C, H, W = self.out_shape
+        if (H, W) != (28, 28):
+            raise ValueError(f"DCGenerator draws 28x28 images, got out_shape {self.out_shape}.")
+        c0, c1 = (as_int(c, "channels", minimum=1) for c in channels)
+        self.c0 = c0
+        self.project = nn.Sequential(nn.Linear(self.noise_dim + self.n_classes, c0 * 7 * 7, bias=False))
+        self.net = nn.Sequential(
+            nn.BatchNorm2d(c0), nn.ReLU(),
+            nn.ConvTranspose2d(c0, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
+            nn.ConvTranspose2d(c1, C, 4, 2, 1), nn.Sigmoid())
+
+    def forward(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        c = _one_hot(y, self.n_classes, len(z), z, "generator")
+        h = self.project(z if c is None else torch.cat([z, c], 1)).view(len(z), self.c0, 7, 7)
+        return self.net(h)
+
+
+class DCDiscriminator(nn.Module):
+    """A DCGAN-style discriminator for (C, 28, 28) images (no batch norm, LeakyReLU 0.2):
+
+        x -> conv 4x4 s2 (ch[0]) -> conv 4x4 s2 (ch[1]) -> flatten = h -> logit = w^T h [+ embed(y)^T h]
+
+    Conditional on a label by projection (Miyato & Koyama, 2018): the class's embedding is dotted with the
+    features, so D judges "is this a real image *of class y*?"."""
+
+    def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
+                 spectral_norm: bool = False):
+        super().__init__()
+        self.in_shape = tuple(int(s) for s in in_shape)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
+        C, H, W = self.in_shape
+        c0, c1 = (as_int(c, "channels", minimum=1) for c in channels)
+        self.net = nn.Sequential(
+            _sn(nn.Conv2d(C, c0, 4, 2, 1), spectral_norm), nn.LeakyReLU(0.2),
+            _sn(nn.Conv2d(c0, c1, 4, 2, 1), spectral_norm), nn.LeakyReLU(0.2), nn.Flatten())
+        features = c1 * (H // 4) * (W // 4)
+        self.out = _sn(nn.Linear(features, 1), spectral_norm)
+        self.embed = _sn(nn.Embedding(self.n_classes, features), spectral_norm) if self.n_classes else None
+
+    def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
+        h = self.net(x.reshape(-1, *self.in_shape))
+        logit = self.out(h).squeeze(1)
+        c = _one_hot(y, self.n_classes, len(x), h, "discriminator")
+        if c is not None:
+            logit = logit + (self.embed(c.argmax(1)) * h).sum(1)
+        return logit
+
+
+class GAN(nn.Module):
+    """A generator and a discriminator, with the noise they share: z ~ N(0, I) of size ``noise_dim``.
+    ``n_classes`` > 0: both are conditional on the label (G(z, y), D(x, y))."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, noise_dim: int, n_classes: int = 0):
+        super().__init__()
+        self.generator, self.discriminator = generator, discriminator
+        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z ~ N(0, I): (n, noise_dim), drawn on the CPU from ``generator`` (reproducible), on the device."""
+        return torch.randn(n, self.noise_dim, generator=generator).to(self.device)
+
+    def labels_for(self, labels) -> torch.Tensor | None:
+        """A count n -> the classes in turn (0, 1, ..., 0, 1, ...); otherwise checked labels."""
+        if self.n_classes == 0:
+            return None
+        if isinstance(labels, int) or (isinstance(labels, torch.Tensor) and labels.dim() == 0
+                                       and not labels.is_floating_point()):
+            return torch.arange(int(labels), device=self.device) % self.n_classes
+        from .cvae import check_labels
+        return check_labels(labels, self.n_classes).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n_or_labels, z: torch.Tensor | None = None, generator: torch.Generator | None = None
+               ) -> torch.Tensor:
+        """G(z) for n noise vectors (or, conditional: for the given labels, or n labels in turn), in eval
+        mode, without gradients. ``z`` (n, noise_dim) fixes the noise."""
+        y = self.labels_for(n_or_labels)
+        n = len(y) if y is not None else as_int(n_or_labels, "n", minimum=0)
+        z = self.noise(n, generator) if z is None else torch.as_tensor(z, dtype=torch.float32).to(self.device)
+        if z.shape != (n, self.noise_dim):
+            raise ValueError(f"z must have shape ({n}, {self.noise_dim}), got {tuple(z.shape)}.")
+        was = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(z) if y is None else self.generator(z, y)
+        finally:
+            self.generator.train(was)
+
+    @torch.no_grad()
+    def discriminate(self, x: torch.Tensor, y=None) -> torch.Tensor:
+        """D(x) = sigmoid(l(x)): the probability D gives each example of being real, (n,)."""
+        x = torch.as_tensor(x).to(self.device)
+        return torch.sigmoid(self.discriminator(x) if y is None else self.discriminator(x, y))
+
+
+def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
+            spectral_norm: bool = False) -> GAN:
+    """A GAN of two MLPs for points in ``data_dim`` dimensions."""
+    return GAN(MLPGenerator(noise_dim, data_dim, hidden, n_classes),
+               MLPDiscriminator(data_dim, hidden, n_classes, spectral_norm), noise_dim, n_classes)
+
+
+def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
+              d_channels=(64, 128), spectral_norm: bool = False) -> GAN:
+    """A DCGAN-style pair for (C, 28, 28) images in [0, 1]."""
+    return GAN(DCGenerator(noise_dim, in_shape, g_channels, n_classes),
+               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm), noise_dim, n_classes)
+
+
+# ------------------------------------------------------------------------------------------ training
+class _Stream:
+    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator."""
+
+    def __init__(self, data, batch_size: int, generator: torch.Generator):
+        self.data, self.batch_size, self.generator = data, batch_size, generator
+        self.it = iter(())
+
+    def __next__(self):
+        try:
+            return next(self.it)
+        except StopIteration:
+            self.it = iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
+                                             generator=self.generator))
+            return next(self.it)
+
+
+def _diverged(who: str, step: int, loss: torch.Tensor, loss_ok: bool, history: History) -> TrainingDiverged:
+    what = f"its loss became {loss.item()}" if not loss_ok else "a gradient became NaN or infinite"
+    return TrainingDiverged(
+        f"The GAN's {who} diverged at step {step}: {what}. Training stopped; that step was not applied, so the "
+        f"model keeps the weights from before it. Lower the learning rate, or stabilise D (spectral_norm=True, "
+        f"r1=...).", history, cause="loss" if not loss_ok else "gradient", step=step)
+
+
+def _args(y):
+    return () if y is None else (y,)
+
+
+def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tensor, y, rng: torch.Generator | None,
+                       r1: float = 0.0, step: int = 0, history: History | None = None) -> dict[str, torch.Tensor]:
+    """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1).
+    The fakes are made without gradients, so G's weights get no gradient and do not change. Returns the
+    detached {"loss", "d_real" = E D(x), "d_fake" = E D(G(z))}."""
+    G, D = gan.generator, gan.discriminator
+    with torch.no_grad():                                        # fakes without a graph: detached from G
+        fake = G(gan.noise(len(x), rng), *_args(y))
+    real_logits, fake_logits = D(x, *_args(y)), D(fake, *_args(y))
+    loss = discriminator_loss(real_logits, fake_logits)
+    if r1 > 0:
+        loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    loss_ok, grads_ok, _ = step_is_finite(loss, list(D.parameters()))
+    if not (loss_ok and grads_ok):
+        raise _diverged("discriminator", step, loss, loss_ok, history if history is not None else History())
+    optimizer.step()
+    return {"loss": loss.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
+            "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+
+
+def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: torch.Generator | None,
+                   loss_fn=generator_loss_nonsaturating, step: int = 0, history: History | None = None
+                   ) -> torch.Tensor:
+    """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits. D's weights are frozen
+    for the step (no gradient, unchanged). Returns the detached loss."""
+    G, D = gan.generator, gan.discriminator
+    D.requires_grad_(False)
+    try:
+        loss = loss_fn(D(G(gan.noise(n, rng), *_args(y)), *_args(y)))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+    finally:
+        D.requires_grad_(True)
+    loss_ok, grads_ok, _ = step_is_finite(loss, list(G.parameters()))
+    if not (loss_ok and grads_ok):
+        raise _diverged("generator", step, loss, loss_ok, history if history is not None else History())
+    optimizer.step()
+    return loss.detach()
+
+
+def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
+              betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
+              snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
+              seed: int | None = None, progress: bool = True, desc: str | None = None) -> tuple[History, dict]:
+    """Alternate ``d_steps`` discriminator steps and one generator step, ``steps`` times (Adam for both).
+
+    D-step: minimise `discriminator_loss` (+ r1/2 * `r1_penalty` when ``r1`` > 0) on a real batch and a fake
+    batch G(z) made without gradients (the fakes are detached: D's step never changes G). G-step: minimise
+    the ``loss`` ("non-saturating" or "minimax") of D's logits on fresh fakes, with D's weights frozen.
+    Conditional GANs draw their fakes with the real batch's labels.
+
+    Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
+    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)) and the "step"; the snapshots
+    are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
+    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient
+    stops training with `TrainingDiverged`; the step is not applied, so both networks keep their last good
+    weights. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
+    """
+    steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
+    d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
+    lr = as_float(lr, "lr", minimum=0)
+    lr_d = lr if lr_d is None else as_float(lr_d, "lr_d", minimum=0)
+    r1 = as_float(r1, "r1", minimum=0)
+    if loss not in GENERATOR_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, GENERATOR_LOSSES))}, got {loss!r}.")
+    g_loss_fn = GENERATOR_LOSSES[loss]
+    log_every = max(1, steps // 100) if log_every is None else as_int(log_every, "log_every", minimum=1)
+    snap_steps = sorted({as_int(s, "snapshot step", minimum=0) for s in snapshots})
+    if snap_steps and snap_steps[-1] > steps:
+        raise ValueError(f"Snapshot steps must lie in [0, steps={steps}], got {snap_steps[-1]}.")
+    seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
+    rng = torch.Generator().manual_seed(seed)
+    data = as_data(data)
+    if len(data) == 0:
+        raise ValueError("The GAN's training data has no examples.")
+    data.check_values("GAN training data")
+    if gan.n_classes and data.labels is None:
+        raise ValueError(f"This GAN is conditional ({gan.n_classes} classes) but the data has no labels.")
+    device = data.x.device
+    gan.to(device)
+    G, D = gan.generator, gan.discriminator
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
+    stream = _Stream(data, batch_size, rng)
+    fixed_z = gan.noise(n_snapshot, torch.Generator().manual_seed(seed + 1))
+    fixed_y = torch.arange(n_snapshot, device=device) % gan.n_classes if gan.n_classes else None
+    shots: dict[int, torch.Tensor] = {}
+    history = History()
+    sums = torch.zeros(4, device=device)
+    count = 0
+
+    def snapshot(step):
+        if step in snap_steps:
+            with torch.no_grad():
+                was = G.training
+                G.eval()
+                shots[step] = (G(fixed_z) if fixed_y is None else G(fixed_z, fixed_y)).cpu()
+                G.train(was)
+
+    bar = tqdm(range(steps), desc=desc or "GAN", unit="step", disable=not progress or steps == 0)
+    G.train()
+    D.train()
+    snapshot(0)
+    started = time.perf_counter()
+    try:
+        for step in bar:
+            for _ in range(d_steps):
+                x, y = next(stream)
+                y = y.to(device) if gan.n_classes else None
+                d = discriminator_step(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history)
+            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history)
+            sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])
+            count += 1
+            snapshot(step + 1)
+            if (step + 1) % log_every == 0 or step + 1 == steps:
+                d_l, g_l, d_r, d_f = (sums / count).tolist()
+                history.log("train", {"step": step + 1, "d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f,
+                                      "seconds": time.perf_counter() - started})
+                bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
+                sums.zero_()
+                count = 0
+    finally:
+        bar.close()
+        G.eval()
+        D.eval()
+    return history, shots
+
+
+def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapshots: Sequence[int] = (),
+                     n_snapshot: int = 64, seed: int | None = None, retrain: bool = False, verbose: bool = True,
+                     progress: bool = True, **train_kw) -> tuple[GAN, History, dict]:
+    """``build()`` a `GAN`, then load it from the model cache or `train_gan` it and cache it (snapshots
+    included). The key is the whole configuration: name, ``hyper``, the data's fingerprint, steps, the
+    snapshot steps and every training option, quick mode and the seed. Returns (gan in eval mode, history,
+    snapshots)."""
+    cfg = current()
+    data = as_data(data)
+    seed = cfg.seed if seed is None else as_int(seed, "seed")
+    snap_steps = sorted({int(s) for s in snapshots})
+    config = dict(name=name, kind="gan", **hyper, data=fingerprint(data), binarize=getattr(data, "binarize", None),
+                  steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot, quick=cfg.quick, seed=seed,
+                  **{k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})
+    torch.manual_seed(seed)
+    gan = build().to(data.x.device)
+    shape = (n_snapshot, *_sample_shape(gan))
+    gan.register_buffer("snapshot_samples", torch.zeros(len(snap_steps), *shape))
+    def train(model):
+        history, shots = train_gan(model, data, steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot,
+                                   seed=seed, progress=progress, desc=name, **train_kw)
+        if shots:
+            model.snapshot_samples.copy_(torch.stack([shots[s] for s in snap_steps]))
+        return history
+
+    history = load_or_train(gan, train, config, retrain=retrain, verbose=verbose)
+    gan.eval()
+    shots = {s: gan.snapshot_samples[i].cpu() for i, s in enumerate(snap_steps)}
+    return gan, history, shots
+
+
+def _sample_shape(gan: GAN) -> tuple[int, ...]:
+    with torch.no_grad():
+        was = gan.generator.training
+        gan.generator.eval()
+        z = gan.noise(1)
+        out = gan.generator(z) if not gan.n_classes else gan.generator(z, torch.zeros(1, dtype=torch.long))
+        gan.generator.train(was)
+    return tuple(out.shape[1:])
+
+
+# ------------------------------------------------------------------------------------------ toy metrics
+def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_count: int = 20) -> dict:
+    """The toy benchmarks' protocol (Srivastava et al., 2017): a sample is *high quality* when it lies within
+    3 std of its nearest mode's centre; a mode is *covered* when at least ``min_count`` high-quality samples
+    fall in it. Returns {"modes": covered count, "high_quality": share of high-quality samples,
+    "per_mode": high-quality count per mode (n_modes,)}."""
+    samples = torch.as_tensor(samples, dtype=torch.float32).reshape(len(samples), -1)
+    centers = torch.as_tensor(centers, dtype=torch.float32)
+    std = as_float(std, "std", minimum=0)
+    min_count = as_int(min_count, "min_count", minimum=1)
+    if samples.shape[1] != centers.shape[1]:
+        raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}.")
+    if len(samples) == 0:
+        raise ValueError("mode_metrics needs at least one sample.")
+    dist = torch.cdist(samples, centers)
+    nearest_dist, nearest = dist.min(1)
+    good = torch.isfinite(nearest_dist) & (nearest_dist <= 3 * std)
+    per_mode = torch.bincount(nearest[good], minlength=len(centers))
+    return {"modes": int((per_mode >= min_count).sum()), "high_quality": good.float().mean().item(),
+            "per_mode": per_mode}
+
+
+def entropy_of_counts(counts: torch.Tensor) -> float:
+    """The entropy (nats) of the histogram ``counts``: log(#bins) when uniform, 0 when all in one bin."""
+    p = torch.as_tensor(counts, dtype=torch.float64)
+    p = p / p.sum()
+    return float(-(p[p > 0] * p[p > 0].log()).sum())
+

@@ -1,0 +1,222 @@
+"""The GAN: losses against hand-computed values, the optimal discriminator, which network each step changes,
+conditioning, the NaN guard, the toy metrics, the cache."""
+import copy
+import math
+
+import pytest
+import torch
+
+from gencore import gan as G
+from gencore.data import toy
+from gencore.train import TrainingDiverged
+
+
+def sig(l):
+    return 1 / (1 + math.exp(-l))
+
+
+# ------------------------------------------------------------------------------------------ losses
+def test_losses_equal_the_formulas_on_hand_computed_values():
+    real, fake = torch.tensor([2.0, -1.0]), torch.tensor([0.5, -3.0])
+    d = -(sum(math.log(sig(r)) for r in real.tolist()) / 2 + sum(math.log(1 - sig(f)) for f in fake.tolist()) / 2)
+    assert G.discriminator_loss(real, fake).item() == pytest.approx(d, rel=1e-6)
+    assert G.value_function(real, fake).item() == pytest.approx(-d, rel=1e-6)
+    mm = sum(math.log(1 - sig(f)) for f in fake.tolist()) / 2
+    ns = -sum(math.log(sig(f)) for f in fake.tolist()) / 2
+    assert G.generator_loss_minimax(fake).item() == pytest.approx(mm, rel=1e-6)
+    assert G.generator_loss_nonsaturating(fake).item() == pytest.approx(ns, rel=1e-6)
+    # D = 1/2 everywhere (logit 0): V = -log 4
+    zero = torch.zeros(5)
+    assert G.value_function(zero, zero).item() == pytest.approx(-math.log(4), rel=1e-6)
+
+
+def test_losses_are_finite_with_correct_gradients_at_extreme_logits():
+    for l in (-100.0, 100.0):
+        for fn, args in ((G.discriminator_loss, 2), (G.generator_loss_minimax, 1), (G.generator_loss_nonsaturating, 1)):
+            xs = [torch.tensor([l], requires_grad=True) for _ in range(args)]
+            out = fn(*xs)
+            out.backward()
+            assert torch.isfinite(out) and all(torch.isfinite(x.grad).all() for x in xs)
+    # the minimax loss saturates where D rejects the fakes (l -> -inf); the non-saturating one does not
+    l = torch.tensor([-100.0], requires_grad=True)
+    G.generator_loss_minimax(l).backward()
+    assert abs(l.grad.item()) < 1e-30
+    l.grad = None
+    G.generator_loss_nonsaturating(l).backward()
+    assert l.grad.item() == pytest.approx(-1.0)
+    assert G.generator_loss_nonsaturating(torch.tensor([-100.0])).item() == pytest.approx(100.0)
+
+
+def test_optimal_discriminator_formula():
+    p, q = torch.tensor([1.0, 0.0, 3.0, 0.0]), torch.tensor([1.0, 2.0, 1.0, 0.0])
+    assert torch.allclose(G.optimal_discriminator(p, q), torch.tensor([0.5, 0.0, 0.75, 0.5]))
+
+
+@pytest.mark.slow
+def test_trained_discriminator_matches_the_analytic_optimum_in_1d():
+    torch.manual_seed(0)
+    D = G.MLPDiscriminator(in_dim=1, hidden=(64, 64))
+    opt = torch.optim.Adam(D.parameters(), lr=1e-3)
+    normal = torch.distributions.Normal
+    for _ in range(1500):
+        real, fake = torch.randn(512, 1), 1.0 + 0.7 * torch.randn(512, 1)
+        loss = G.discriminator_loss(D(real), D(fake))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    x = torch.linspace(-1.5, 2.5, 41)[:, None]
+    d_star = G.optimal_discriminator(normal(0, 1).log_prob(x).exp(), normal(1, 0.7).log_prob(x).exp()).squeeze(1)
+    with torch.no_grad():
+        learned = torch.sigmoid(D(x))
+    assert (learned - d_star).abs().max() < 0.08
+
+
+def test_r1_penalty_is_the_squared_input_gradient():
+    D = G.MLPDiscriminator(in_dim=2, hidden=(8,))
+    x = torch.randn(7, 2)
+    xr = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(D(xr).sum(), xr)
+    assert G.r1_penalty(D, x).item() == pytest.approx(g.pow(2).sum(1).mean().item(), rel=1e-5)
+    G.r1_penalty(D, x).backward()                         # differentiable in D's weights
+    assert all(p.grad is not None for p in D.parameters() if p.dim() == 2)   # every weight matrix
+
+
+# ------------------------------------------------------------------------------------------ steps
+def _snapshot(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("make", [lambda: G.toy_gan(), lambda: G.image_gan(n_classes=3)])
+def test_a_d_step_changes_only_d_and_a_g_step_only_g(make):
+    torch.manual_seed(0)
+    gan = make()
+    cond = gan.n_classes > 0
+    x = torch.rand(5, 1, 28, 28) if cond else torch.randn(5, 2)
+    y = torch.tensor([0, 1, 2, 0, 1]) if cond else None
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=1e-2)
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=1e-2)
+    rng = torch.Generator().manual_seed(0)
+    g0, d0 = _snapshot(gan.generator), _snapshot(gan.discriminator)
+    gan.generator.eval()                                   # batch norm statistics must not move either
+    G.discriminator_step(gan, opt_d, x, y, rng)
+    assert _same(_snapshot(gan.generator), g0) and not _same(_snapshot(gan.discriminator), d0)
+    assert all(p.grad is None for p in gan.generator.parameters())     # fakes were detached
+    d1 = _snapshot(gan.discriminator)
+    G.generator_step(gan, opt_g, 5, y, rng)
+    assert _same(_snapshot(gan.discriminator), d1) and not _same(_snapshot(gan.generator), g0)
+    assert all(p.requires_grad for p in gan.discriminator.parameters())   # unfrozen afterwards
+
+
+def test_conditional_generator_depends_on_the_label_and_refuses_bad_labels():
+    torch.manual_seed(0)
+    for gan in (G.toy_gan(n_classes=4), G.image_gan(n_classes=10)):
+        z = torch.randn(3, gan.noise_dim)
+        a, b = gan.sample([0, 0, 0], z=z), gan.sample([1, 1, 1], z=z)
+        assert not torch.allclose(a, b)
+        with pytest.raises(ValueError, match="outside that range"):
+            gan.sample([0, 1, gan.n_classes])
+        with pytest.raises(ValueError, match="needs class labels"):
+            gan.generator(z, None)
+    with pytest.raises(ValueError, match="unconditional"):
+        G.toy_gan().generator(torch.randn(2, 2), torch.tensor([0, 1]))
+
+
+def test_image_gan_shapes_and_range_for_an_odd_batch():
+    gan = G.image_gan()
+    x = gan.sample(97)
+    assert x.shape == (97, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
+    assert gan.discriminator(x).shape == (97,)
+    assert G.image_gan(n_classes=10).sample(1).shape == (1, 1, 28, 28)
+
+
+# ------------------------------------------------------------------------------------------ training
+def test_train_gan_logs_both_players_and_takes_comparable_snapshots():
+    torch.manual_seed(0)
+    data = toy.ring(2000, std=0.02, generator=torch.Generator().manual_seed(0))
+    gan = G.toy_gan()
+    history, shots = G.train_gan(gan, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16,
+                                 log_every=10, seed=1, progress=False)
+    assert history["train/step"] == [10, 20, 30, 40]
+    for k in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert len(history[f"train/{k}"]) == 4 and all(math.isfinite(v) for v in history[f"train/{k}"])
+    assert all(0 <= v <= 1 for v in history["train/d_real"] + history["train/d_fake"])
+    assert sorted(shots) == [0, 20, 40] and shots[0].shape == (16, 2)
+    assert not torch.equal(shots[0], shots[40])
+    # the same seed gives the same numbers; the snapshots use the same noise from run to run
+    torch.manual_seed(0)
+    again = G.toy_gan()
+    h2, s2 = G.train_gan(again, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16, log_every=10,
+                         seed=1, progress=False)
+    assert h2["train/d_loss"] == history["train/d_loss"] and torch.equal(s2[40], shots[40])
+
+
+def test_a_diverging_gan_stops_and_keeps_its_last_good_weights():
+    torch.manual_seed(0)
+    gan = G.toy_gan()
+    calls, kept = {"n": 0}, {}
+
+    def poison(module, inputs, output):
+        calls["n"] += 1
+        if calls["n"] == 7:                 # in the 4th D-step (2 calls per D-step, 1 per G-step)
+            kept["d"], kept["g"] = _snapshot(gan.discriminator), _snapshot(gan.generator)
+            return output * float("nan")
+        return output
+
+    gan.discriminator.register_forward_hook(poison)
+    with pytest.raises(TrainingDiverged, match="discriminator diverged at step 3.*not applied"):
+        G.train_gan(gan, torch.randn(500, 2), steps=10, batch_size=32, seed=0, progress=False)
+    assert _same(_snapshot(gan.discriminator), kept["d"]) and _same(_snapshot(gan.generator), kept["g"])
+
+
+def test_train_gan_validates_its_inputs():
+    gan = G.toy_gan()
+    with pytest.raises(ValueError, match="loss must be one of"):
+        G.train_gan(gan, torch.randn(10, 2), steps=1, loss="wasserstein", progress=False)
+    with pytest.raises(ValueError, match="no labels"):
+        G.train_gan(G.toy_gan(n_classes=3), torch.randn(10, 2), steps=1, progress=False)
+    with pytest.raises(ValueError, match="NaN|finite"):
+        G.train_gan(gan, torch.tensor([[0.0, float("nan")]] * 4), steps=1, progress=False)
+
+
+def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home):
+    models = home.cache_dir
+    data = toy.grid(1000, generator=torch.Generator().manual_seed(0))
+    kw = dict(name="toy-gan", hyper=dict(net="mlp"), steps=20, snapshots=(0, 20), n_snapshot=8, batch_size=64,
+              progress=False, verbose=False)
+    gan, history, shots = G.train_gan_cached(lambda: G.toy_gan(), data, **kw)
+    trained = list(models.glob("toy-gan-*.pt"))
+    assert len(trained) == 1
+    gan2, history2, shots2 = G.train_gan_cached(lambda: G.toy_gan(), data, **kw)
+    assert history2["train/d_loss"] == history["train/d_loss"] and torch.equal(shots2[20], shots[20])
+    assert all(torch.equal(a, b) for a, b in zip(gan.state_dict().values(), gan2.state_dict().values()))
+    G.train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "steps": 21, "snapshots": (0, 21)})
+    assert len(list(models.glob("toy-gan-*.pt"))) == 2       # other steps: another model
+
+
+# ------------------------------------------------------------------------------------------ metrics
+def test_mode_metrics_on_hand_made_sample_sets():
+    centers = toy.ring_centers(8, 2.0)
+    g = torch.Generator().manual_seed(0)
+    everywhere = centers.repeat_interleave(100, 0) + 0.02 * torch.randn(800, 2, generator=g)
+    m = G.mode_metrics(everywhere, centers, std=0.02)
+    assert m["modes"] == 8 and m["high_quality"] > 0.98 and m["per_mode"].sum() > 780
+    one = centers[3] + 0.02 * torch.randn(800, 2, generator=g)
+    m = G.mode_metrics(one, centers, std=0.02)
+    assert m["modes"] == 1 and m["per_mode"][3] > 780
+    noise = 4 * torch.rand(800, 2, generator=g) - 2
+    m = G.mode_metrics(noise, centers, std=0.02)
+    assert m["modes"] == 0 and m["high_quality"] < 0.01
+    few = everywhere[:605]                              # modes 0-5: 100 samples each, mode 6: 5 < 20, mode 7: none
+    assert G.mode_metrics(few, centers, std=0.02, min_count=20)["modes"] == 6
+    assert G.mode_metrics(few, centers, std=0.02, min_count=5)["modes"] == 7
+    with pytest.raises(ValueError, match="dimensions"):
+        G.mode_metrics(torch.zeros(3, 3), centers, std=0.02)
+
+
+def test_entropy_of_counts():
+    assert G.entropy_of_counts(torch.ones(10)) == pytest.approx(math.log(10))
+    assert G.entropy_of_counts(torch.tensor([5, 0, 0])) == 0
