@@ -123,13 +123,20 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """l(x[, y]): an MLP from points (and a one-hot label) to one logit per example (LeakyReLU 0.2)."""
+    """l(x[, y]): an MLP from points (and a one-hot label) to one logit per example (LeakyReLU 0.2).
+
+    ``pack`` = m > 1 (PacGAN, Lin et al., 2018): D judges m samples at once, all real or all fake: the batch
+    (n, d) is read as n/m packs (n/m, m d) and D returns one logit per pack. A generator that repeats itself
+    is easy to spot in a pack, which penalises mode collapse."""
 
     def __init__(self, in_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
-                 spectral_norm: bool = False):
+                 spectral_norm: bool = False, pack: int = 1):
         super().__init__()
         self.in_dim, self.n_classes = as_int(in_dim, "in_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
-        sizes = [self.in_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        self.pack = as_int(pack, "pack", minimum=1)
+        if self.pack > 1 and self.n_classes:
+            raise ValueError("Packing (pack > 1) is for unconditional discriminators; use pack=1 with labels.")
+        sizes = [self.pack * self.in_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [_sn(nn.Linear(a, b), spectral_norm), nn.LeakyReLU(0.2)]
@@ -138,6 +145,11 @@ class MLPDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
         x = x.flatten(1)
+        if self.pack > 1:
+            if len(x) % self.pack:
+                raise ValueError(f"This discriminator judges packs of {self.pack} samples, so a batch must hold a "
+                                 f"multiple of {self.pack} samples, got {len(x)}.")
+            x = x.reshape(len(x) // self.pack, self.pack * x.shape[1])
         c = _one_hot(y, self.n_classes, len(x), x, "discriminator")
         return self.net(x if c is None else torch.cat([x, c], 1)).squeeze(1)
 
@@ -254,10 +266,12 @@ class GAN(nn.Module):
 
 
 def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
-            spectral_norm: bool = False) -> GAN:
-    """A GAN of two MLPs for points in ``data_dim`` dimensions."""
+            spectral_norm: bool = False, pack: int = 1, d_hidden: Sequence[int] | None = None) -> GAN:
+    """A GAN of two MLPs for points in ``data_dim`` dimensions (D's widths ``d_hidden``, default ``hidden``;
+    ``pack``: D judges packs of that many samples, see `MLPDiscriminator`)."""
     return GAN(MLPGenerator(noise_dim, data_dim, hidden, n_classes),
-               MLPDiscriminator(data_dim, hidden, n_classes, spectral_norm), noise_dim, n_classes)
+               MLPDiscriminator(data_dim, hidden if d_hidden is None else d_hidden, n_classes, spectral_norm, pack),
+               noise_dim, n_classes)
 
 
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
@@ -341,16 +355,18 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
               snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
-              seed: int | None = None, progress: bool = True, desc: str | None = None) -> tuple[History, dict]:
+              decay: bool = False, seed: int | None = None, progress: bool = True, desc: str | None = None
+              ) -> tuple[History, dict]:
     """Alternate ``d_steps`` discriminator steps and one generator step, ``steps`` times (Adam for both).
 
     D-step: minimise `discriminator_loss` (+ r1/2 * `r1_penalty` when ``r1`` > 0) on a real batch and a fake
     batch G(z) made without gradients (the fakes are detached: D's step never changes G). G-step: minimise
     the ``loss`` ("non-saturating" or "minimax") of D's logits on fresh fakes, with D's weights frozen.
-    Conditional GANs draw their fakes with the real batch's labels.
+    Conditional GANs draw their fakes with the real batch's labels. ``decay=True``: both learning rates fall
+    linearly to 0 over the run (the players settle instead of circling each other at the end).
 
     Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
-    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)) and the "step"; the snapshots
+    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
     are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
     ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient
     stops training with `TrainingDiverged`; the step is not applied, so both networks keep their last good
@@ -381,6 +397,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     G, D = gan.generator, gan.discriminator
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
+    schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1 - i / steps) for opt in (opt_g, opt_d)] \
+        if decay and steps else []
     stream = _Stream(data, batch_size, rng)
     fixed_z = gan.noise(n_snapshot, torch.Generator().manual_seed(seed + 1))
     fixed_y = torch.arange(n_snapshot, device=device) % gan.n_classes if gan.n_classes else None
@@ -409,13 +427,15 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 y = y.to(device) if gan.n_classes else None
                 d = discriminator_step(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history)
             g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history)
+            for schedule in schedules:
+                schedule.step()
             sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])
             count += 1
             snapshot(step + 1)
             if (step + 1) % log_every == 0 or step + 1 == steps:
                 d_l, g_l, d_r, d_f = (sums / count).tolist()
                 history.log("train", {"step": step + 1, "d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f,
-                                      "seconds": time.perf_counter() - started})
+                                      "lr": opt_g.param_groups[0]["lr"], "seconds": time.perf_counter() - started})
                 bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
                 sums.zero_()
                 count = 0

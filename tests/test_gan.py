@@ -220,3 +220,27 @@ def test_mode_metrics_on_hand_made_sample_sets():
 def test_entropy_of_counts():
     assert G.entropy_of_counts(torch.ones(10)) == pytest.approx(math.log(10))
     assert G.entropy_of_counts(torch.tensor([5, 0, 0])) == 0
+
+
+def test_a_packed_discriminator_judges_packs_of_samples():
+    D = G.MLPDiscriminator(in_dim=2, hidden=(8,), pack=4)
+    x = torch.randn(12, 2)
+    assert D(x).shape == (3,)
+    torch.manual_seed(0)
+    plain = G.MLPDiscriminator(in_dim=8, hidden=(8,))
+    D.load_state_dict(plain.state_dict())
+    assert torch.allclose(D(x), plain(x.reshape(3, 8)))         # pack k = samples 4k..4k+3 side by side
+    with pytest.raises(ValueError, match="multiple of 4"):
+        D(torch.randn(10, 2))
+    with pytest.raises(ValueError, match="unconditional"):
+        G.MLPDiscriminator(pack=2, n_classes=3)
+
+
+def test_decay_lowers_both_learning_rates_linearly_to_zero():
+    gan = G.toy_gan()
+    history, _ = G.train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, decay=True,
+                             seed=0, progress=False)
+    assert history["train/lr"] == pytest.approx([7.5e-4, 5e-4, 2.5e-4, 0.0])
+    history, _ = G.train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, seed=0,
+                             progress=False)
+    assert history["train/lr"] == pytest.approx([1e-3] * 4)
