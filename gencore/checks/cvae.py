@@ -1,0 +1,197 @@
+"""Checks for notebook 04 (the class-conditional VAE): the conditioned input [vec(x); onehot(y)], and the
+class-controlled grid of samples (every code decoded with every label).
+
+The labels are int64 class indices, as a dataset gives them. Inputs vary the batch (1, odd, 97), the data
+(images (1, 28, 28) and (1, 5, 3), flat codes of 1 to 16 numbers), the number of classes (1, 2, 3, 10, 17)
+and the dtype (one float64 case); the extremes are a batch whose labels are all 0 or all the last class, or
+use only part of the classes, where a one-hot whose width is read off the batch comes out too narrow. The grid's
+decoder is a fixed random function of [z; onehot(y)] that refuses labels of the wrong shape with one
+sentence, as a model's decoder does.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..cvae import class_grid, with_label
+from .autoencoder import _shape_mistake
+from .core import StudentError, compare, exercise, seeded, wrong_outputs
+
+F64 = torch.float64
+
+
+def _kind(t: torch.Tensor) -> str:
+    return ", float64" if t.dtype == F64 else ""
+
+
+# ---------------------------------------------------------------- [vec(x); onehot(y)]
+NUM_CLASSES = ("F.one_hot(y) without num_classes makes as many columns as the largest label IN THIS BATCH, "
+               "plus 1: a batch without the last class gets too few columns, and the network's first layer "
+               "expects exactly n_classes. Pass it: F.one_hot(y, n_classes) (or torch.eye(n_classes)[y]).")
+CHANNELS = ("You added the label as n_classes constant image planes (a conv-net way to condition) before "
+            "flattening: that gives n_classes * H * W extra inputs. The MLP's input is [vec(x); onehot(y)]: the "
+            "image's D numbers followed by just n_classes numbers.")
+
+LABEL_MISTAKES = {
+    "Order: the image comes first, then the one-hot label, [vec(x); onehot(y)]; you put the label in front. "
+    "The network's first layer reads the label from its LAST n_classes input columns.":
+        lambda x, y, k: torch.cat([F.one_hot(y, k).to(x.dtype), x.flatten(1)], dim=1),
+    "You appended the label as one number (the class index): that makes class 9 '9 times' class 1 and puts "
+    "an order on the classes. Append the one-hot vector instead: n_classes numbers, a 1 in the label's column.":
+        lambda x, y, k: torch.cat([x.flatten(1), y[:, None].to(x.dtype)], dim=1),
+    "You appended the label divided by n_classes as one number: any single number puts an order on the "
+    "classes. Append the one-hot vector F.one_hot(y, n_classes): one column per class.":
+        lambda x, y, k: torch.cat([x.flatten(1), (y[:, None] / k).to(x.dtype)], dim=1),
+    NUM_CLASSES:
+        lambda x, y, k: torch.cat([x.flatten(1), F.one_hot(y).to(x.dtype)], dim=1),
+    "The label is missing: you returned the flattened input alone; append onehot(y) after it.":
+        lambda x, y, k: x.flatten(1) * 1,
+    "The input is missing: you returned the one-hot labels alone; the network needs [vec(x); onehot(y)].":
+        lambda x, y, k: F.one_hot(y, k).to(x.dtype),
+    CHANNELS:
+        lambda x, y, k: torch.cat([x, F.one_hot(y, k).to(x.dtype)[:, :, None, None].expand(
+            len(x), k, *x.shape[2:])], dim=1).flatten(1),
+    "Each row must carry its own example's label: you one-hot encoded the first label only, for the whole "
+    "batch.":
+        lambda x, y, k: torch.cat([x.flatten(1), F.one_hot(y[:1], k).to(x.dtype).expand(len(x), k)], dim=1),
+}
+
+
+def _label_inputs():
+    """(what, x, y, n_classes): images (97, 1, 28, 28) with all 10 classes; one image of class 2 of 10; codes
+    (33, 16) of 3 classes; images (4, 1, 5, 3) of 17 classes, only the first few present; codes (6, 1) all of
+    the last class; codes (5, 2) of 1 class; codes (9, 3) in float64, all of class 0 of 2."""
+    g = seeded(40)
+    x = torch.bernoulli(torch.full((97, 1, 28, 28), 0.3), generator=g)
+    y = torch.randperm(97, generator=g) % 10
+    yield "images (97, 1, 28, 28) and labels of 10 classes", x, y, 10
+    yield "one image (1, 1, 28, 28) of class 2 of 10", torch.rand(1, 1, 28, 28, generator=g), torch.tensor([2]), 10
+    yield ("codes z (33, 16) and labels of 3 classes (the decoder's input [z; onehot(y)])",
+           torch.randn(33, 16, generator=g), torch.arange(33) % 3, 3)
+    yield ("images (4, 1, 5, 3) of 17 classes (only classes 0-4 in this batch)",
+           torch.rand(4, 1, 5, 3, generator=g), torch.tensor([4, 0, 3, 1]), 17)
+    yield "codes (6, 1), every label 3 (the last of 4 classes)", torch.randn(6, 1, generator=g), torch.full((6,), 3), 4
+    yield "codes (5, 2) of a single class (n_classes = 1)", torch.randn(5, 2, generator=g), torch.zeros(5).long(), 1
+    yield ("codes (9, 3) in float64, every label 0 of 2 classes", torch.randn(9, 3, generator=g, dtype=F64),
+           torch.zeros(9).long(), 2)
+
+
+@exercise("The conditioned input [vec(x); onehot(y)]", reference=with_label, mistakes=LABEL_MISTAKES,
+          signature="with_label(x, y, n_classes)")
+def cvae_input(student):
+    for what, x, y, k in _label_inputs():
+        what = f"[vec(x); onehot(y)] for {what}"
+        try:
+            got = student(x.clone(), y.clone(), k)
+        except StudentError as e:
+            if len(x) == 1:
+                raise StudentError(f"{e} It worked for a larger batch: look for a .squeeze(), which also drops "
+                                   f"the batch dimension of a batch of one (x.flatten(1) keeps it).") from None
+            raise
+        expected = with_label(x, y, k)
+        wrong = wrong_outputs(LABEL_MISTAKES, x, y, k)
+        _shape_mistake(got, expected, wrong, [CHANNELS])
+        compare(got, expected, what=what, wrong=wrong)
+
+
+# ---------------------------------------------------------------- the class grid
+OWN_CODES = ("Use the codes z you are given: your grid changes from one call to the next (you drew new codes "
+             "with torch.randn, or a model's sample()). The point of the grid is that column j decodes the SAME "
+             "code z_j with every label, so the columns can be compared.")
+STACKED = ("Return the images one after the other, shape (len(labels) * len(z), ...), row by row; you returned "
+           "a (rows, columns, ...) block: torch.cat the rows, or .flatten(0, 1).")
+
+
+def _zip_decode(z, labels, decode):
+    return decode(z, labels)
+
+
+GRID_MISTAKES = {
+    "Your grid is transposed: it has one row per code. Row i must be class labels[i] and column j code z[j]: "
+    "decode(z.repeat(len(labels), 1), labels.repeat_interleave(len(z))).":
+        lambda z, labels, decode: decode(z.repeat_interleave(len(labels), 0), labels.repeat(len(z))),
+    "labels.repeat(m) cycles the classes along each row (l0, l1, l2, l0...); every image of row i must have "
+    "class labels[i]: labels.repeat_interleave(len(z)) gives l0, l0, ..., l1, l1, ...":
+        lambda z, labels, decode: decode(z.repeat(len(labels), 1), labels.repeat(len(z))),
+    "z.repeat_interleave(r) repeats each code r times in a row (z0, z0, ..., z1, ...); column j must be code "
+    "z[j] in every row: z.repeat(len(labels), 1) gives z0, z1, ..., z0, z1, ...":
+        lambda z, labels, decode: decode(z.repeat_interleave(len(labels), 0), labels.repeat_interleave(len(z))),
+    "Every row has the first label's class: decode each row with its own label labels[i].":
+        lambda z, labels, decode: decode(z.repeat(len(labels), 1), labels[:1].repeat(len(labels) * len(z))),
+    "You decoded code z[i] with label labels[i] only (one image per pair, as zip would): the grid needs every "
+    "code with every label, len(labels) * len(z) images.":
+        _zip_decode,
+    STACKED:
+        lambda z, labels, decode: torch.stack([decode(z, lab.repeat(len(z))) for lab in labels]),
+    OWN_CODES:
+        lambda z, labels, decode: decode(torch.randn(len(labels) * len(z), z.shape[1], dtype=z.dtype),
+                                         labels.repeat_interleave(len(z))),
+}
+
+
+def _toy_decoder(d: int, n_classes: int, shape: tuple, seed: int):
+    """decode(z, y): sigmoid(W [z; onehot(y)] + b) as images of ``shape``; y a label per code or one label."""
+    g = seeded(seed)
+    width = 1
+    for s in shape:
+        width *= s
+    W = torch.randn(d + n_classes, width, generator=g, dtype=F64)
+    b = torch.randn(width, generator=g, dtype=F64)
+
+    def decode(z, y):
+        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != d:
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"decode(z, y) takes codes z of shape (M, {d}), got {got}")
+        y = torch.as_tensor(y)
+        if y.dim() == 0:
+            y = y.expand(len(z))
+        if y.dim() != 1 or len(y) != len(z) or y.is_floating_point():
+            raise ValueError(f"decode(z, y) takes one integer label per code, y of shape ({len(z)},) for z of "
+                             f"shape {tuple(z.shape)}, got y of shape {tuple(y.shape)} ({y.dtype})")
+        h = torch.cat([z, F.one_hot(y.long(), n_classes).to(z.dtype)], dim=1)
+        return torch.sigmoid(h @ W.to(z.dtype) + b.to(z.dtype)).view(len(z), *shape)
+
+    decode.__name__ = "decode"
+    return decode
+
+
+def _grid_inputs():
+    """(what, z, labels, decode): 3 labels x 3 codes; 10 x 8 (d = 16); 1 x 1; 1 label x 97 codes; 97 labels
+    (repeats) x 1 code (d = 1); 5 labels out of order with repeats x 7 codes in float64 (d = 3)."""
+    g = seeded(70)
+    cases = ((3, 3, 2, 3, (1, 4, 4), torch.float32), (10, 8, 16, 10, (1, 28, 28), torch.float32),
+             (1, 1, 2, 10, (1, 28, 28), torch.float32), (1, 97, 4, 3, (1, 6, 6), torch.float32),
+             (97, 1, 1, 5, (1, 4, 4), torch.float32), (5, 7, 3, 4, (1, 5, 3), F64))
+    for r, m, d, k, shape, dtype in cases:
+        z = torch.randn(m, d, generator=g, dtype=dtype)
+        labels = (torch.arange(r) % k if r <= k else torch.randint(k, (r,), generator=g))
+        if dtype == F64:
+            labels = torch.tensor([3, 0, 2, 0, 1])
+        yield (f"the grid of {r} label{'s' if r > 1 else ''} x {m} code{'s' if m > 1 else ''} z of shape "
+               f"{tuple(z.shape)} (images {shape}){_kind(z)}", z, labels, _toy_decoder(d, k, shape, 10 * r + m))
+
+
+def _same_codes(student, z, labels, decode, got) -> None:
+    """OWN_CODES when two calls with the same inputs give different grids."""
+    again = student(z.clone(), labels.clone(), decode)
+    if (isinstance(got, torch.Tensor) and isinstance(again, torch.Tensor) and again.shape == got.shape
+            and not torch.equal(again.detach(), got.detach())):
+        raise AssertionError(OWN_CODES)
+
+
+@exercise("The class grid", reference=class_grid, mistakes=GRID_MISTAKES, signature="class_grid(z, labels, decode)")
+def cvae_class_grid(student):
+    for what, z, labels, decode in _grid_inputs():
+        got = student(z.clone(), labels.clone(), decode)
+        expected = class_grid(z, labels, decode)
+        wrong = wrong_outputs({h: f for h, f in GRID_MISTAKES.items() if h != OWN_CODES}, z, labels, decode)
+        _shape_mistake(got, expected, wrong, [STACKED])
+        try:
+            compare(got, expected, what=what, wrong=wrong)
+        except AssertionError as e:
+            if str(e) not in GRID_MISTAKES:
+                _same_codes(student, z, labels, decode, got)
+            raise
+
+
+__all__ = ["cvae_input", "cvae_class_grid"]
