@@ -18,45 +18,15 @@ compare CPU seconds (process time, summed over threads) as well as wall seconds.
 from __future__ import annotations
 
 import argparse
-import os
-import time
 
 import torch
 
 import gencore
-from gencore.data import DataUnavailableError, load_dataset
+from timing import Timer, default_dataset, load, pure_epoch
+from gencore.data import load_dataset
 from gencore.draw import DRAW, train_draw
 from gencore.train import adam, fit
 from gencore.variational import iwae_bound
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-class Timer:
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
-
-
-def pure_epoch(model, opt, batches) -> None:
-    for x in batches:
-        loss = model.loss(x)["loss"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-
-def default_dataset() -> str:
-    try:
-        load_dataset("fashion-mnist", "test", subset=1)
-        return "fashion-mnist"
-    except DataUnavailableError:
-        return "sprites"
 
 
 def build(args, attention: bool, in_shape) -> DRAW:
