@@ -40,7 +40,7 @@ from .vae import VAE
 from .validate import as_float, as_int
 from .variational import reparameterize
 
-__all__ = ["ConditionalVAE", "train_cvae", "check_labels", "with_label", "class_grid"]
+__all__ = ["ConditionalVAE", "train_cvae", "check_labels", "requested_labels", "with_label", "class_grid"]
 
 
 def _range(n_classes: int) -> str:
@@ -101,6 +101,18 @@ def class_grid(z: torch.Tensor, labels: torch.Tensor, decode) -> torch.Tensor:
     return decode(z.repeat(len(labels), 1), labels.repeat_interleave(len(z)))
 
 
+def requested_labels(labels, n_classes: int) -> torch.Tensor:
+    """What a conditional sampler was asked for: a count n (an int, a numpy or a 0-d torch integer) -> the
+    classes in turn (0, 1, ..., n_classes - 1, 0, ...); otherwise the labels themselves, checked."""
+    count = (isinstance(labels, numbers.Integral) and not isinstance(labels, bool)) or (
+        isinstance(labels, (torch.Tensor, np.ndarray)) and labels.ndim == 0
+        and (labels.dtype not in (torch.bool, torch.float16, torch.bfloat16, torch.float32, torch.float64)
+             if isinstance(labels, torch.Tensor) else np.issubdtype(labels.dtype, np.integer)))
+    if count:
+        return torch.arange(as_int(int(labels), "n", minimum=0)) % n_classes
+    return check_labels(labels, n_classes)
+
+
 class ConditionalVAE(VAE):
     """A VAE whose encoder q(z|x, y) and decoder p(x|z, y) both see the class y (one-hot, n_classes wide).
 
@@ -149,15 +161,7 @@ class ConditionalVAE(VAE):
         return self._mean(self._raw(reparameterize(mu, logvar) if sample else mu, c))
 
     def _sample_labels(self, labels) -> torch.Tensor:
-        """A count n (an int, a numpy or a 0-d torch integer) -> the classes in turn; otherwise checked labels."""
-        count = (isinstance(labels, numbers.Integral) and not isinstance(labels, bool)) or (
-            isinstance(labels, (torch.Tensor, np.ndarray)) and labels.ndim == 0
-            and (labels.dtype not in (torch.bool, torch.float16, torch.bfloat16, torch.float32, torch.float64)
-                 if isinstance(labels, torch.Tensor) else np.issubdtype(labels.dtype, np.integer)))
-        if count:
-            n = as_int(int(labels), "n", minimum=0)
-            return torch.arange(n, device=self.device) % self.n_classes
-        return self.labels(labels)
+        return requested_labels(labels, self.n_classes).to(self.device)
 
     @torch.no_grad()
     def sample(self, labels, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:

@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from .cache import load_or_train
 from .config import current
 from .data import as_data
+from .cvae import check_labels, requested_labels
 from .data.fingerprint import fingerprint
 from .train import History, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
@@ -87,15 +88,19 @@ def r1_penalty(discriminator: nn.Module, x_real: torch.Tensor, y=None) -> torch.
 
 
 # ------------------------------------------------------------------------------------------ networks
-def _one_hot(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Tensor | None:
+def _labels(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Tensor | None:
+    """The checked labels (n,) on ``ref``'s device, or None for an unconditional network."""
     if n_classes == 0:
         if y is not None:
             raise ValueError(f"This {who} is unconditional (n_classes=0) but got labels; build it with "
                              f"n_classes=<number of classes> to condition on them, or pass y=None.")
         return None
-    from .cvae import check_labels
-    labels = check_labels(y, n_classes, n).to(ref.device)
-    return F.one_hot(labels, n_classes).to(ref.dtype)
+    return check_labels(y, n_classes, n).to(ref.device)
+
+
+def _one_hot(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Tensor | None:
+    labels = _labels(y, n_classes, n, ref, who)
+    return None if labels is None else F.one_hot(labels, n_classes).to(ref.dtype)
 
 
 def _sn(layer: nn.Module, on: bool) -> nn.Module:
@@ -208,9 +213,9 @@ class DCDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
         h = self.net(x.reshape(-1, *self.in_shape))
         logit = self.out(h).squeeze(1)
-        c = _one_hot(y, self.n_classes, len(x), h, "discriminator")
-        if c is not None:
-            logit = logit + (self.embed(c.argmax(1)) * h).sum(1)
+        labels = _labels(y, self.n_classes, len(x), h, "discriminator")
+        if labels is not None:
+            logit = logit + (self.embed(labels) * h).sum(1)
         return logit
 
 
@@ -232,14 +237,8 @@ class GAN(nn.Module):
         return torch.randn(n, self.noise_dim, generator=generator).to(self.device)
 
     def labels_for(self, labels) -> torch.Tensor | None:
-        """A count n -> the classes in turn (0, 1, ..., 0, 1, ...); otherwise checked labels."""
-        if self.n_classes == 0:
-            return None
-        if isinstance(labels, int) or (isinstance(labels, torch.Tensor) and labels.dim() == 0
-                                       and not labels.is_floating_point()):
-            return torch.arange(int(labels), device=self.device) % self.n_classes
-        from .cvae import check_labels
-        return check_labels(labels, self.n_classes).to(self.device)
+        """A count n -> the classes in turn (0, 1, ..., 0, 1, ...); otherwise checked labels (`requested_labels`)."""
+        return requested_labels(labels, self.n_classes).to(self.device) if self.n_classes else None
 
     @torch.no_grad()
     def sample(self, n_or_labels, z: torch.Tensor | None = None, generator: torch.Generator | None = None
