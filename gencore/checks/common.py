@@ -81,3 +81,8 @@ def batch_mean_mistakes(per_example: Callable, what: str = "the loss") -> dict[s
 
 
 __all__ = ["logvar_mistakes", "swapped", "reduction_mistakes", "batch_mean_mistakes"]
+
+
+def dtype_note(t: torch.Tensor) -> str:
+    """", float64" for a float64 input, else "": appended to the description of a test input."""
+    return ", float64" if t.dtype == torch.float64 else ""

@@ -15,13 +15,10 @@ import torch.nn.functional as F
 
 from ..cvae import class_grid, with_label
 from .autoencoder import _shape_mistake
+from .common import dtype_note as _kind
 from .core import StudentError, compare, exercise, seeded, wrong_outputs
 
 F64 = torch.float64
-
-
-def _kind(t: torch.Tensor) -> str:
-    return ", float64" if t.dtype == F64 else ""
 
 
 # ---------------------------------------------------------------- [vec(x); onehot(y)]

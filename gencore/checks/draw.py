@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..draw import filters, read_attention
+from .common import dtype_note as _kind
 from .common import swapped
 from .core import exercise, seeded, wrong_outputs
 from .variational import compare_or_explain
@@ -21,10 +22,6 @@ F64 = torch.float64
 
 def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
     return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
-
-
-def _kind(t: torch.Tensor) -> str:
-    return ", float64" if t.dtype == F64 else ""
 
 
 # ---------------------------------------------------------------- one axis of the filterbank

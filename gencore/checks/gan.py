@@ -13,13 +13,10 @@ import torch.nn.functional as F
 
 from ..gan import discriminator_loss as _d_loss
 from ..gan import generator_loss_nonsaturating as _g_loss
+from .common import dtype_note as _kind
 from .core import compare, exercise, gradient, seeded, wrong_outputs
 
 F64 = torch.float64
-
-
-def _kind(t: torch.Tensor) -> str:
-    return ", float64" if t.dtype == F64 else ""
 
 
 def _log_d_unstable(l):

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..vae import iwae_estimate, reparameterize_with, vae_loss
 from .common import batch_mean_mistakes, logvar_mistakes, reduction_mistakes, swapped
+from .common import dtype_note as _kind
 from .core import compare, exercise, gradient, seeded, wrong_outputs
 from .variational import compare_or_explain
 
@@ -23,10 +24,6 @@ F64 = torch.float64
 
 def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
     return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
-
-
-def _kind(t: torch.Tensor) -> str:
-    return ", float64" if t.dtype == F64 else ""
 
 
 # ---------------------------------------------------------------- the reparameterization trick
