@@ -41,7 +41,7 @@ from .train import History, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
-           "optimal_discriminator", "r1_penalty", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
+           "optimal_discriminator", "r1_penalty", "projection_logit", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
            "DCDiscriminator", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
            "entropy_of_counts", "GENERATOR_LOSSES"]
 
@@ -101,6 +101,16 @@ def _labels(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Ten
 def _one_hot(y, n_classes: int, n: int, ref: torch.Tensor, who: str) -> torch.Tensor | None:
     labels = _labels(y, n_classes, n, ref, who)
     return None if labels is None else F.one_hot(labels, n_classes).to(ref.dtype)
+
+
+def projection_logit(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, embeddings: torch.Tensor,
+                     y: torch.Tensor) -> torch.Tensor:
+    """The projection discriminator's logit (Miyato & Koyama, 2018), from D's features h (N, F):
+
+        l(x, y) = w^T h + b + e_y^T h,     e_y = embeddings[y], one row (F,) per class
+
+    The first two terms judge "is x real?", the last "is x real *of class y*?". Returns (N,)."""
+    return h @ w.reshape(-1) + b.reshape(()) + (embeddings[y] * h).sum(1)
 
 
 def _sn(layer: nn.Module, on: bool) -> nn.Module:
@@ -212,11 +222,10 @@ class DCDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
         h = self.net(x.reshape(-1, *self.in_shape))
-        logit = self.out(h).squeeze(1)
         labels = _labels(y, self.n_classes, len(x), h, "discriminator")
-        if labels is not None:
-            logit = logit + (self.embed(labels) * h).sum(1)
-        return logit
+        if labels is None:
+            return self.out(h).squeeze(1)
+        return projection_logit(h, self.out.weight, self.out.bias, self.embed.weight, labels)
 
 
 class GAN(nn.Module):

@@ -244,3 +244,22 @@ def test_decay_lowers_both_learning_rates_linearly_to_zero():
     history, _ = G.train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, seed=0,
                              progress=False)
     assert history["train/lr"] == pytest.approx([1e-3] * 4)
+
+
+def test_projection_logit_is_the_unconditional_logit_plus_the_class_embedding_dotted_with_the_features():
+    torch.manual_seed(0)
+    h, w, b, E = torch.randn(97, 5), torch.randn(5), torch.randn(()), torch.randn(3, 5)
+    y = torch.randint(0, 3, (97,))
+    by_hand = torch.stack([h[i] @ w + b + E[y[i]] @ h[i] for i in range(97)])
+    assert torch.allclose(G.projection_logit(h, w, b, E, y), by_hand, atol=1e-5)
+    assert torch.allclose(G.projection_logit(h, w[None], b[None], E, y), by_hand, atol=1e-5)
+
+
+def test_conditional_dc_discriminator_uses_the_projection():
+    torch.manual_seed(0)
+    D = G.DCDiscriminator(n_classes=4)
+    x, y = torch.rand(7, 1, 28, 28), torch.tensor([0, 1, 2, 3, 0, 1, 2])
+    h = D.net(x)
+    expected = G.projection_logit(h, D.out.weight, D.out.bias, D.embed.weight, y)
+    assert torch.allclose(D(x, y), expected, atol=1e-6)
+    assert not torch.allclose(D(x, y), D(x, (y + 1) % 4))
