@@ -1,30 +1,277 @@
 """Measures of generative models, in one place (the lecture's *Evaluation is really hard!*).
 
-    from gencore.evaluation import sharpness, feature_diversity
+Likelihood (models with a density or a bound):
+    log_likelihood(model, data, k)       IWAE estimate of log p(x) (VAE, cVAE: log p(x|y), DRAW), nats
+    bits_per_dim(nats, dims)             -log p(x) / (D log 2)
+    parzen_log_likelihood(samples, x, sigma), parzen_bandwidth(samples, valid)   Goodfellow et al. (2014)
 
-Sample quality: `sharpness` (variance of the Laplacian: blur lowers it). Diversity: `feature_diversity`
-(mean pairwise distance of the domain classifier's features, within each class: a generator that repeats
-itself scores low).
+Samples, through a feature extractor (the domain classifier's penultimate features):
+    frechet_gaussian(mu1, cov1, mu2, cov2)   ||mu1 - mu2||^2 + tr(C1 + C2 - 2 (C1^1/2 C2 C1^1/2)^1/2)
+    frechet_distance(real_f, fake_f)         the same for the two feature sets' Gaussians (FID-style)
+    kernel_distance(real_f, fake_f)          KID: unbiased MMD^2, cubic polynomial kernel, over subsets
+    inception_score(probs)                   exp E_x KL(p(y|x) || p(y)), from class probabilities
+    precision_recall(real_f, fake_f)         k-NN manifolds (Kynkaanniemi et al., 2019)
+    density_coverage(real_f, fake_f)         (Naeem et al., 2020)
+    nearest_neighbours(queries, reference)   memorisation: the closest training examples
+
+Pictures: `sharpness` (variance of the Laplacian), `feature_diversity` (mean pairwise feature distance).
+All feature-based measures compute in float64 on the CPU.
 """
 from __future__ import annotations
 
+import math
+import warnings
+
 import torch
 
-from .vae import sharpness
+from .validate import as_float, as_int
+from .vae import log_likelihood, sharpness
 
-__all__ = ["sharpness", "feature_diversity"]
+__all__ = ["log_likelihood", "bits_per_dim", "sharpness", "feature_diversity", "frechet_gaussian",
+           "frechet_distance", "kernel_distance", "inception_score", "precision_recall", "density_coverage",
+           "nearest_neighbours", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
+
+F64 = torch.float64
 
 
+# ------------------------------------------------------------------------------------------ input checks
 def _features(features, what: str = "features") -> torch.Tensor:
     f = torch.as_tensor(features)
     if f.dim() != 2 or not f.is_floating_point():
         raise ValueError(f"{what} must be a float tensor (N, F), one feature vector per row; got "
                          f"{tuple(f.shape)} of dtype {f.dtype}.")
+    if len(f) == 0:
+        raise ValueError(f"{what} are empty: pass at least one feature vector.")
     if not torch.isfinite(f).all():
         raise ValueError(f"{what} contain NaN or infinite values; check the images they were computed from.")
-    return f.detach().double().cpu()
+    return f.detach().to("cpu", F64)
 
 
+def _pair(real, fake) -> tuple[torch.Tensor, torch.Tensor]:
+    r, f = _features(real, "real features"), _features(fake, "generated features")
+    if r.shape[1] != f.shape[1]:
+        raise ValueError(f"The real and generated features must have the same width; got {r.shape[1]} and "
+                         f"{f.shape[1]}. Extract both with the same model.")
+    return r, f
+
+
+# ------------------------------------------------------------------------------------------ likelihood
+def bits_per_dim(nats, dims: int):
+    """-log p(x) in bits per dimension: nats / (D log 2). ``nats`` is a log-likelihood (negative) or a
+    negative log-likelihood; either way the result is the positive cost."""
+    dims = as_int(dims, "dims", minimum=1)
+    value = torch.as_tensor(nats, dtype=F64).abs() / (dims * math.log(2))
+    return value.item() if value.dim() == 0 else value
+
+
+def parzen_log_likelihood(samples, x, sigma: float, batch_size: int = 256) -> torch.Tensor:
+    """log p(x) under a Parzen window (isotropic Gaussian kernel density) on the model's ``samples`` (M, D):
+
+        p(x) = 1/M sum_j N(x; s_j, sigma^2 I),
+        log p(x) = logsumexp_j(-||x - s_j||^2 / (2 sigma^2)) - log M - D/2 log(2 pi sigma^2)
+
+    Returns (N,) in nats, float64. ``x`` (N, ...) is flattened like ``samples``."""
+    s = _features(torch.as_tensor(samples).flatten(1) if torch.as_tensor(samples).dim() > 2 else samples, "samples")
+    q = torch.as_tensor(x)
+    q = _features(q.flatten(1) if q.dim() > 2 else q, "evaluation points")
+    if s.shape[1] != q.shape[1]:
+        raise ValueError(f"samples have {s.shape[1]} dimensions but the evaluation points {q.shape[1]}.")
+    sigma = as_float(sigma, "sigma", minimum=0)
+    if sigma <= 0:
+        raise ValueError("sigma (the Parzen bandwidth) must be positive.")
+    m, d = s.shape
+    s_sq = s.pow(2).sum(1)
+    out = []
+    for chunk in q.split(as_int(batch_size, "batch_size", minimum=1)):
+        sq = (chunk.pow(2).sum(1, keepdim=True) + s_sq - 2 * chunk @ s.T).clamp_min(0)
+        out.append(torch.logsumexp(-sq / (2 * sigma ** 2), 1))
+    return torch.cat(out) - math.log(m) - 0.5 * d * math.log(2 * math.pi * sigma ** 2)
+
+
+def parzen_bandwidth(samples, valid, sigmas=None) -> tuple[float, torch.Tensor]:
+    """Goodfellow et al. (2014)'s protocol: the bandwidth sigma whose Parzen window on ``samples`` gives the
+    highest mean log-likelihood of the validation set ``valid``. Returns (best sigma, the mean
+    log-likelihood of each candidate). Default candidates: 20 values log-spaced in [0.01, 1] (pixels in
+    [0, 1])."""
+    sigmas = torch.logspace(-2, 0, 20, dtype=F64) if sigmas is None else torch.as_tensor(sigmas, dtype=F64).reshape(-1)
+    if len(sigmas) == 0 or (sigmas <= 0).any():
+        raise ValueError("sigmas must be a non-empty list of positive bandwidths.")
+    scores = torch.stack([parzen_log_likelihood(samples, valid, float(s)).mean() for s in sigmas])
+    return float(sigmas[scores.argmax()]), scores
+
+
+# ------------------------------------------------------------------------------------------ Fréchet distance
+def _sqrtm_psd(c: torch.Tensor) -> torch.Tensor:
+    """The symmetric square root of a symmetric positive semi-definite matrix (eigenvalues clipped at 0)."""
+    w, v = torch.linalg.eigh((c + c.T) / 2)
+    return (v * w.clamp_min(0).sqrt()) @ v.T
+
+
+def gaussian_stats(features) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean (F,) and the unbiased covariance (F, F) of features (N, F), in float64."""
+    f = _features(features)
+    if len(f) < 2:
+        raise ValueError("A covariance needs at least 2 feature vectors.")
+    return f.mean(0), torch.cov(f.T).reshape(f.shape[1], f.shape[1])
+
+
+def frechet_gaussian(mu1, cov1, mu2, cov2) -> float:
+    """The Fréchet (2-Wasserstein squared) distance between N(mu1, C1) and N(mu2, C2):
+
+        d^2 = ||mu1 - mu2||^2 + tr(C1) + tr(C2) - 2 tr((C1^1/2 C2 C1^1/2)^1/2)
+
+    computed in float64 with symmetric eigendecompositions (C1^1/2 C2 C1^1/2 is symmetric PSD), so it is
+    never NaN and never negative beyond float error, even for singular covariances."""
+    mu1, mu2 = (torch.as_tensor(m, dtype=F64).reshape(-1) for m in (mu1, mu2))
+    c1, c2 = (torch.as_tensor(c, dtype=F64) for c in (cov1, cov2))
+    d = len(mu1)
+    for name, m in (("mu2", mu2),):
+        if len(m) != d:
+            raise ValueError(f"mu1 has {d} entries but {name} {len(m)}; both Gaussians must live in the same space.")
+    for name, c in (("cov1", c1), ("cov2", c2)):
+        if c.shape != (d, d):
+            raise ValueError(f"{name} must be ({d}, {d}) for means of {d} entries, got {tuple(c.shape)}.")
+    if not all(torch.isfinite(t).all() for t in (mu1, mu2, c1, c2)):
+        raise ValueError("The means and covariances must be finite.")
+    s1 = _sqrtm_psd(c1)
+    cross = torch.linalg.eigvalsh(s1 @ c2 @ s1).clamp_min(0).sqrt().sum()
+    value = (mu1 - mu2).pow(2).sum() + torch.trace(c1) + torch.trace(c2) - 2 * cross
+    return float(value.clamp_min(0))
+
+
+def frechet_distance(real_features, fake_features) -> float:
+    """FID-style: the Fréchet distance between Gaussians fitted to two feature sets (N, F) and (M, F). With
+    fewer samples than feature dimensions the covariances are singular and the estimate is strongly biased:
+    a warning says so."""
+    r, f = _pair(real_features, fake_features)
+    n = min(len(r), len(f))
+    if n <= r.shape[1]:
+        warnings.warn(f"frechet_distance: {n} samples for {r.shape[1]} feature dimensions; the covariance "
+                      f"estimates are singular and the distance is strongly biased. Use more samples than "
+                      f"dimensions (10,000 is usual).", stacklevel=2)
+    return frechet_gaussian(*gaussian_stats(r), *gaussian_stats(f))
+
+
+# ------------------------------------------------------------------------------------------ KID
+def _poly_kernel(a: torch.Tensor, b: torch.Tensor, degree: int, gamma: float, coef: float) -> torch.Tensor:
+    return (gamma * a @ b.T + coef) ** degree
+
+
+def kernel_distance(real_features, fake_features, subsets: int = 100, subset_size: int = 1000, degree: int = 3,
+                    gamma: float | None = None, coef: float = 1.0, seed: int = 0) -> tuple[float, float]:
+    """KID (Binkowski et al., 2018): the unbiased estimate of MMD^2 with the kernel k(a, b) = (gamma a.b + coef)^degree
+    (default gamma = 1/F), on ``subsets`` random subsets of ``subset_size`` of each set; returns (mean, std)
+    over the subsets. Unbiased: it can be slightly negative when the two sets come from one distribution."""
+    r, f = _pair(real_features, fake_features)
+    subsets, degree = as_int(subsets, "subsets", minimum=1), as_int(degree, "degree", minimum=1)
+    m = as_int(subset_size, "subset_size", minimum=2)
+    if m > min(len(r), len(f)):
+        raise ValueError(f"subset_size={m} is larger than the smaller feature set ({min(len(r), len(f))}); "
+                         f"pass subset_size <= that.")
+    gamma = 1.0 / r.shape[1] if gamma is None else as_float(gamma, "gamma", minimum=0)
+    g = torch.Generator().manual_seed(as_int(seed, "seed"))
+    values = []
+    for _ in range(subsets):
+        a = r[torch.randperm(len(r), generator=g)[:m]]
+        b = f[torch.randperm(len(f), generator=g)[:m]]
+        kaa, kbb, kab = (_poly_kernel(u, v, degree, gamma, coef) for u, v in ((a, a), (b, b), (a, b)))
+        off = m * (m - 1)
+        values.append((kaa.sum() - kaa.diagonal().sum()) / off + (kbb.sum() - kbb.diagonal().sum()) / off
+                      - 2 * kab.mean())
+    v = torch.stack(values)
+    return float(v.mean()), float(v.std(unbiased=False)) if len(v) > 1 else 0.0
+
+
+# ------------------------------------------------------------------------------------------ Inception Score
+def inception_score(probs, splits: int = 1) -> tuple[float, float]:
+    """IS = exp(E_x KL(p(y|x) || p(y))), p(y) = E_x p(y|x), from the classifier's class probabilities (N, K)
+    of generated images. High when each image is confidently one class AND the classes are balanced; at
+    most K. ``splits`` > 1: the score on that many disjoint parts, (mean, std) as Salimans et al. (2016)."""
+    p = _features(probs, "class probabilities")
+    if (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p), dtype=F64), atol=1e-4):
+        raise ValueError("inception_score needs probabilities: non-negative rows that sum to 1 (apply softmax "
+                         "to logits first, e.g. gencore.classifier.class_probabilities).")
+    splits = as_int(splits, "splits", minimum=1)
+    if splits > len(p):
+        raise ValueError(f"splits={splits} is more than the {len(p)} images.")
+    scores = []
+    for part in p.chunk(splits):
+        marginal = part.mean(0, keepdim=True)
+        kl = torch.xlogy(part, part) - torch.xlogy(part, marginal.expand_as(part))
+        scores.append(kl.sum(1).mean().exp())
+    s = torch.stack(scores)
+    return float(s.mean()), float(s.std(unbiased=False)) if len(s) > 1 else 0.0
+
+
+# ------------------------------------------------------------------------------------------ k-NN measures
+def _sq_dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a.pow(2).sum(1, keepdim=True) + b.pow(2).sum(1) - 2 * a @ b.T).clamp_min(0)
+
+
+def nearest_neighbours(queries, reference, k: int = 1, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` nearest rows of ``reference`` (M, ...) to each query (N, ...), Euclidean (images are
+    flattened): (distances (N, k), indices (N, k)), nearest first. Memorisation check: a generated sample
+    whose nearest training image is (almost) itself was copied."""
+    q, r = torch.as_tensor(queries), torch.as_tensor(reference)
+    q = _features(q.flatten(1) if q.dim() != 2 else q, "queries")
+    r = _features(r.flatten(1) if r.dim() != 2 else r, "reference")
+    if q.shape[1] != r.shape[1]:
+        raise ValueError(f"queries have {q.shape[1]} values per row but the reference {r.shape[1]}.")
+    k = as_int(k, "k", minimum=1, maximum=len(r))
+    dists, index = [], []
+    for chunk in q.split(as_int(batch_size, "batch_size", minimum=1)):
+        d, i = _sq_dist(chunk, r).topk(k, dim=1, largest=False)
+        dists.append(d.sqrt())
+        index.append(i)
+    return torch.cat(dists), torch.cat(index)
+
+
+def _kth_radius(x: torch.Tensor, k: int, batch_size: int = 1024) -> torch.Tensor:
+    """The distance of each row to its k-th nearest OTHER row (itself excluded)."""
+    if k >= len(x):
+        raise ValueError(f"k={k} needs more than {k} feature vectors in each set, got {len(x)}.")
+    out = [_sq_dist(chunk, x).topk(k + 1, dim=1, largest=False).values[:, k] for chunk in x.split(batch_size)]
+    return torch.cat(out).sqrt()
+
+
+def _inside(points: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, batch_size: int = 1024
+            ) -> torch.Tensor:
+    """(N, M) bool: point i lies in the ball of center j (radius radii[j])."""
+    return torch.cat([_sq_dist(chunk, centers) <= radii.pow(2) for chunk in points.split(batch_size)])
+
+
+def precision_recall(real_features, fake_features, k: int = 3) -> dict:
+    """Improved precision and recall (Kynkaanniemi et al., 2019). Each set's manifold is the union of balls
+    around its points, of radius the distance to the point's k-th nearest neighbour in the same set.
+    precision = share of generated samples inside the real manifold (quality);
+    recall = share of real samples inside the generated manifold (coverage of the data)."""
+    r, f = _pair(real_features, fake_features)
+    k = as_int(k, "k", minimum=1)
+    precision = _count_inside(f, r, _kth_radius(r, k)) / len(f)
+    recall = _count_inside(r, f, _kth_radius(f, k)) / len(r)
+    return {"precision": precision, "recall": recall}
+
+
+def _count_inside(points, centers, radii, batch_size: int = 1024) -> float:
+    return float(sum((_sq_dist(c, centers) <= radii.pow(2)).any(1).sum() for c in points.split(batch_size)))
+
+
+def density_coverage(real_features, fake_features, k: int = 5) -> dict:
+    """Density and coverage (Naeem et al., 2020), with balls of radius NND_k around the REAL points only:
+
+        density  = 1/(k M) sum_j sum_i 1[Y_j in B(X_i, NND_k(X_i))]   (about 1 when the sets match; > 1 when
+                   the samples crowd dense regions)
+        coverage = 1/N sum_i 1[exists j: Y_j in B(X_i, NND_k(X_i))]   (share of real balls with a sample)"""
+    r, f = _pair(real_features, fake_features)
+    k = as_int(k, "k", minimum=1)
+    radii = _kth_radius(r, k)
+    counts = torch.zeros(len(r), dtype=F64)
+    for chunk in f.split(1024):
+        counts += (_sq_dist(chunk, r) <= radii.pow(2)).sum(0)
+    return {"density": float(counts.sum() / (k * len(f))), "coverage": float((counts > 0).double().mean())}
+
+
+# ------------------------------------------------------------------------------------------ pictures
 def feature_diversity(features, labels=None) -> float:
     """Mean pairwise Euclidean distance between feature vectors, E_{i != j} ||f_i - f_j||, within each class
     (``labels`` (N,)) and then averaged over the classes (equal weights); over all rows without labels.
