@@ -13,6 +13,7 @@ Samples, through a feature extractor (the domain classifier's penultimate featur
     precision_recall(real_f, fake_f)         k-NN manifolds (Kynkaanniemi et al., 2019)
     density_coverage(real_f, fake_f)         (Naeem et al., 2020)
     nearest_neighbours(queries, reference)   memorisation: the closest training examples
+    two_sample_accuracy(real_f, fake_f)      a classifier's held-out accuracy at telling them apart (0.5: it can't)
 
 Pictures: `sharpness` (variance of the Laplacian), `feature_diversity` (mean pairwise feature distance).
 All feature-based measures compute in float64 on the CPU.
@@ -29,7 +30,7 @@ from .vae import log_likelihood, sharpness
 
 __all__ = ["log_likelihood", "bits_per_dim", "sharpness", "feature_diversity", "frechet_gaussian",
            "frechet_distance", "kernel_distance", "inception_score", "precision_recall", "density_coverage",
-           "nearest_neighbours", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
+           "nearest_neighbours", "two_sample_accuracy", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
 
 F64 = torch.float64
 
@@ -269,6 +270,41 @@ def density_coverage(real_features, fake_features, k: int = 5) -> dict:
     for chunk in f.split(1024):
         counts += (_sq_dist(chunk, r) <= radii.pow(2)).sum(0)
     return {"density": float(counts.sum() / (k * len(f))), "coverage": float((counts > 0).double().mean())}
+
+
+def two_sample_accuracy(real_features, fake_features, seed: int = 0, l2: float = 1e-3) -> float:
+    """The classifier two-sample test (Lopez-Paz & Oquab, 2017), the machine's *real vs fake*: a logistic
+    regression on standardised features, trained on a random half of each set (equal numbers of real and
+    generated rows), and its accuracy on the other half. 0.5 = it cannot tell them apart; 1.0 = every
+    sample is recognisably generated."""
+    r, f = _pair(real_features, fake_features)
+    n = min(len(r), len(f))
+    if n < 4:
+        raise ValueError(f"two_sample_accuracy needs at least 4 rows in each set, got {len(r)} and {len(f)}.")
+    g = torch.Generator().manual_seed(as_int(seed, "seed"))
+    r, f = r[torch.randperm(len(r), generator=g)[:n]], f[torch.randperm(len(f), generator=g)[:n]]
+    half = n // 2
+    x_train = torch.cat([r[:half], f[:half]])
+    y_train = torch.cat([torch.ones(half, dtype=F64), torch.zeros(half, dtype=F64)])
+    x_test = torch.cat([r[half:], f[half:]])
+    y_test = torch.cat([torch.ones(n - half, dtype=F64), torch.zeros(n - half, dtype=F64)])
+    mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-8)
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    w = torch.zeros(x_train.shape[1], dtype=F64, requires_grad=True)
+    b = torch.zeros((), dtype=F64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=200, line_search_fn="strong_wolfe")
+    l2 = as_float(l2, "l2", minimum=0)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(x_train @ w + b, y_train) + l2 * w.pow(2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    with torch.no_grad():
+        return float(((x_test @ w + b > 0).double() == y_test).double().mean())
 
 
 # ------------------------------------------------------------------------------------------ pictures

@@ -153,6 +153,17 @@ def test_nearest_neighbours_find_copies():
     assert E.nearest_neighbours(images[:3], images)[1][:, 0].tolist() == [0, 1, 2]
 
 
+def test_two_sample_accuracy_is_chance_for_one_distribution_and_high_for_different_ones():
+    a, b = _gaussian(2000, 16, 0), _gaussian(2000, 16, 1)
+    assert 0.45 < E.two_sample_accuracy(a, b) < 0.55
+    # two unit Gaussians whose means are Delta apart: the best classifier's accuracy is Phi(||Delta|| / 2)
+    normal = torch.distributions.Normal(0.0, 1.0)
+    for shift in (0.25, 0.5):
+        best = normal.cdf(torch.tensor(shift * 4 / 2)).item()            # ||Delta|| = shift * sqrt(16)
+        assert E.two_sample_accuracy(a, b + shift) == pytest.approx(best, abs=0.03)
+    assert E.two_sample_accuracy(a, b * 0.5) < 0.6          # a variance difference is invisible to a linear test
+
+
 # ------------------------------------------------------------------------------------------ Parzen
 def test_parzen_estimate_approaches_the_true_density_as_samples_grow_and_bandwidth_shrinks():
     true = torch.distributions.Normal(torch.zeros(2, dtype=F64), torch.ones(2, dtype=F64))
