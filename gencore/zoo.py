@@ -1,0 +1,130 @@
+"""The course's models, each with the configuration its notebook trains it with, in one place.
+
+    model, history = zoo.load("vae")          # notebook 04's VAE: loaded from the model cache, or trained
+    images, labels = zoo.sample("cgan", model, 1000, generator=torch.Generator().manual_seed(0))
+
+The calls are the notebooks' own (same data, subsets, networks and budget for the current quick/full mode
+and dataset), so a model trained by a notebook, by notebook 08 or by the command line is one cache entry.
+`tests/test_zoo.py` checks that each notebook still makes the call this module makes.
+
+    name          notebook  what
+    vae           04        MLP VAE 784-256-256-16, 30 epochs, binarised data
+    cvae          04        the class-conditional VAE with beta = 2 (the one whose samples follow the label best)
+    draw          05        DRAW with attention (T=10, read 6x6, write 12x12, LSTM 128)
+    draw-noatt    05        DRAW without attention, same budget
+    gan           06        the DCGAN
+    cgan          07        the conditional DCGAN (projection discriminator)
+    classifier    04        the domain classifier
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from .config import current
+
+__all__ = ["MODELS", "load", "sample", "describe", "CONDITIONAL", "LIKELIHOOD"]
+
+
+def _vae_data():
+    from .data import load_dataset
+    cfg = current()
+    train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))
+    test = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=None, quick=500))
+    return cfg, train, test
+
+
+_ARCH = dict(latent_dim=16, hidden=[256, 256])
+
+
+def _budget(cfg):
+    return dict(epochs=cfg.pick(full=30, quick=3), lr=1e-3, batch_size=128)
+
+
+def _vae(**kw):
+    from .vae import train_vae
+    cfg, train, test = _vae_data()
+    return train_vae(train, test=test, **_ARCH, **_budget(cfg), **kw)
+
+
+def _cvae(**kw):
+    from .cvae import train_cvae
+    cfg, train, test = _vae_data()
+    return train_cvae(train, test=test, **_ARCH, beta=2.0, **_budget(cfg), name="cvae-beta2", **kw)
+
+
+def _draw(attention: bool):
+    def train(**kw):
+        from .data import load_dataset
+        from .draw import train_draw
+        cfg, _, test = _vae_data()
+        config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,
+                      epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)
+        data = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=20000, quick=3000))
+        return train_draw(data, test=test, attention=attention, **config, **kw)
+    return train
+
+
+def _classifier(**kw):
+    from .classifier import load_classifier
+    model = load_classifier(current().dataset, **kw)
+    return model, None
+
+
+MODELS: dict[str, Callable] = {
+    "vae": _vae,
+    "cvae": _cvae,
+    "draw": _draw(True),
+    "draw-noatt": _draw(False),
+    "classifier": _classifier,
+}
+CONDITIONAL = {"cvae", "cgan"}
+LIKELIHOOD = {"vae", "cvae", "draw", "draw-noatt"}
+DESCRIPTIONS = {
+    "vae": "notebook 04's VAE (MLP 256-256, 16 latents, binarised data)",
+    "cvae": "notebook 04's class-conditional VAE, beta = 2",
+    "draw": "notebook 05's DRAW with attention",
+    "draw-noatt": "notebook 05's DRAW without attention",
+    "gan": "notebook 06's DCGAN",
+    "cgan": "notebook 07's conditional DCGAN",
+    "classifier": "the domain classifier (notebook 04)",
+}
+
+
+def _check_name(name: str) -> str:
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}; the course's models are: {', '.join(MODELS)}.")
+    return name
+
+
+def describe(name: str) -> str:
+    return DESCRIPTIONS[_check_name(name)]
+
+
+def load(name: str, *, verbose: bool = True, progress: bool = True):
+    """The course model ``name`` for the current dataset and mode: (model in eval mode, training history or
+    None), loaded from the model cache when its notebook (or an earlier call) trained it, else trained now."""
+    model, history = MODELS[_check_name(name)](verbose=verbose, progress=progress)
+    model.eval()
+    return model, history
+
+
+@torch.no_grad()
+def sample(name: str, model, n: int, generator: torch.Generator | None = None, labels=None
+           ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n images (n, C, H, W) in [0, 1] on the CPU, and their requested labels (conditional models; the
+    classes in turn unless ``labels`` are given) or None. Likelihood models give their Bernoulli means."""
+    _check_name(name)
+    if name == "classifier":
+        raise ValueError("The classifier is not a generative model; it has no samples.")
+    out, y = [], None
+    if name in CONDITIONAL:
+        from .cvae import requested_labels
+        y = requested_labels(n if labels is None else labels, model.n_classes)
+        for chunk in y.split(1000):
+            out.append(model.sample(chunk, generator=generator).cpu())
+    else:
+        for start in range(0, n, 1000):
+            out.append(model.sample(min(1000, n - start), generator=generator).cpu())
+    return torch.cat(out).float(), y

@@ -1,0 +1,60 @@
+"""gencore.zoo: the course's models with their notebooks' configurations (one cache entry per model)."""
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import gencore
+from gencore import zoo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _source(notebook: str) -> str:
+    cells = json.loads((ROOT / "solutions" / notebook).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+# What each notebook must still call for zoo.load to find its cache entry. Editing a notebook's configuration
+# without zoo.py (or the reverse) fails here.
+NOTEBOOK_CALLS = {
+    "04_conditional_vae.ipynb": [
+        'train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))',
+        'arch = dict(latent_dim=16, hidden=[256, 256])',
+        'budget = dict(epochs=cfg.pick(full=30, quick=3), lr=1e-3, batch_size=128)',
+        'vae, vae_history = train_vae(train, test=test, **arch, **budget)',
+        'train_cvae(train, test=test, **arch, beta=2.0, **budget, name="cvae-beta2")',
+        'load_classifier(cfg.dataset)',
+    ],
+    "05_draw.ipynb": [
+        'draw_config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,\n'
+        '                   epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)',
+        'draw_train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=20000, quick=3000))',
+        'train_draw(draw_train, test=test, attention=True, **draw_config)',
+        'train_draw(draw_train, test=test, attention=False, **draw_config)',
+    ],
+}
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_CALLS))
+def test_notebooks_make_the_calls_the_zoo_makes(notebook):
+    source = _source(notebook)
+    for call in NOTEBOOK_CALLS[notebook]:
+        assert call in source, f"{notebook} no longer contains {call!r}: update gencore/zoo.py to match"
+
+
+def test_unknown_model_lists_the_choices():
+    with pytest.raises(ValueError, match="the course's models are: vae, cvae"):
+        zoo.load("vqvae")
+
+
+def test_zoo_vae_is_the_cache_entry_a_second_call_loads(tmp_path, capsys):
+    gencore.setup(seed=0, quick=True, dataset="sprites", home=tmp_path, threads=1)
+    model, history = zoo.load("vae", progress=False)
+    assert len(history) == 3
+    again, _ = zoo.load("vae", progress=False)
+    assert "Loaded" in capsys.readouterr().out
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    images, labels = zoo.sample("vae", model, 7, generator=torch.Generator().manual_seed(0))
+    assert images.shape == (7, 1, 28, 28) and labels is None and 0 <= images.min() and images.max() <= 1
