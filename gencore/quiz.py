@@ -69,7 +69,7 @@ class RealFakeQuiz:
 
         ncol = min(len(self), 8)
         nrow = -(-len(self) // ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(1.3 * ncol, 1.5 * nrow), squeeze=False)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(1.3 * ncol, 1.75 * nrow), squeeze=False)
         for i, ax in enumerate(axes.flat):
             ax.set_xticks([])
             ax.set_yticks([])

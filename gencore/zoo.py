@@ -66,6 +66,23 @@ def _draw(attention: bool):
     return train
 
 
+def _gan(conditional: bool):
+    # PROVISIONAL: replaced by notebooks 06/07's configurations
+    def train(**kw):
+        from .data import load_dataset
+        from .gan import image_gan, train_gan_cached
+        cfg = current()
+        data = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
+        n_classes = len(data.classes) if conditional else 0
+        hyper = dict(noise_dim=64, g_channels=[64, 32], d_channels=[32, 64], n_classes=n_classes)
+        gan, history, _ = train_gan_cached(
+            lambda: image_gan(data.x.shape[1:], 64, n_classes, (64, 32), (32, 64)), data,
+            name="cgan" if conditional else "dcgan", hyper=hyper, steps=cfg.pick(full=6000, quick=300),
+            batch_size=64, lr=2e-4, **kw)
+        return gan, history
+    return train
+
+
 def _classifier(**kw):
     from .classifier import load_classifier
     model = load_classifier(current().dataset, **kw)
@@ -77,6 +94,8 @@ MODELS: dict[str, Callable] = {
     "cvae": _cvae,
     "draw": _draw(True),
     "draw-noatt": _draw(False),
+    "gan": _gan(False),
+    "cgan": _gan(True),
     "classifier": _classifier,
 }
 CONDITIONAL = {"cvae", "cgan"}
