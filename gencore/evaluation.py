@@ -30,7 +30,7 @@ from .vae import log_likelihood, sharpness
 
 __all__ = ["log_likelihood", "bits_per_dim", "sharpness", "feature_diversity", "frechet_gaussian",
            "frechet_distance", "kernel_distance", "inception_score", "precision_recall", "density_coverage",
-           "nearest_neighbours", "two_sample_accuracy", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
+           "nearest_neighbours", "two_sample_accuracy", "sample_report", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
 
 F64 = torch.float64
 
@@ -317,6 +317,23 @@ def two_sample_accuracy(real_features, fake_features, seed: int = 0, l2: float =
         opt.step(closure)
     with torch.no_grad():
         return float(((x_test @ w + b > 0).double() == y_test).double().mean())
+
+
+def sample_report(classifier, real_images, fake_images, kid_subsets: int = 100, seed: int = 0) -> dict:
+    """Every sample-based measure of notebook 08 for generated images against real ones, through the domain
+    classifier's features: {"FD", "KID", "KID_std", "IS", "precision", "recall", "density", "coverage",
+    "C2ST", "sharpness", "real_sharpness"}."""
+    from .classifier import class_probabilities, extract_features
+
+    f_real = extract_features(classifier, real_images).double()
+    f_fake = extract_features(classifier, fake_images).double()
+    kid, kid_std = kernel_distance(f_real, f_fake, subsets=kid_subsets,
+                                   subset_size=min(1000, len(f_real), len(f_fake)), seed=seed)
+    return {"FD": frechet_distance(f_real, f_fake), "KID": kid, "KID_std": kid_std,
+            "IS": inception_score(class_probabilities(classifier, fake_images))[0],
+            **precision_recall(f_real, f_fake), **density_coverage(f_real, f_fake),
+            "C2ST": two_sample_accuracy(f_real, f_fake, seed=seed),
+            "sharpness": sharpness(fake_images).mean().item(), "real_sharpness": sharpness(real_images).mean().item()}
 
 
 # ------------------------------------------------------------------------------------------ pictures

@@ -42,51 +42,67 @@ def _budget(cfg):
     return dict(epochs=cfg.pick(full=30, quick=3), lr=1e-3, batch_size=128)
 
 
-def _vae(**kw):
+def _override(config: dict, epochs, latent, seed, latent_key: str = "latent_dim") -> dict:
+    """The notebook's configuration with the command line's changes (None: keep the notebook's value)."""
+    config = dict(config)
+    if epochs is not None:
+        config["epochs"] = epochs
+    if latent is not None:
+        config[latent_key] = latent
+    if seed is not None:
+        config["seed"] = seed
+    return config
+
+
+def _vae(epochs=None, latent=None, seed=None, **kw):
     from .vae import train_vae
     cfg, train, test = _vae_data()
-    return train_vae(train, test=test, **_ARCH, **_budget(cfg), **kw)
+    return train_vae(train, test=test, **_override({**_ARCH, **_budget(cfg)}, epochs, latent, seed), **kw)
 
 
-def _cvae(**kw):
+def _cvae(epochs=None, latent=None, seed=None, **kw):
     from .cvae import train_cvae
     cfg, train, test = _vae_data()
-    return train_cvae(train, test=test, **_ARCH, beta=2.0, **_budget(cfg), name="cvae-beta2", **kw)
+    return train_cvae(train, test=test, **_override({**_ARCH, "beta": 2.0, **_budget(cfg)}, epochs, latent, seed),
+                      name="cvae-beta2", **kw)
 
 
 def _draw(attention: bool):
-    def train(**kw):
+    def train(epochs=None, latent=None, seed=None, **kw):
         from .data import load_dataset
         from .draw import train_draw
         cfg, _, test = _vae_data()
         config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,
                       epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)
         data = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=20000, quick=3000))
-        return train_draw(data, test=test, attention=attention, **config, **kw)
+        return train_draw(data, test=test, attention=attention, **_override(config, epochs, latent, seed), **kw)
     return train
 
 
 def _gan(conditional: bool):
     # PROVISIONAL: replaced by notebooks 06/07's configurations
-    def train(**kw):
+    def train(epochs=None, latent=None, seed=None, **kw):
         from .data import load_dataset
         from .gan import image_gan, train_gan_cached
         cfg = current()
         data = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
         n_classes = len(data.classes) if conditional else 0
-        hyper = dict(noise_dim=64, g_channels=[64, 32], d_channels=[32, 64], n_classes=n_classes)
+        noise = 64 if latent is None else latent
+        hyper = dict(noise_dim=noise, g_channels=[64, 32], d_channels=[32, 64], n_classes=n_classes)
+        steps = cfg.pick(full=6000, quick=300) if epochs is None else max(1, epochs * len(data) // 64)
         gan, history, _ = train_gan_cached(
-            lambda: image_gan(data.x.shape[1:], 64, n_classes, (64, 32), (32, 64)), data,
-            name="cgan" if conditional else "dcgan", hyper=hyper, steps=cfg.pick(full=6000, quick=300),
+            lambda: image_gan(data.x.shape[1:], noise, n_classes, (64, 32), (32, 64)), data,
+            name="cgan" if conditional else "dcgan", hyper=hyper, steps=steps, seed=seed,
             batch_size=64, lr=2e-4, **kw)
         return gan, history
     return train
 
 
-def _classifier(**kw):
-    from .classifier import load_classifier
-    model = load_classifier(current().dataset, **kw)
-    return model, None
+def _classifier(epochs=None, latent=None, seed=None, **kw):
+    from .classifier import train_classifier
+    if latent is not None:
+        raise ValueError("The classifier has no latent code; leave out --latent.")
+    return train_classifier(current().dataset, epochs=epochs, seed=seed, **kw)
 
 
 MODELS: dict[str, Callable] = {
@@ -121,10 +137,14 @@ def describe(name: str) -> str:
     return DESCRIPTIONS[_check_name(name)]
 
 
-def load(name: str, *, verbose: bool = True, progress: bool = True):
-    """The course model ``name`` for the current dataset and mode: (model in eval mode, training history or
-    None), loaded from the model cache when its notebook (or an earlier call) trained it, else trained now."""
-    model, history = MODELS[_check_name(name)](verbose=verbose, progress=progress)
+def load(name: str, *, epochs: int | None = None, latent: int | None = None, seed: int | None = None,
+         verbose: bool = True, progress: bool = True):
+    """The course model ``name`` for the current dataset and mode: (model in eval mode, training history),
+    loaded from the model cache when its notebook (or an earlier call) trained it, else trained now.
+    ``epochs``, ``latent``, ``seed`` change the notebook's configuration (another cache entry); None keeps it.
+    For the GANs ``epochs`` counts passes over the training data."""
+    model, history = MODELS[_check_name(name)](epochs=epochs, latent=latent, seed=seed, verbose=verbose,
+                                               progress=progress)
     model.eval()
     return model, history
 

@@ -1,0 +1,221 @@
+"""The command line: train, sample and evaluate the course's models outside a notebook.
+
+    gencore train vae --dataset fashion-mnist           # the notebook's configuration: the notebook then loads it
+    gencore train gan --epochs 20 --seed 1              # a changed configuration is another cache entry
+    gencore sample cgan --out cgan.png                  # an image grid (one row per class for conditional models)
+    gencore evaluate gan                                # notebook 08's measures for a cached model
+    gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
+
+(also ``python -m gencore ...``). Models are those of `gencore.zoo`; they go through the same model cache,
+under the same configuration key, as the notebooks.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from . import zoo
+from .config import DATASETS, setup
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help=f"one of: {', '.join(zoo.MODELS)}")
+    p.add_argument("--dataset", help=f"one of: {', '.join(DATASETS)} (default: GENCORE_DATASET, else mnist)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: the best available)")
+    p.add_argument("--seed", type=int, default=None, help="training seed (default: the notebooks' seed, 0)")
+    p.add_argument("--quick", action="store_true", help="the notebooks' quick-mode configuration")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GENCORE_THREADS or all cores, at most 8)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="gencore", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("train", help="train a course model (or load it when cached)")
+    _add_common(p)
+    p.add_argument("--epochs", type=int, default=None, help="epochs (GANs: passes over the data); default: the notebook's")
+    p.add_argument("--latent", type=int, default=None, help="latent (noise) size; default: the notebook's")
+    p = sub.add_parser("sample", help="write an image grid of a model's samples")
+    _add_common(p)
+    p.add_argument("--out", required=True, help="the PNG file to write")
+    p.add_argument("-n", type=int, default=64, help="number of samples (conditional models: per class, up to 16)")
+    p = sub.add_parser("evaluate", help="print notebook 08's measures for a model")
+    _add_common(p)
+    p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
+    p = sub.add_parser("doctor", help="check the installation, device, data and model cache")
+    p.add_argument("--dataset", help="check this dataset only")
+    return top
+
+
+def _setup(args) -> None:
+    setup(seed=0, quick=True if args.quick else None, dataset=args.dataset, device=args.device,
+          threads=args.threads, verbose=True)
+
+
+def _model_name(name: str) -> str:
+    if name not in zoo.MODELS:
+        raise SystemExit(f"gencore: unknown model {name!r}; the course's models are: {', '.join(zoo.MODELS)}.")
+    return name
+
+
+def cmd_train(args) -> int:
+    name = _model_name(args.model)
+    _setup(args)
+    model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed)
+    print(f"{name}: {zoo.describe(name)}; trained and cached (a notebook asking for the same configuration loads it).")
+    if history is not None and len(history):
+        last = {k: v[-1] for k, v in history.to_dict().items() if v}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.startswith(("test/", "train/")) and
+                          not k.endswith("seconds"))
+        if shown:
+            print(f"last logged values: {shown}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from torchvision.utils import save_image
+
+    name = _model_name(args.model)
+    if name == "classifier":
+        raise SystemExit("gencore: the classifier is not a generative model; it has no samples.")
+    _setup(args)
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise SystemExit(f"gencore: --out must name a .png file, got {args.out!r}.")
+    model, _ = zoo.load(name)
+    g = torch.Generator().manual_seed(0 if args.seed is None else args.seed)
+    if name in zoo.CONDITIONAL:
+        per_class = max(1, min(16, args.n))
+        labels = torch.arange(model.n_classes).repeat_interleave(per_class)
+        images, _ = zoo.sample(name, model, len(labels), generator=g, labels=labels)
+        nrow = per_class
+    else:
+        images, _ = zoo.sample(name, model, args.n, generator=g)
+        nrow = max(1, math.isqrt(args.n))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image(images, out, nrow=nrow, padding=1, pad_value=1.0)
+    rows = "one row per class" if name in zoo.CONDITIONAL else f"{nrow} per row"
+    print(f"wrote {len(images)} samples of {name} to {out} ({rows})")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import evaluation as E
+    from .classifier import load_classifier
+    from .config import current
+    from .data import load_dataset
+
+    name = _model_name(args.model)
+    if name == "classifier":
+        raise SystemExit("gencore: evaluate a generative model; the classifier is the evaluator.")
+    _setup(args)
+    cfg = current()
+    model, _ = zoo.load(name)
+    classifier = load_classifier(cfg.dataset)
+    n = args.n or cfg.pick(full=10000, quick=1000)
+    test = load_dataset(cfg.dataset, "test", subset=min(n, 10000) if n < 10000 else None)
+    real = test.x[:n].float() / 255
+    fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
+    report = E.sample_report(classifier, real, fake)
+    print(f"{name} on {cfg.dataset}: {len(fake)} samples against {len(real)} real test images "
+          f"(features: the domain classifier's)")
+    for key, value in report.items():
+        print(f"  {key:12s} {value:.4f}")
+    if name in zoo.LIKELIHOOD:
+        data = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=1000, quick=100))
+        k = cfg.pick(full=1000, quick=20)
+        bound = E.log_likelihood(model, data, k=k, generator=torch.Generator().manual_seed(0)).mean().item()
+        what = "log p(x|y)" if name in zoo.CONDITIONAL else "log p(x)"
+        print(f"  IWAE L_{k} ({what}, {len(data)} binarised test images): {bound:.2f} nats, "
+              f"{E.bits_per_dim(bound, data.x[0].numel()):.4f} bits/dim")
+    return 0
+
+
+def _line(ok: bool, what: str, fix: str = "") -> bool:
+    print(f"  [{'ok' if ok else '!!'}] {what}" + ("" if ok or not fix else f"\n       fix: {fix}"))
+    return ok
+
+
+def cmd_doctor(args) -> int:
+    """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
+    import platform
+
+    from .config import _available_devices, current
+    from .data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
+
+    cfg = current()
+    ok = True
+    print("installation")
+    ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
+    import torchvision
+    ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, gencore from {Path(__file__).parent}")
+    try:
+        import ipywidgets  # noqa: F401
+        _line(True, "ipywidgets (progress bars and widgets in Jupyter)")
+    except ImportError:
+        ok &= _line(False, "ipywidgets is missing: progress bars show as text", "pip install ipywidgets")
+    print("device")
+    devices = _available_devices()
+    _line(True, f"available: {', '.join(devices)}; the notebooks use {cfg.device} (GENCORE_DEVICE to change)")
+    if "cuda" not in devices and "mps" not in devices:
+        print("       (no GPU: every notebook runs on the CPU; quick mode GENCORE_QUICK=1 for a fast pass)")
+    _line(True, f"threads: {cfg.threads} of {os.cpu_count()} cores (GENCORE_THREADS to change)")
+    print("data")
+    names = [args.dataset] if args.dataset else list(DATASETS)
+    for name in names:
+        if name not in DATASETS:
+            raise SystemExit(f"gencore doctor: unknown dataset {name!r}; expected one of {', '.join(DATASETS)}.")
+        if name == "sprites":
+            _line(True, "sprites: built in (generated in memory, no files)")
+            continue
+        raw = raw_folder(name, cfg.data_dir)
+        for split, files in FILES.items():
+            present = all((raw / f).is_file() for f in files)
+            local = [d for d in LOCAL_COPIES[name] if all(
+                (Path(d) / f).is_file() or (Path(d) / (f + ".gz")).is_file() for f in files)]
+            if present:
+                _line(True, f"{name} {split}: in {raw}")
+            elif local:
+                _line(True, f"{name} {split}: will be copied from {local[0]} on first use")
+            else:
+                hint = " or `apt-get install dataset-fashion-mnist`" if name == "fashion-mnist" else ""
+                ok &= _line(False, f"{name} {split}: not in {raw} (downloaded on first use if the internet is reachable)",
+                            f"put {', '.join(f + '.gz' for f in files)} into {raw}{hint}, "
+                            f"or use GENCORE_DATASET=sprites")
+    print("model cache")
+    folder = cfg.cache_dir
+    entries = sorted(folder.glob("*.pt")) if folder.is_dir() else []
+    size = sum(p.stat().st_size for p in entries)
+    writable = os.access(folder if folder.is_dir() else folder.parent if folder.parent.exists() else Path.home(), os.W_OK)
+    ok &= _line(writable, f"{folder}: {len(entries)} models, {size / 2 ** 20:.1f} MiB",
+                f"make {folder} writable, or set GENCORE_HOME to a writable folder")
+    for p in entries[:40]:
+        print(f"       {p.name} ({p.stat().st_size / 2 ** 20:.1f} MiB)")
+    if len(entries) > 40:
+        print(f"       ... and {len(entries) - 40} more")
+    print("all good" if ok else "some checks failed: see the fix lines above")
+    return 0 if ok else 1
+
+
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "doctor": cmd_doctor}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, TypeError, RuntimeError, OSError) as e:
+        print(f"gencore {args.command}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The command line: gencore train/sample/evaluate/doctor, sharing the notebooks' model cache."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gencore import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ["--dataset", "sprites", "--quick", "--threads", "1"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENCORE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _notebook_lines(notebook: str, starts: tuple[str, ...]) -> str:
+    cells = json.loads((ROOT / "solutions" / notebook).read_text())["cells"]
+    lines = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()]
+    return "\n".join(next(line for line in lines if line.startswith(s)) for s in starts)
+
+
+def test_a_model_trained_on_the_command_line_is_loaded_by_its_notebook(home, capsys):
+    assert cli.main(["train", "vae", *QUICK]) == 0
+    assert "Saved" in capsys.readouterr().out
+    # notebook 04's own lines, run in quick mode on sprites
+    code = _notebook_lines("04_conditional_vae.ipynb", (
+        "train = load_dataset(", "test = load_dataset(", "arch = dict(", "budget = dict(",
+        "vae, vae_history = train_vae("))
+    import gencore
+    from gencore.data import load_dataset
+    from gencore.vae import train_vae
+    cfg = gencore.setup(seed=0, quick=True, dataset="sprites", threads=1, verbose=False)
+    exec(code, dict(cfg=cfg, load_dataset=load_dataset, train_vae=train_vae))
+    out = capsys.readouterr().out
+    assert "Loaded cached model vae-" in out and "Saved" not in out
+
+
+def test_sample_writes_one_row_per_class_for_a_conditional_model(home, capsys):
+    out = home / "grid.png"
+    assert cli.main(["sample", "cvae", *QUICK, "--out", str(out), "-n", "5"]) == 0
+    width, height = Image.open(out).size
+    assert (width, height) == (1 + 5 * 29, 1 + 3 * 29)          # 5 per class, 3 sprite classes, 1 px padding
+    assert "one row per class" in capsys.readouterr().out
+
+
+def test_evaluate_prints_the_measures_and_the_likelihood(home, capsys):
+    assert cli.main(["evaluate", "vae", *QUICK, "-n", "300"]) == 0
+    out = capsys.readouterr().out
+    for word in ("FD", "KID", "precision", "coverage", "C2ST", "IWAE L_20", "bits/dim"):
+        assert word in out
+
+
+def test_bad_input_lists_the_choices(home, capsys):
+    with pytest.raises(SystemExit, match="the course's models are: vae, cvae"):
+        cli.main(["train", "vqvae", *QUICK])
+    assert cli.main(["train", "vae", "--dataset", "cifar", "--quick"]) == 1
+    assert "expected one of mnist, fashion-mnist, sprites" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match=r"\.png"):
+        cli.main(["sample", "vae", *QUICK, "--out", str(home / "x.jpg")])
+
+
+def test_doctor_reports_each_part_and_how_to_fix_what_is_missing(home, capsys):
+    rc = cli.main(["doctor", "--dataset", "mnist"])
+    out = capsys.readouterr().out
+    for part in ("installation", "device", "data", "model cache", "torch"):
+        assert part in out
+    if "[!!] mnist" in out:
+        assert rc == 1 and "fix: put" in out
+    assert cli.main(["doctor", "--dataset", "sprites"]) == 0
+
+
+def test_python_dash_m_gencore_runs():
+    done = subprocess.run([sys.executable, "-m", "gencore", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "gencore train vae" in done.stdout
