@@ -4,6 +4,7 @@
     gencore train gan --epochs 20 --seed 1              # a changed configuration is another cache entry
     gencore sample cgan --out cgan.png                  # an image grid (one row per class for conditional models)
     gencore evaluate gan                                # notebook 08's measures for a cached model
+    gencore evaluate all --dataset fashion-mnist        # every model, one markdown table (the README's)
     gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
 
 (also ``python -m gencore ...``). Models are those of `gencore.zoo`; they go through the same model cache,
@@ -44,8 +45,9 @@ def parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--out", required=True, help="the PNG file to write")
     p.add_argument("-n", type=int, default=64, help="number of samples (conditional models: per class, up to 16)")
-    p = sub.add_parser("evaluate", help="print notebook 08's measures for a model")
+    p = sub.add_parser("evaluate", help="print notebook 08's measures for a model, or for all of them (a markdown table)")
     _add_common(p)
+    p.set_defaults(model_help="a model, or 'all'")
     p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
     p = sub.add_parser("doctor", help="check the installation, device, data and model cache")
     p.add_argument("--dataset", help="check this dataset only")
@@ -104,35 +106,56 @@ def cmd_sample(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+GENERATIVE = ("vae", "cvae", "draw", "draw-noatt", "gan", "cgan")
+COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverage", "C2ST", "sharpness")
+
+
+def _evaluate_one(name: str, classifier, real, cfg) -> dict:
     from . import evaluation as E
+    from .data import load_dataset
+
+    model, _ = zoo.load(name)
+    fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
+    row = E.sample_report(classifier, real, fake)
+    row["IWAE"] = None
+    if name in zoo.LIKELIHOOD:
+        data = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=1000, quick=100))
+        k = cfg.pick(full=1000, quick=20)
+        row["IWAE"] = E.log_likelihood(model, data, k=k, generator=torch.Generator().manual_seed(0),
+                                       progress=False).mean().item()
+        row["IWAE_k"], row["IWAE_n"] = k, len(data)
+    return row
+
+
+def cmd_evaluate(args) -> int:
     from .classifier import load_classifier
     from .config import current
     from .data import load_dataset
 
-    name = _model_name(args.model)
-    if name == "classifier":
+    names = list(GENERATIVE) if args.model == "all" else [_model_name(args.model)]
+    if names == ["classifier"]:
         raise SystemExit("gencore: evaluate a generative model; the classifier is the evaluator.")
     _setup(args)
     cfg = current()
-    model, _ = zoo.load(name)
     classifier = load_classifier(cfg.dataset)
     n = args.n or cfg.pick(full=10000, quick=1000)
-    test = load_dataset(cfg.dataset, "test", subset=min(n, 10000) if n < 10000 else None)
-    real = test.x[:n].float() / 255
-    fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
-    report = E.sample_report(classifier, real, fake)
-    print(f"{name} on {cfg.dataset}: {len(fake)} samples against {len(real)} real test images "
-          f"(features: the domain classifier's)")
-    for key, value in report.items():
-        print(f"  {key:12s} {value:.4f}")
-    if name in zoo.LIKELIHOOD:
-        data = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=1000, quick=100))
-        k = cfg.pick(full=1000, quick=20)
-        bound = E.log_likelihood(model, data, k=k, generator=torch.Generator().manual_seed(0)).mean().item()
-        what = "log p(x|y)" if name in zoo.CONDITIONAL else "log p(x)"
-        print(f"  IWAE L_{k} ({what}, {len(data)} binarised test images): {bound:.2f} nats, "
-              f"{E.bits_per_dim(bound, data.x[0].numel()):.4f} bits/dim")
+    real = load_dataset(cfg.dataset, "test", subset=n if n < 10000 else None).x[:n].float() / 255
+    rows = {name: _evaluate_one(name, classifier, real, cfg) for name in names}
+    real_train = load_dataset(cfg.dataset, "train", subset=len(real), seed=4).x.float() / 255
+    from . import evaluation as E
+    rows["real (train)"] = {**E.sample_report(classifier, real, real_train), "IWAE": None}
+    likelihood = next((r for r in rows.values() if r.get("IWAE_k")), None)
+    print(f"\n{cfg.dataset}, {'quick' if cfg.quick else 'full'} mode: {len(real)} samples of each model against "
+          f"{len(real)} real test images, features of the domain classifier"
+          + (f"; IWAE L_{likelihood['IWAE_k']} on {likelihood['IWAE_n']} binarised test images, nats "
+             f"(cvae: log p(x|y))" if likelihood else "") + "\n")
+    print("| model | " + " | ".join(COLUMNS) + " |")
+    print("|---|" + "---:|" * len(COLUMNS))
+    for name, row in rows.items():
+        cells = ["" if row.get(c) is None else f"{row[c]:.4f}" if c in ("KID", "sharpness") else f"{row[c]:.2f}"
+                 if c in ("IWAE", "FD", "IS") else f"{row[c]:.3f}" for c in COLUMNS]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\nreal test images' sharpness: {rows['real (train)']['real_sharpness']:.4f}")
     return 0
 
 
