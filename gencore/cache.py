@@ -27,7 +27,7 @@ from .data import as_data
 from .data.fingerprint import fingerprint, hash_tensor
 from .train import History, fit
 
-__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
+__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key", "progress_path",
            "fit_cached", "load_checkpoint", "load_or_train", "make_checkpoint", "save_checkpoint",
            "weights_checksum"]
 
@@ -216,10 +216,22 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
     model = build(in_shape).to(train.x.device)
     if epochs == 0:
         return model.eval(), History()
+    partial = progress_path(config)
+    if retrain and partial.exists():
+        partial.unlink()
     history = load_or_train(
         model, lambda m: fit(m, train, test=test, epochs=epochs, lr=lr, batch_size=batch_size,
                              optimizer=optimizer(m, lr) if optimizer else None, progress=progress,
-                             desc=desc or name),
+                             desc=desc or name, resume=partial),
         config=config, retrain=retrain, verbose=verbose)
+    if partial.exists() and checkpoint_path(config).exists():
+        partial.unlink()                    # the finished model is cached: the per-epoch progress is not needed
     model.eval()
     return model, history
+
+
+def progress_path(config: dict, cache_dir: str | Path | None = None) -> Path:
+    """Where `fit_cached` keeps the per-epoch checkpoint of a model being trained: an interrupted run (Ctrl-C,
+    a kill) resumes from it."""
+    path = checkpoint_path(config, cache_dir)
+    return path.with_name(path.stem + ".partial")

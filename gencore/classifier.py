@@ -285,11 +285,12 @@ def cosine_adam(total_steps: int):
 
     def make(model: nn.Module, lr: float) -> torch.optim.Optimizer:
         opt = adam(model, lr)
-        done = [0]
 
         def after_step(optimizer, args, kwargs):
-            done[0] += 1
-            factor = 0.5 * (1 + math.cos(math.pi * min(done[0] / total_steps, 1.0)))
+            # Adam's own step count (saved and restored with the optimiser's state, so a resumed run continues
+            # the schedule where it stopped)
+            done = max(float(state["step"]) for state in optimizer.state.values() if "step" in state)
+            factor = 0.5 * (1 + math.cos(math.pi * min(done / total_steps, 1.0)))
             for group in optimizer.param_groups:
                 group["lr"] = lr * factor
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from pathlib import Path
 from collections.abc import Mapping
 
 import torch
@@ -211,7 +212,7 @@ def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Gen
 def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, batch_size: int = 128,
         optimizer: torch.optim.Optimizer | None = None, clip_grad: float | None = None,
         progress: bool = True, history: History | None = None, desc: str | None = None,
-        seed: int | None = None) -> History:
+        seed: int | None = None, resume: str | Path | None = None) -> History:
     """Minimise ``model.loss(x, y)["loss"]`` with Adam (or ``optimizer``) for ``epochs`` passes over ``train``.
 
     ``model.loss(x, y)`` must return a dict with a scalar tensor ``"loss"`` to minimise, plus optional scalar
@@ -226,6 +227,11 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     Returns the `History`. Before every optimiser step the loss and the gradients are checked (one fused test);
     a NaN/inf in either stops training with `TrainingDiverged`, naming the epoch, the step and which of the
     two failed, and that step is not applied: the model keeps exactly the weights from before it.
+
+    ``resume``: a file for per-epoch checkpoints. After every epoch the weights, the optimiser, the history and
+    the random states are written there atomically; a run that finds the file continues after its last
+    complete epoch, and gives exactly the numbers of a run that was never interrupted. The caller removes the
+    file when it has kept the finished model (`gencore.cache.fit_cached` does).
     """
     _require_loss(model)
     epochs = as_int(epochs, "epochs", minimum=0)
@@ -246,12 +252,17 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
     name = desc or type(model).__name__
+    done = _resume(resume, model, optimizer, generator, seed, epochs, name) if resume is not None else None
+    if done is not None:
+        history, done = done
+    else:
+        done = 0
     batches = train.batches(batch_size, shuffle=True, generator=generator)
     # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
-    bar = tqdm(total=epochs * len(batches), desc=name, unit="batch", disable=not progress or epochs == 0)
-    start_epoch = len(history)
+    bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch", disable=not progress or epochs == done)
+    start_epoch = len(history) - done
     try:
-        for e in range(epochs):
+        for e in range(done, epochs):
             epoch = start_epoch + e + 1
             model.train()
             sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), device=device))
@@ -277,9 +288,40 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
                      if k.endswith("/loss")}
             bar.set_postfix(epoch=f"{e + 1}/{epochs}", **shown)
+            if resume is not None:
+                _save_progress(resume, model, optimizer, history, generator, seed, e + 1)
     finally:
         bar.close()
     return history
+
+
+def _save_progress(path, model, optimizer, history: History, generator: torch.Generator, seed: int,
+                   epochs_done: int) -> None:
+    from .cache import save_checkpoint          # the cache module builds on this one
+    save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "history": history.to_dict(),
+                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state(), "seed": seed,
+                     "epochs_done": epochs_done}, path)
+
+
+def _resume(path, model, optimizer, generator: torch.Generator, seed: int, epochs: int, name: str):
+    """(history, epochs done) from a per-epoch checkpoint, restoring the model, optimiser and random states;
+    None when there is no usable checkpoint (then training starts from the beginning)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if state.get("seed") != seed or not 0 < state["epochs_done"] <= epochs:
+            raise ValueError("it belongs to another run (seed or number of epochs)")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+    except Exception as e:                      # a damaged or foreign file: start over, never use it
+        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
+        return None
+    print(f"Resuming {name} after epoch {state['epochs_done']} of {epochs} (from {path.name}).")
+    return History(state["history"]), state["epochs_done"]
 
 
 def _diverged(history: History, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool,

@@ -285,3 +285,61 @@ def test_stale_temporary_files_are_removed(home):
     os.utime(stale, (old, old))
     load_or_train(make(), trainer([]), CONFIG, verbose=False)                   # and when loading
     assert not stale.exists() and fresh.exists()
+
+
+# ------------------------------------------------------------------------------------------ resuming
+def test_an_interrupted_fit_cached_resumes_after_its_last_epoch_and_matches_an_uninterrupted_run(tmp_path, capsys):
+    import gencore
+    from gencore.cache import fit_cached
+    from gencore.vae import VAE
+
+    gencore.setup(seed=0, home=tmp_path / "a", threads=1, verbose=False)
+    data = (torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()
+    kw = dict(name="vae", hyper=dict(latent_dim=2), epochs=4, batch_size=50, progress=False)
+
+    def build(shape):
+        return VAE(2, hidden=[32], in_shape=shape)
+
+    reference, ref_history = fit_cached(build, data, **kw)
+
+    gencore.setup(seed=0, home=tmp_path / "b", threads=1, verbose=False)
+    calls = {"n": 0}
+
+    class Dying(VAE):
+        def loss(self, x, y=None):
+            calls["n"] += 1
+            if calls["n"] == 2 * 4 + 1:          # 4 batches per epoch: die at the first batch of epoch 3
+                raise KeyboardInterrupt
+            return super().loss(x, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_cached(lambda shape: Dying(2, hidden=[32], in_shape=shape), data, **kw)
+    config_files = list((tmp_path / "b" / "models").glob("*.partial"))
+    assert len(config_files) == 1 and not list((tmp_path / "b" / "models").glob("*.pt"))
+    capsys.readouterr()
+    resumed, history = fit_cached(build, data, **kw)
+    assert "Resuming vae after epoch 2 of 4" in capsys.readouterr().out
+    assert len(history) == 4 and history["train/loss"] == pytest.approx(ref_history["train/loss"], rel=1e-5)
+    for a, b in zip(reference.state_dict().values(), resumed.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert not list((tmp_path / "b" / "models").glob("*.partial"))      # removed once the model is cached
+
+
+def test_a_damaged_progress_file_is_reported_and_training_starts_over(tmp_path, capsys):
+    import gencore
+    from gencore.cache import fit_cached
+    from gencore.vae import VAE
+
+    gencore.setup(seed=0, home=tmp_path, threads=1, verbose=False)
+    data = (torch.rand(100, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()
+    kw = dict(name="vae", hyper=dict(latent_dim=2), epochs=2, batch_size=50, progress=False)
+    model, _ = fit_cached(lambda s: VAE(2, hidden=[16], in_shape=s), data, **kw, verbose=False)
+    path = next((tmp_path / "models").glob("*.pt"))
+    path.unlink()
+    partial = path.with_name(path.stem + ".partial")
+    partial.write_bytes(b"not a checkpoint")
+    capsys.readouterr()
+    again, history = fit_cached(lambda s: VAE(2, hidden=[16], in_shape=s), data, **kw, verbose=False)
+    assert "is unusable" in capsys.readouterr().out and len(history) == 2
+    for a, b in zip(model.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
