@@ -5,6 +5,7 @@
     gencore sample cgan --out cgan.png                  # an image grid (one row per class for conditional models)
     gencore evaluate gan                                # notebook 08's measures for a cached model
     gencore evaluate all --dataset fashion-mnist        # every model, one markdown table (the README's)
+    gencore pretrain --dataset fashion-mnist            # before class: every shared model, with a time estimate
     gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
 
 (also ``python -m gencore ...``). Models are those of `gencore.zoo`; they go through the same model cache,
@@ -49,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(model_help="a model, or 'all'")
     p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
+    p = sub.add_parser("pretrain", help="train every model the notebooks share, before class (resumable)")
+    p.add_argument("--notebooks", default=",".join(NOTEBOOK_MODELS),
+                   help=f"comma-separated notebook numbers (default: all of {','.join(NOTEBOOK_MODELS)})")
+    p.add_argument("--dataset", help=f"one of: {', '.join(DATASETS)} (default: GENCORE_DATASET, else mnist)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: the best available)")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--quick", action="store_true", help="the quick-mode configurations (for testing)")
+    p.add_argument("--dry-run", action="store_true", help="only say what would be trained and how long it would take")
     p = sub.add_parser("doctor", help="check the installation, device, data and model cache")
     p.add_argument("--dataset", help="check this dataset only")
     return top
@@ -159,6 +168,57 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+# The models each notebook loads through gencore.zoo (smaller notebook-specific models, such as sweeps and toy
+# GANs, are trained by the notebook itself within its budget).
+NOTEBOOK_MODELS = {"04": ["vae", "cvae", "classifier"], "05": ["draw", "draw-noatt"], "06": ["gan", "classifier"],
+                   "07": ["cgan", "cvae", "classifier"],
+                   "08": ["vae", "cvae", "draw", "draw-noatt", "gan", "cgan", "classifier"]}
+
+
+def cmd_pretrain(args) -> int:
+    import time
+
+    from .config import current
+    from .train import StepProbe, probe_steps
+
+    wanted = [n.strip().zfill(2) for n in args.notebooks.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in NOTEBOOK_MODELS]
+    if unknown or not wanted:
+        raise SystemExit(f"gencore pretrain: no shared models for notebook(s) {', '.join(unknown) or '(none)'}; "
+                         f"choose among {', '.join(NOTEBOOK_MODELS)}.")
+    names = list(dict.fromkeys(m for n in wanted for m in NOTEBOOK_MODELS[n]))
+    args.seed = None
+    _setup(args)
+    cfg = current()
+    print(f"timing a few steps of each model on {cfg.device} ({cfg.threads} threads), "
+          f"{'quick' if cfg.quick else 'full'} mode, {cfg.dataset}:")
+    todo, total = [], 0.0
+    for name in names:
+        try:
+            with probe_steps(6):
+                zoo.load(name, verbose=False, progress=False)
+            print(f"  {name:11s} cached")
+        except StepProbe as p:
+            seconds = p.seconds_per_step * p.total_steps
+            total += seconds
+            todo.append(name)
+            print(f"  {name:11s} to train: {p.total_steps:,} steps x {p.seconds_per_step * 1000:.1f} ms = "
+                  f"about {seconds / 60:.1f} min (plus evaluation)")
+    if not todo:
+        print("every model is cached: nothing to do.")
+        return 0
+    print(f"estimated training time: about {total / 60:.1f} min for {len(todo)} models"
+          + (" (dry run: nothing trained)" if args.dry_run else ""))
+    if args.dry_run:
+        return 0
+    started = time.perf_counter()
+    for name in todo:
+        zoo.load(name)
+    print(f"done: {len(todo)} models trained in {(time.perf_counter() - started) / 60:.1f} min; interrupted runs "
+          f"resume after their last complete epoch when run again.")
+    return 0
+
+
 def _line(ok: bool, what: str, fix: str = "") -> bool:
     print(f"  [{'ok' if ok else '!!'}] {what}" + ("" if ok or not fix else f"\n       fix: {fix}"))
     return ok
@@ -225,7 +285,8 @@ def cmd_doctor(args) -> int:
     return 0 if ok else 1
 
 
-COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "doctor": cmd_doctor}
+COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain,
+            "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from .config import current
 from .data import as_data
 from .cvae import check_labels, requested_labels
 from .data.fingerprint import fingerprint
-from .train import History, TrainingDiverged, step_is_finite
+from .train import History, StepTimer, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
@@ -428,6 +428,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     D.train()
     snapshot(0)
     started = time.perf_counter()
+    timer = StepTimer(steps)
     try:
         for step in bar:
             for _ in range(d_steps):
@@ -435,6 +436,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 y = y.to(device) if gan.n_classes else None
                 d = discriminator_step(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history)
             g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history)
+            timer.tick()
             for schedule in schedules:
                 schedule.step()
             sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Mapping
 
@@ -29,7 +30,7 @@ from tqdm.auto import tqdm
 from .data import TensorData, as_data
 from .validate import as_float, as_int
 
-__all__ = ["History", "TrainingDiverged", "adam", "evaluate", "fit", "step_is_finite"]
+__all__ = ["History", "TrainingDiverged", "StepProbe", "adam", "evaluate", "fit", "probe_steps", "step_is_finite"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -40,6 +41,45 @@ class TrainingDiverged(FloatingPointError):
                  step: int | None = None):
         super().__init__(message)
         self.history, self.cause, self.epoch, self.step = history, cause, epoch, step
+
+
+class StepProbe(Exception):
+    """Raised by a training loop inside `probe_steps`: it timed its first steps and stopped. ``seconds_per_step``
+    (the first step, which warms up, not counted) and ``total_steps`` (what the whole run would take)."""
+
+    def __init__(self, seconds_per_step: float, total_steps: int):
+        super().__init__(f"{seconds_per_step:.4f} s per step, {total_steps} steps")
+        self.seconds_per_step, self.total_steps = seconds_per_step, total_steps
+
+
+_PROBE: list = [None]
+
+
+@contextmanager
+def probe_steps(n: int = 6):
+    """Inside this block every training loop (`fit`, `gencore.gan.train_gan`) stops after ``n`` steps with
+    `StepProbe`, saving nothing: how `gencore pretrain` estimates how long training will take."""
+    _PROBE[0] = max(2, as_int(n, "n", minimum=2))
+    try:
+        yield
+    finally:
+        _PROBE[0] = None
+
+
+class StepTimer:
+    """Counts a loop's steps for `probe_steps` (a no-op outside it)."""
+
+    def __init__(self, total_steps: int):
+        self.total, self.count, self.t1 = total_steps, 0, None
+
+    def tick(self) -> None:
+        if _PROBE[0] is None:
+            return
+        self.count += 1
+        if self.count == 1:
+            self.t1 = time.perf_counter()
+        elif self.count >= _PROBE[0]:
+            raise StepProbe((time.perf_counter() - self.t1) / (self.count - 1), self.total)
 
 
 class History:
@@ -261,6 +301,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
     bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch", disable=not progress or epochs == done)
     start_epoch = len(history) - done
+    timer = StepTimer((epochs - done) * len(batches))
     try:
         for e in range(done, epochs):
             epoch = start_epoch + e + 1
@@ -277,6 +318,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 if not (loss_ok and grads_ok):
                     raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
                 optimizer.step()
+                timer.tick()
                 for k, v in metrics.items():
                     sums[k] += v.detach().reshape(()) * len(x)
                 seen += len(x)

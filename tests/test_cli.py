@@ -78,3 +78,17 @@ def test_doctor_reports_each_part_and_how_to_fix_what_is_missing(home, capsys):
 def test_python_dash_m_gencore_runs():
     done = subprocess.run([sys.executable, "-m", "gencore", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and "gencore train vae" in done.stdout
+
+
+def test_pretrain_estimates_trains_and_then_has_nothing_to_do(home, capsys):
+    assert cli.main(["pretrain", "--notebooks", "5", *QUICK, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "draw        to train: 48 steps" in out and "estimated training time" in out
+    assert not list((home / "models").glob("*.pt"))                     # a dry run trains nothing
+    assert cli.main(["pretrain", "--notebooks", "05", *QUICK]) == 0
+    assert len(list((home / "models").glob("draw*.pt"))) == 2
+    capsys.readouterr()
+    assert cli.main(["pretrain", "--notebooks", "05", *QUICK]) == 0
+    assert "every model is cached: nothing to do" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="choose among 04, 05"):
+        cli.main(["pretrain", "--notebooks", "02", *QUICK])

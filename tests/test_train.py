@@ -345,3 +345,17 @@ def test_one_progress_bar_per_run(home, monkeypatch):
     torch.manual_seed(0)
     fit(Regression(), regression_data(200), epochs=5, batch_size=50, progress=True)
     assert made == [5 * 4]
+
+
+def test_probe_steps_times_the_first_steps_and_stops_without_changing_anything_after():
+    from gencore.train import StepProbe, probe_steps
+    from gencore.vae import VAE
+
+    torch.manual_seed(0)
+    model = VAE(2, hidden=[8])
+    data = (torch.rand(100, 1, 28, 28) > 0.5).float()
+    with probe_steps(3), pytest.raises(StepProbe) as probe:
+        fit(model, data, epochs=5, batch_size=10, progress=False)
+    assert probe.value.total_steps == 50 and probe.value.seconds_per_step > 0
+    history = fit(model, data, epochs=1, batch_size=10, progress=False)     # outside the block: a normal run
+    assert len(history) == 1
