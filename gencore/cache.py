@@ -25,7 +25,7 @@ from torch import nn
 from .config import current
 from .data import as_data
 from .data.fingerprint import fingerprint, hash_tensor
-from .train import History, fit
+from .train import History, fit, is_main_process
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key", "progress_path",
            "fit_cached", "load_checkpoint", "load_or_train", "make_checkpoint", "save_checkpoint",
@@ -176,15 +176,26 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     if len(history) == 0:
         raise ValueError(f"train(model) returned a History with no epochs, so there is nothing to cache; "
                          f"train for at least one epoch (the model {path.name} was not cached).")
+    if not is_main_process():               # torchrun: rank 0 writes the cache, the others wait for it
+        _barrier()
+        return history
     try:
         save_checkpoint(make_checkpoint(model, config, history), path)
     except OSError as e:
         print(f"The trained model was not cached: saving {path} failed ({type(e).__name__}: {e}); it is kept "
               f"in memory for this session only.")
+        _barrier()
         return history
+    _barrier()
     if verbose:
         print(f"Saved {path}.")
     return history
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: dict, epochs: int, test=None,
@@ -224,7 +235,7 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
                              optimizer=optimizer(m, lr) if optimizer else None, progress=progress,
                              desc=desc or name, resume=partial),
         config=config, retrain=retrain, verbose=verbose)
-    if partial.exists() and checkpoint_path(config).exists():
+    if is_main_process() and partial.exists() and checkpoint_path(config).exists():
         partial.unlink()                    # the finished model is cached: the per-epoch progress is not needed
     model.eval()
     return model, history

@@ -6,6 +6,7 @@
     gencore evaluate gan                                # notebook 08's measures for a cached model
     gencore evaluate all --dataset fashion-mnist        # every model, one markdown table (the README's)
     gencore pretrain --dataset fashion-mnist            # before class: every shared model, with a time estimate
+    torchrun --nproc_per_node=4 -m gencore train draw   # data parallel over 4 processes (GPUs: one each)
     gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
 
 (also ``python -m gencore ...``). Models are those of `gencore.zoo`; they go through the same model cache,
@@ -64,8 +65,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _setup(args) -> None:
+    from .train import is_main_process
     setup(seed=0, quick=True if args.quick else None, dataset=args.dataset, device=args.device,
-          threads=args.threads, verbose=True)
+          threads=args.threads, verbose=is_main_process())
 
 
 def _model_name(name: str) -> str:
@@ -77,7 +79,10 @@ def _model_name(name: str) -> str:
 def cmd_train(args) -> int:
     name = _model_name(args.model)
     _setup(args)
+    from .train import is_main_process
     model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed)
+    if not is_main_process():
+        return 0
     print(f"{name}: {zoo.describe(name)}; trained and cached (a notebook asking for the same configuration loads it).")
     if history is not None and len(history):
         last = {k: v[-1] for k, v in history.to_dict().items() if v}
@@ -289,16 +294,40 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, 
             "doctor": cmd_doctor}
 
 
+def _start_distributed(args) -> bool:
+    """Under torchrun (WORLD_SIZE > 1): join the process group, gloo on CPUs and nccl on GPUs (one GPU per
+    process, cuda:LOCAL_RANK). Returns whether it did."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return False
+    import torch.distributed as dist
+    if args.command != "train":
+        raise SystemExit(f"gencore {args.command}: run it as one process; only `train` uses several (torchrun).")
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available() and (args.device is None or args.device.startswith("cuda")):
+        args.device = f"cuda:{local}"
+        torch.cuda.set_device(local)
+        dist.init_process_group("nccl")
+    else:
+        args.device = "cpu"
+        dist.init_process_group("gloo")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()
         return 2
+    started = _start_distributed(args)
     try:
         return COMMANDS[args.command](args)
     except (ValueError, TypeError, RuntimeError, OSError) as e:
         print(f"gencore {args.command}: {e}", file=sys.stderr)
         return 1
+    finally:
+        if started:
+            import torch.distributed as dist
+            dist.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from tqdm.auto import tqdm
 from .data import TensorData, as_data
 from .validate import as_float, as_int
 
-__all__ = ["History", "TrainingDiverged", "StepProbe", "adam", "evaluate", "fit", "probe_steps", "step_is_finite"]
+__all__ = ["History", "TrainingDiverged", "StepProbe", "adam", "distributed", "evaluate", "fit", "is_main_process",
+           "probe_steps", "step_is_finite"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -80,6 +81,39 @@ class StepTimer:
             self.t1 = time.perf_counter()
         elif self.count >= _PROBE[0]:
             raise StepProbe((time.perf_counter() - self.t1) / (self.count - 1), self.total)
+
+
+# ------------------------------------------------------------------------------------------ several processes
+def distributed() -> tuple[int, int] | None:
+    """(rank, world size) when this process is one of several started by torchrun (torch.distributed is
+    initialised with more than one process), else None."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return dist.get_rank(), dist.get_world_size()
+    return None
+
+
+def is_main_process() -> bool:
+    """True in a single process, and in rank 0 of several: the one that writes files and shows progress."""
+    d = distributed()
+    return d is None or d[0] == 0
+
+
+class _LossModule(nn.Module):
+    """model.loss as a forward(), so that DistributedDataParallel can wrap it (DDP hooks forward())."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, y):
+        return self.model.loss(x, y)
+
+
+def _shard(x: torch.Tensor, y, rank: int, world: int):
+    """This process's share of a global batch: the rank-th of ``world`` near-equal contiguous slices."""
+    part = torch.tensor_split(torch.arange(len(x), device=x.device), world)[rank]
+    return x[part], (y[part] if y is not None else None)
 
 
 class History:
@@ -288,6 +322,12 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         _check_data(model, test, "test data")
     device = train.x.device
     model.to(device)
+    if distributed() is not None:                # every process must draw the same batches: rank 0's seed
+        import torch.distributed as dist
+        shared = torch.tensor([seed], dtype=torch.int64, device=device)
+        dist.broadcast(shared, 0)
+        seed = int(shared.item())
+        generator.manual_seed(seed)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
@@ -299,9 +339,19 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         done = 0
     batches = train.batches(batch_size, shuffle=True, generator=generator)
     # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
-    bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch", disable=not progress or epochs == done)
+    shards = distributed()
+    bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch",
+               disable=not progress or epochs == done or (shards is not None and shards[0] != 0))
     start_epoch = len(history) - done
     timer = StepTimer((epochs - done) * len(batches))
+    # torchrun: every process draws the same global batches (the same seeded generator), trains on its slice,
+    # and DistributedDataParallel averages the gradients: the same steps as one process on the global batches
+    if shards is not None:
+        from torch.nn.parallel import DistributedDataParallel
+        wrapped = DistributedDataParallel(_LossModule(model), device_ids=[device.index] if device.type == "cuda" else None)
+        compute = wrapped
+    else:
+        compute = model.loss
     try:
         for e in range(done, epochs):
             epoch = start_epoch + e + 1
@@ -310,7 +360,9 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             seen = 0
             started = time.perf_counter()
             for step, (x, y) in enumerate(batches, start=1):
-                metrics = model.loss(x, y)
+                if shards is not None:
+                    x, y = _shard(x, y, *shards)
+                metrics = compute(x, y)
                 loss = _loss_of(metrics, model, training=True)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -323,6 +375,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                     sums[k] += v.detach().reshape(()) * len(x)
                 seen += len(x)
                 bar.update(1)
+            if shards is not None:              # every process logs the metrics over the whole epoch
+                sums, seen = _all_reduce_sums(sums, seen, device)
             history.log("train", _mean_metrics(sums, seen))
             history.log("train", {"seconds": time.perf_counter() - started})
             if test is not None:
@@ -330,11 +384,19 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
                      if k.endswith("/loss")}
             bar.set_postfix(epoch=f"{e + 1}/{epochs}", **shown)
-            if resume is not None:
+            if resume is not None and is_main_process():
                 _save_progress(resume, model, optimizer, history, generator, seed, e + 1)
     finally:
         bar.close()
     return history
+
+
+def _all_reduce_sums(sums: dict, seen: int, device) -> tuple[dict, int]:
+    import torch.distributed as dist
+    keys = sorted(sums)
+    packed = torch.stack([sums[k].float() for k in keys] + [torch.tensor(float(seen), device=device)])
+    dist.all_reduce(packed)
+    return {k: packed[i] for i, k in enumerate(keys)}, int(packed[-1].item())
 
 
 def _save_progress(path, model, optimizer, history: History, generator: torch.Generator, seed: int,

@@ -92,3 +92,20 @@ def test_pretrain_estimates_trains_and_then_has_nothing_to_do(home, capsys):
     assert "every model is cached: nothing to do" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="choose among 04, 05"):
         cli.main(["pretrain", "--notebooks", "02", *QUICK])
+
+
+def test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry(home):
+    """`torchrun --nproc_per_node=2 -m gencore train vae`: gloo on CPUs, rank 0 writes the cache entry that the
+    single-process call (and so the notebook) uses."""
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this Python")
+    done = subprocess.run([str(torchrun), "--nproc_per_node=2", "-m", "gencore", "train", "vae", *QUICK],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**__import__("os").environ, "GENCORE_HOME": str(home), "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("trained and cached") == 1                  # rank 0 alone reports
+    saved = list((home / "models").glob("vae-*.pt"))
+    assert len(saved) == 1
+    assert cli.main(["train", "vae", *QUICK]) == 0                       # one process finds the same entry
+    assert len(list((home / "models").glob("vae-*.pt"))) == 1
