@@ -1,5 +1,6 @@
 """The command line: gencore train/sample/evaluate/doctor, sharing the notebooks' model cache."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +103,7 @@ def test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry(home)
         pytest.skip("torchrun is not installed beside this Python")
     done = subprocess.run([str(torchrun), "--nproc_per_node=2", "-m", "gencore", "train", "vae", *QUICK],
                           capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**__import__("os").environ, "GENCORE_HOME": str(home), "OMP_NUM_THREADS": "1"})
+                          env={**os.environ, "GENCORE_HOME": str(home), "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("trained and cached") == 1                  # rank 0 alone reports
     saved = list((home / "models").glob("vae-*.pt"))

@@ -1,6 +1,5 @@
 """torchrun's data parallelism through the shared loop: two CPU processes (gloo) end with the weights of one
 process training on the same global batches."""
-import os
 
 import pytest
 import torch
