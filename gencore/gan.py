@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .cache import load_or_train
+from .cache import checkpoint_path, load_or_train, progress_path
 from .config import current
 from .data import as_data
 from .cvae import check_labels, requested_labels
@@ -291,19 +291,39 @@ def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_c
 
 # ------------------------------------------------------------------------------------------ training
 class _Stream:
-    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator."""
+    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator. Its position
+    (the generator's state when the current epoch began, and the batches taken since) can be saved and
+    restored, so a resumed run draws exactly the batches an uninterrupted one would."""
 
     def __init__(self, data, batch_size: int, generator: torch.Generator):
         self.data, self.batch_size, self.generator = data, batch_size, generator
-        self.it = iter(())
+        self.it, self.start, self.pos = iter(()), None, 0
+
+    def _epoch(self):
+        return iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
+                                      generator=self.generator))
 
     def __next__(self):
         try:
-            return next(self.it)
+            batch = next(self.it)
         except StopIteration:
-            self.it = iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
-                                             generator=self.generator))
-            return next(self.it)
+            self.start, self.pos = self.generator.get_state(), 0
+            self.it = self._epoch()
+            batch = next(self.it)
+        self.pos += 1
+        return batch
+
+    def state(self) -> dict:
+        return {"start": self.start, "pos": self.pos}
+
+    def restore(self, state: dict, generator_now: torch.Tensor) -> None:
+        if state["start"] is not None:
+            self.generator.set_state(state["start"])
+            self.it, self.start, self.pos = self._epoch(), state["start"], 0
+            for _ in range(state["pos"]):
+                next(self.it)
+            self.pos = state["pos"]
+        self.generator.set_state(generator_now)
 
 
 def _diverged(who: str, step: int, loss: torch.Tensor, loss_ok: bool, history: History) -> TrainingDiverged:
@@ -363,8 +383,8 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
               snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
-              decay: bool = False, seed: int | None = None, progress: bool = True, desc: str | None = None
-              ) -> tuple[History, dict]:
+              decay: bool = False, seed: int | None = None, progress: bool = True, desc: str | None = None,
+              resume=None, checkpoint_every: int | None = None) -> tuple[History, dict]:
     """Alternate ``d_steps`` discriminator steps and one generator step, ``steps`` times (Adam for both).
 
     D-step: minimise `discriminator_loss` (+ r1/2 * `r1_penalty` when ``r1`` > 0) on a real batch and a fake
@@ -379,6 +399,11 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient
     stops training with `TrainingDiverged`; the step is not applied, so both networks keep their last good
     weights. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
+
+    ``resume``: a file for progress checkpoints, written atomically every ``checkpoint_every`` steps (default:
+    a tenth of the run, rounded to a logging step): both networks, both optimisers, the schedules, the random
+    state and the data stream's position. A run that finds the file continues from it and ends with the
+    weights of an uninterrupted run.
     """
     steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
     d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
@@ -408,6 +433,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1 - i / steps) for opt in (opt_g, opt_d)] \
         if decay and steps else []
     stream = _Stream(data, batch_size, rng)
+    every = max(1, steps // 10) if checkpoint_every is None else as_int(checkpoint_every, "checkpoint_every", minimum=1)
+    every = max(log_every, (every // log_every) * log_every)          # at logging steps: no partial averages
     fixed_z = gan.noise(n_snapshot, torch.Generator().manual_seed(seed + 1))
     fixed_y = torch.arange(n_snapshot, device=device) % gan.n_classes if gan.n_classes else None
     shots: dict[int, torch.Tensor] = {}
@@ -423,12 +450,18 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 shots[step] = (G(fixed_z) if fixed_y is None else G(fixed_z, fixed_y)).cpu()
                 G.train(was)
 
-    bar = tqdm(range(steps), desc=desc or "GAN", unit="step", disable=not progress or steps == 0)
+    first, elapsed = 0, 0.0
+    if resume is not None:
+        restored = _resume_gan(resume, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, desc or "GAN")
+        if restored is not None:
+            first, elapsed, history, shots = restored
+    bar = tqdm(range(first, steps), desc=desc or "GAN", unit="step", disable=not progress or steps == first)
     G.train()
     D.train()
-    snapshot(0)
-    started = time.perf_counter()
-    timer = StepTimer(steps)
+    if first == 0:
+        snapshot(0)
+    started = time.perf_counter() - elapsed
+    timer = StepTimer(steps - first)
     try:
         for step in bar:
             for _ in range(d_steps):
@@ -449,11 +482,47 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
                 sums.zero_()
                 count = 0
+                if resume is not None and (step + 1) % every == 0 and step + 1 < steps:
+                    _save_gan_progress(resume, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, step + 1,
+                                       time.perf_counter() - started, history, shots)
     finally:
         bar.close()
         G.eval()
         D.eval()
     return history, shots
+
+
+def _save_gan_progress(path, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, done, elapsed, history,
+                       shots) -> None:
+    from .cache import save_checkpoint
+    save_checkpoint({"gan": gan.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                     "schedules": [s.state_dict() for s in schedules], "stream": stream.state(),
+                     "rng": rng.get_state(), "seed": seed, "steps": steps, "done": done, "elapsed": elapsed,
+                     "history": history.to_dict(), "shots": shots}, path)
+
+
+def _resume_gan(path, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, name):
+    """(first step, seconds so far, history, snapshots) from a progress checkpoint, everything restored; None
+    when there is none, or it is unusable (then training starts from the beginning)."""
+    from pathlib import Path
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if state["seed"] != seed or state["steps"] != steps or not 0 < state["done"] < steps:
+            raise ValueError("it belongs to another run (seed or number of steps)")
+        gan.load_state_dict(state["gan"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        for schedule, saved in zip(schedules, state["schedules"]):
+            schedule.load_state_dict(saved)
+        stream.restore(state["stream"], state["rng"])
+    except Exception as e:
+        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
+        return None
+    print(f"Resuming {name} after step {state['done']} of {steps} (from {path.name}).")
+    return state["done"], state["elapsed"], History(state["history"]), state["shots"]
 
 
 def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapshots: Sequence[int] = (),
@@ -474,14 +543,20 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     gan = build().to(data.x.device)
     shape = (n_snapshot, *_sample_shape(gan))
     gan.register_buffer("snapshot_samples", torch.zeros(len(snap_steps), *shape))
+    partial = progress_path(config)
+    if retrain and partial.exists():
+        partial.unlink()
+
     def train(model):
         history, shots = train_gan(model, data, steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot,
-                                   seed=seed, progress=progress, desc=name, **train_kw)
+                                   seed=seed, progress=progress, desc=name, resume=partial, **train_kw)
         if shots:
             model.snapshot_samples.copy_(torch.stack([shots[s] for s in snap_steps]))
         return history
 
     history = load_or_train(gan, train, config, retrain=retrain, verbose=verbose)
+    if partial.exists() and checkpoint_path(config).exists():
+        partial.unlink()                    # the finished model is cached: the progress file is not needed
     gan.eval()
     shots = {s: gan.snapshot_samples[i].cpu() for i, s in enumerate(snap_steps)}
     return gan, history, shots

@@ -263,3 +263,41 @@ def test_conditional_dc_discriminator_uses_the_projection():
     expected = G.projection_logit(h, D.out.weight, D.out.bias, D.embed.weight, y)
     assert torch.allclose(D(x, y), expected, atol=1e-6)
     assert not torch.allclose(D(x, y), D(x, (y + 1) % 4))
+
+
+def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an_uninterrupted_run(tmp_path, capsys):
+    import gencore
+
+    data = toy.ring(2000, 8, 2.0, 0.02, generator=torch.Generator().manual_seed(0))
+    kw = dict(name="toy", hyper=dict(widths=[16, 16]), steps=40, batch_size=64, snapshots=[0, 20, 40], n_snapshot=16,
+              progress=False, lr=1e-3)
+
+    gencore.setup(seed=0, home=tmp_path / "a", threads=1, verbose=False)
+    reference, ref_history, ref_shots = G.train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
+
+    gencore.setup(seed=0, home=tmp_path / "b", threads=1, verbose=False)
+    calls = {"n": 0}
+
+    def dying():
+        gan = G.toy_gan(hidden=(16, 16))
+        forward = gan.discriminator.forward
+
+        def counted(x, y=None):
+            calls["n"] += 1
+            if calls["n"] > 2 * 22 + 1 * 22:      # per step: 2 D calls (real, fake) in the D-step, 1 in the G-step
+                raise KeyboardInterrupt
+            return forward(x, y)
+        gan.discriminator.forward = counted
+        return gan
+
+    with pytest.raises(KeyboardInterrupt):
+        G.train_gan_cached(dying, data, **kw)
+    assert len(list((tmp_path / "b" / "models").glob("*.partial"))) == 1
+    capsys.readouterr()
+    resumed, history, shots = G.train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
+    assert "after step 20 of 40" in capsys.readouterr().out
+    for a, b in zip(reference.state_dict().values(), resumed.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert history["train/step"] == ref_history["train/step"]
+    assert torch.allclose(shots[40], ref_shots[40], atol=1e-6)
+    assert not list((tmp_path / "b" / "models").glob("*.partial"))
