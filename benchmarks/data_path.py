@@ -90,8 +90,9 @@ def main():
     p.add_argument("--dataset", default=None)
     p.add_argument("--n", type=int, default=None, help="images per epoch (default: the whole train split)")
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: GENCORE_THREADS)")
     args = p.parse_args()
-    gencore.setup(seed=0, device="cpu")  # GENCORE_THREADS sets the threads
+    gencore.setup(seed=0, device="cpu", threads=args.threads)
     name = args.dataset
     if name is None:
         try:
