@@ -4,6 +4,7 @@
     python3 course.py lab     set up (once) and open the course in JupyterLab
     python3 course.py test    set up (once) and run the whole test suite
     python3 course.py build   regenerate the student notebooks from solutions/ (instructors)
+    python3 course.py grade SUBMISSIONS...   grade submitted student notebooks (instructors; --help for options)
 
 Set-up is idempotent: a virtual environment in .venv/, with gencore installed in it (editable, with
 its test tools). It is reinstalled only when pyproject.toml changes. Extra arguments after `test`
@@ -55,7 +56,7 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     command, extra = (argv[0] if argv else "help"), argv[1:]
-    if command not in ("lab", "test", "build"):
+    if command not in ("lab", "test", "build", "grade"):
         print(__doc__)
         return 0 if command in ("help", "-h", "--help") else 2
     python = setup()
@@ -65,6 +66,8 @@ def main(argv: list[str]) -> int:
                                 *as_root, str(ROOT / "notebooks"), *extra], cwd=ROOT)
     if command == "build":
         return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
+    if command == "grade":
+        return subprocess.call([str(python), "-m", "gencore.grade", *extra])
     # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each.
     # Figures are drawn: notebooks use Jupyter's inline backend (every figure rendered to PNG), the unit tests
     # draw every figure they leave open (tests/conftest.py), so an error at draw time fails the tests.
