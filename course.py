@@ -5,6 +5,7 @@
     python3 course.py test    set up (once) and run the whole test suite
     python3 course.py build   regenerate the student notebooks from solutions/ (instructors)
     python3 course.py grade SUBMISSIONS...   grade submitted student notebooks (instructors; --help for options)
+    python3 course.py book [--full]          the course as a static website in ./site (instructors)
 
 Set-up is idempotent: a virtual environment in .venv/, with gencore installed in it (editable, with
 its test tools). It is reinstalled only when pyproject.toml changes. Extra arguments after `test`
@@ -56,7 +57,7 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     command, extra = (argv[0] if argv else "help"), argv[1:]
-    if command not in ("lab", "test", "build", "grade"):
+    if command not in ("lab", "test", "build", "grade", "book"):
         print(__doc__)
         return 0 if command in ("help", "-h", "--help") else 2
     python = setup()
@@ -68,6 +69,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
     if command == "grade":
         return subprocess.call([str(python), "-m", "gencore.grade", *extra])
+    if command == "book":
+        return subprocess.call([str(python), "-m", "gencore.book", *extra])
     # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each.
     # Figures are drawn: notebooks use Jupyter's inline backend (every figure rendered to PNG), the unit tests
     # draw every figure they leave open (tests/conftest.py), so an error at draw time fails the tests.
