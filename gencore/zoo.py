@@ -79,23 +79,23 @@ def _draw(attention: bool):
     return train
 
 
-def _gan(conditional: bool):
-    # PROVISIONAL: replaced by notebooks 06/07's configurations
-    def train(epochs=None, latent=None, seed=None, **kw):
-        from .data import load_dataset
-        from .gan import image_gan, train_gan_cached
-        cfg = current()
-        data = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
-        n_classes = len(data.classes) if conditional else 0
-        noise = 64 if latent is None else latent
-        hyper = dict(noise_dim=noise, g_channels=[64, 32], d_channels=[32, 64], n_classes=n_classes)
-        steps = cfg.pick(full=6000, quick=300) if epochs is None else max(1, epochs * len(data) // 64)
-        gan, history, _ = train_gan_cached(
-            lambda: image_gan(data.x.shape[1:], noise, n_classes, (64, 32), (32, 64)), data,
-            name="cgan" if conditional else "dcgan", hyper=hyper, steps=steps, seed=seed,
-            batch_size=64, lr=2e-4, **kw)
-        return gan, history
-    return train
+def _dcgan(epochs=None, latent=None, seed=None, **kw):
+    from .data import load_dataset
+    from .gan import image_gan, train_gan_cached
+    cfg = current()
+    images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
+    steps = cfg.pick(full=6000, quick=150) if epochs is None else max(1, epochs * len(images) // 64)
+    snaps = sorted({0, steps // 20, steps // 6, steps // 2, steps})
+    hyper = dict(g_channels=[64, 32], d_channels=[32, 64])
+    build = lambda: image_gan(in_shape=images.shape, g_channels=(64, 32), d_channels=(32, 64))  # noqa: E731
+    if latent is not None:
+        hyper["noise_dim"] = latent
+        build = lambda: image_gan(in_shape=images.shape, noise_dim=latent, g_channels=(64, 32),  # noqa: E731
+                                  d_channels=(32, 64))
+    gan, history, _ = train_gan_cached(build, images, name="gan06-dcgan", hyper=hyper, steps=steps, snapshots=snaps,
+                                       n_snapshot=64, batch_size=64, lr=2e-4, betas=(0.5, 0.999),
+                                       seed=0 if seed is None else seed, **kw)
+    return gan, history
 
 
 def _classifier(epochs=None, latent=None, seed=None, **kw):
@@ -110,8 +110,7 @@ MODELS: dict[str, Callable] = {
     "cvae": _cvae,
     "draw": _draw(True),
     "draw-noatt": _draw(False),
-    "gan": _gan(False),
-    "cgan": _gan(True),
+    "gan": _dcgan,
     "classifier": _classifier,
 }
 CONDITIONAL = {"cvae", "cgan"}
