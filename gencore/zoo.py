@@ -98,6 +98,24 @@ def _dcgan(epochs=None, latent=None, seed=None, **kw):
     return gan, history
 
 
+def _cdcgan(epochs=None, latent=None, seed=None, **kw):
+    from .data import load_dataset
+    from .gan import image_gan, train_gan_cached
+    cfg = current()
+    images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
+    K = len(images.classes)
+    steps = cfg.pick(full=6000, quick=150) if epochs is None else max(1, epochs * len(images) // 64)
+    snaps = sorted({0, steps // 10, steps // 3, steps})
+    hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64])
+    noise = {} if latent is None else {"noise_dim": latent}
+    hyper.update(noise)
+    gan, history, _ = train_gan_cached(
+        lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64), **noise),
+        images, name="cgan07", hyper=hyper, steps=steps, snapshots=snaps, n_snapshot=8 * K, batch_size=64, lr=2e-4,
+        betas=(0.5, 0.999), seed=0 if seed is None else seed, **kw)
+    return gan, history
+
+
 def _classifier(epochs=None, latent=None, seed=None, **kw):
     from .classifier import train_classifier
     if latent is not None:
@@ -111,6 +129,7 @@ MODELS: dict[str, Callable] = {
     "draw": _draw(True),
     "draw-noatt": _draw(False),
     "gan": _dcgan,
+    "cgan": _cdcgan,
     "classifier": _classifier,
 }
 CONDITIONAL = {"cvae", "cgan"}

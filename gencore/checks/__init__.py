@@ -10,11 +10,12 @@ from .vae import iwae, negative_elbo, vae_reparameterize
 from .cvae import cvae_class_grid, cvae_input
 from .draw import draw_filters, draw_read
 from .gan import gan_discriminator_loss, gan_generator_loss
+from .cgan import cgan_projection
 from .evaluation import frechet_gaussians, inception_score
 
 __all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
            "autoencoder_forward", "autoencoder_loss", "latent_interpolation", "pca_reconstruction",
            "kl_standard_normal", "reparameterized_sample", "score_function_estimator",
            "vae_reparameterize", "negative_elbo", "iwae", "cvae_input", "cvae_class_grid",
-           "draw_filters", "draw_read", "gan_discriminator_loss", "gan_generator_loss",
+           "draw_filters", "draw_read", "gan_discriminator_loss", "gan_generator_loss", "cgan_projection",
            "frechet_gaussians", "inception_score"]
