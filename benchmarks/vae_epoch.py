@@ -65,7 +65,7 @@ def main():
                    help="train the long schedule (EPOCHS in three phases: lr 1e-3, 3e-4, 1e-4) and report "
                         "its test NLL with IWAE k=--k")
     args = p.parse_args()
-    cfg = gencore.setup(seed=0, device="cpu", threads=args.threads)
+    gencore.setup(seed=0, device="cpu", threads=args.threads)
     name = args.dataset or default_dataset()
     train = load_dataset(name, "train", binarize="dynamic")
     test = load_dataset(name, "test", binarize="static", subset=args.test_n)

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from gencore.draw import (DRAW, Trace, Window, attention_params, filterbank, filters, glimpse, grid_window,
-                          read_attention, read_no_attention, train_draw, window_box, write_attention)
+                          read_attention, train_draw, window_box, write_attention)
 from gencore.train import evaluate, fit
-from gencore.variational import bernoulli_log_likelihood, gaussian_kl, iwae_bound
+from gencore.variational import bernoulli_log_likelihood, iwae_bound
 
 IMG = (1, 28, 28)
 

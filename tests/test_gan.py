@@ -1,6 +1,5 @@
 """The GAN: losses against hand-computed values, the optimal discriminator, which network each step changes,
 conditioning, the NaN guard, the toy metrics, the cache."""
-import copy
 import math
 
 import pytest
