@@ -49,7 +49,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=64, help="number of samples (conditional models: per class, up to 16)")
     p = sub.add_parser("evaluate", help="print notebook 08's measures for a model, or for all of them (a markdown table)")
     _add_common(p)
-    p.set_defaults(model_help="a model, or 'all'")
     p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
     p = sub.add_parser("pretrain", help="train every model the notebooks share, before class (resumable)")
     p.add_argument("--notebooks", default=",".join(NOTEBOOK_MODELS),

@@ -138,9 +138,8 @@ def frechet_gaussian(mu1, cov1, mu2, cov2) -> float:
     mu1, mu2 = (torch.as_tensor(m, dtype=F64).reshape(-1) for m in (mu1, mu2))
     c1, c2 = (torch.as_tensor(c, dtype=F64) for c in (cov1, cov2))
     d = len(mu1)
-    for name, m in (("mu2", mu2),):
-        if len(m) != d:
-            raise ValueError(f"mu1 has {d} entries but {name} {len(m)}; both Gaussians must live in the same space.")
+    if len(mu2) != d:
+        raise ValueError(f"mu1 has {d} entries but mu2 {len(mu2)}; both Gaussians must live in the same space.")
     for name, c in (("cov1", c1), ("cov2", c2)):
         if c.shape != (d, d):
             raise ValueError(f"{name} must be ({d}, {d}) for means of {d} entries, got {tuple(c.shape)}.")
@@ -245,12 +244,6 @@ def _kth_radius(x: torch.Tensor, k: int, batch_size: int = 1024) -> torch.Tensor
         raise ValueError(f"k={k} needs more than {k} feature vectors in each set, got {len(x)}.")
     out = [_sq_dist(chunk, x).topk(k + 1, dim=1, largest=False).values[:, k] for chunk in x.split(batch_size)]
     return torch.cat(out).sqrt()
-
-
-def _inside(points: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, batch_size: int = 1024
-            ) -> torch.Tensor:
-    """(N, M) bool: point i lies in the ball of center j (radius radii[j])."""
-    return torch.cat([_sq_dist(chunk, centers) <= radii.pow(2) for chunk in points.split(batch_size)])
 
 
 def precision_recall(real_features, fake_features, k: int = 3) -> dict:

@@ -25,6 +25,7 @@ Stabilisers (options of the models and of `train_gan`): spectral normalisation o
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -504,7 +505,6 @@ def _save_gan_progress(path, gan, opt_g, opt_d, schedules, stream, rng, seed, st
 def _resume_gan(path, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, name):
     """(first step, seconds so far, history, snapshots) from a progress checkpoint, everything restored; None
     when there is none, or it is unusable (then training starts from the beginning)."""
-    from pathlib import Path
     path = Path(path)
     if not path.exists():
         return None

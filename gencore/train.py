@@ -322,7 +322,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         _check_data(model, test, "test data")
     device = train.x.device
     model.to(device)
-    if distributed() is not None:                # every process must draw the same batches: rank 0's seed
+    shards = distributed()
+    if shards is not None:                       # every process must draw the same batches: rank 0's seed
         import torch.distributed as dist
         shared = torch.tensor([seed], dtype=torch.int64, device=device)
         dist.broadcast(shared, 0)
@@ -339,7 +340,6 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         done = 0
     batches = train.batches(batch_size, shuffle=True, generator=generator)
     # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
-    shards = distributed()
     bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch",
                disable=not progress or epochs == done or (shards is not None and shards[0] != 0))
     start_epoch = len(history) - done

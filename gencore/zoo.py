@@ -87,11 +87,12 @@ def _dcgan(epochs=None, latent=None, seed=None, **kw):
     steps = cfg.pick(full=6000, quick=150) if epochs is None else max(1, epochs * len(images) // 64)
     snaps = sorted({0, steps // 20, steps // 6, steps // 2, steps})
     hyper = dict(g_channels=[64, 32], d_channels=[32, 64])
-    build = lambda: image_gan(in_shape=images.shape, g_channels=(64, 32), d_channels=(32, 64))  # noqa: E731
-    if latent is not None:
-        hyper["noise_dim"] = latent
-        build = lambda: image_gan(in_shape=images.shape, noise_dim=latent, g_channels=(64, 32),  # noqa: E731
-                                  d_channels=(32, 64))
+    noise = {} if latent is None else {"noise_dim": latent}
+    hyper.update(noise)
+
+    def build():
+        return image_gan(in_shape=images.shape, g_channels=(64, 32), d_channels=(32, 64), **noise)
+
     gan, history, _ = train_gan_cached(build, images, name="gan06-dcgan", hyper=hyper, steps=steps, snapshots=snaps,
                                        n_snapshot=64, batch_size=64, lr=2e-4, betas=(0.5, 0.999),
                                        seed=0 if seed is None else seed, **kw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..evaluation import _sqrtm_psd as _sqrtm
 from ..evaluation import frechet_gaussian as _frechet_float
 from .common import dtype_note as _kind
 from .core import compare, exercise, seeded, wrong_outputs
@@ -18,11 +19,6 @@ F64 = torch.float64
 
 
 # ---------------------------------------------------------------- the Fréchet distance between Gaussians
-def _sqrtm(c: torch.Tensor) -> torch.Tensor:
-    w, v = torch.linalg.eigh((c + c.T) / 2)
-    return (v * w.clamp_min(0).sqrt()) @ v.T
-
-
 def frechet_reference(mu1, cov1, mu2, cov2) -> torch.Tensor:
     """gencore's answer as a 0-dim tensor in the inputs' dtype (`gencore.evaluation.frechet_gaussian`)."""
     return torch.tensor(_frechet_float(mu1, cov1, mu2, cov2), dtype=mu1.dtype)
