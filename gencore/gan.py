@@ -48,8 +48,22 @@ __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsa
 
 
 # ------------------------------------------------------------------------------------------ the objective
+def _logits(t, what: str) -> torch.Tensor:
+    """``t`` if it is a non-empty floating-point tensor of D's logits, else one sentence saying what is wrong."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{what} must be a tensor of D's logits (real numbers, one per example), got "
+                        f"{type(t).__name__}.")
+    if not t.is_floating_point():
+        raise TypeError(f"{what} must be a floating-point tensor of D's logits, got {t.dtype}; logits are real "
+                        f"numbers, not labels or probabilities stored as integers.")
+    if t.numel() == 0:
+        raise ValueError(f"{what} is empty; pass D's logits for at least one example.")
+    return t
+
+
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """-V(D, G) = -E log D(x) - E log(1 - D(G(z))) = E softplus(-l_real) + E softplus(l_fake)."""
+    real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -61,13 +75,13 @@ def value_function(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torc
 def generator_loss_minimax(fake_logits: torch.Tensor) -> torch.Tensor:
     """The saturating loss G minimises in the minimax game: E log(1 - D(G(z))) = -E softplus(l_fake).
     Its gradient vanishes when D confidently rejects the fakes (l_fake << 0)."""
-    return -F.softplus(fake_logits).mean()
+    return -F.softplus(_logits(fake_logits, "fake_logits")).mean()
 
 
 def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
     """The non-saturating loss: -E log D(G(z)) = E softplus(-l_fake). Same fixed point, strong gradients
     where the minimax loss saturates."""
-    return F.softplus(-fake_logits).mean()
+    return F.softplus(-_logits(fake_logits, "fake_logits")).mean()
 
 
 GENERATOR_LOSSES = {"non-saturating": generator_loss_nonsaturating, "minimax": generator_loss_minimax}
@@ -111,6 +125,16 @@ def projection_logit(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, embeddin
         l(x, y) = w^T h + b + e_y^T h,     e_y = embeddings[y], one row (F,) per class
 
     The first two terms judge "is x real?", the last "is x real *of class y*?". Returns (N,)."""
+    if not (isinstance(h, torch.Tensor) and h.dim() == 2 and h.is_floating_point()):
+        raise ValueError(f"h must be D's features, a floating-point tensor (N, F), got "
+                         f"{tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__}.")
+    n, f = h.shape
+    if not (isinstance(embeddings, torch.Tensor) and embeddings.dim() == 2 and embeddings.shape[1] == f):
+        raise ValueError(f"embeddings must hold one row of {f} numbers per class, (K, {f}), got "
+                         f"{tuple(embeddings.shape) if isinstance(embeddings, torch.Tensor) else type(embeddings).__name__}.")
+    if w.numel() != f or b.numel() != 1:
+        raise ValueError(f"w must hold {f} numbers (one per feature) and b one, got {w.numel()} and {b.numel()}.")
+    y = check_labels(y, len(embeddings), n).to(h.device)
     return h @ w.reshape(-1) + b.reshape(()) + (embeddings[y] * h).sum(1)
 
 

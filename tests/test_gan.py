@@ -254,6 +254,30 @@ def test_projection_logit_is_the_unconditional_logit_plus_the_class_embedding_do
     assert torch.allclose(G.projection_logit(h, w[None], b[None], E, y), by_hand, atol=1e-5)
 
 
+def test_projection_logit_refuses_wrong_shapes_and_labels_with_one_sentence():
+    h, w, b, E = torch.randn(4, 5), torch.randn(5), torch.randn(()), torch.randn(3, 5)
+    y = torch.tensor([0, 1, 2, 0])
+    with pytest.raises(ValueError, match=r"features, a floating-point tensor \(N, F\)"):
+        G.projection_logit(h.flatten(), w, b, E, y)
+    with pytest.raises(ValueError, match=r"one row of 5 numbers per class"):
+        G.projection_logit(h, w, b, E.T, y)
+    with pytest.raises(ValueError, match=r"w must hold 5 numbers"):
+        G.projection_logit(h, w[:4], b, E, y)
+    with pytest.raises(ValueError, match=r"label 3 at position 1 is outside"):
+        G.projection_logit(h, w, b, E, torch.tensor([0, 3, 1, 1]))
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        G.projection_logit(h, w, b, E, y[:3])
+
+
+def test_losses_refuse_what_is_not_logits():
+    with pytest.raises(TypeError, match="floating-point tensor of D's logits"):
+        G.discriminator_loss(torch.tensor([1, 0]), torch.zeros(2))
+    with pytest.raises(TypeError, match="fake_logits must be a tensor"):
+        G.generator_loss_nonsaturating([0.1, 0.2])
+    with pytest.raises(ValueError, match="fake_logits is empty"):
+        G.generator_loss_minimax(torch.zeros(0))
+
+
 def test_conditional_dc_discriminator_uses_the_projection():
     torch.manual_seed(0)
     D = G.DCDiscriminator(n_classes=4)
