@@ -21,6 +21,11 @@ and then V(D*, G) = 2 JS(p_data || p_g) - log 4: the global optimum is p_g = p_d
 Stabilisers (options of the models and of `train_gan`): spectral normalisation of D's layers
 (``spectral_norm=True``, torch's own parametrization) and the R1 penalty on real data
 (``r1=gamma``: gamma/2 E ||grad_x l(x)||^2, Mescheder et al., 2018).
+
+Conditional GANs can add an auxiliary classifier (AC-GAN, Odena et al., 2017): D also predicts the class of
+an image from its features (``image_gan(..., auxiliary=True)``), learns it on real images, and G is rewarded
+when D's classifier recognises its fakes as the class asked for (``train_gan(..., aux=weight)``, the
+`auxiliary_classifier_loss`).
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ from .train import History, StepTimer, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
-           "optimal_discriminator", "r1_penalty", "projection_logit", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
+           "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
            "DCDiscriminator", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
            "entropy_of_counts", "GENERATOR_LOSSES"]
 
@@ -85,6 +90,16 @@ def generator_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 GENERATOR_LOSSES = {"non-saturating": generator_loss_nonsaturating, "minimax": generator_loss_minimax}
+
+
+def auxiliary_classifier_loss(class_logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """AC-GAN's class term: -E log c_y(x), the cross-entropy of D's class prediction c(x) = softmax(class
+    logits (N, K)) with the labels y (N,). D minimises it on real images, G on its fakes with the labels asked for."""
+    class_logits = _logits(class_logits, "class_logits")
+    if class_logits.dim() != 2:
+        raise ValueError(f"class_logits must be (N, K), one row of class scores per example, got "
+                         f"{tuple(class_logits.shape)}.")
+    return F.cross_entropy(class_logits, check_labels(y, class_logits.shape[1], len(class_logits)).to(class_logits.device))
 
 
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
@@ -229,10 +244,11 @@ class DCDiscriminator(nn.Module):
         x -> conv 4x4 s2 (ch[0]) -> conv 4x4 s2 (ch[1]) -> flatten = h -> logit = w^T h [+ embed(y)^T h]
 
     Conditional on a label by projection (Miyato & Koyama, 2018): the class's embedding is dotted with the
-    features, so D judges "is this a real image *of class y*?"."""
+    features, so D judges "is this a real image *of class y*?". ``auxiliary=True`` (conditional only) adds
+    AC-GAN's classifier head, class logits = A h, returned by ``D(x, y, classes=True)`` with the logit."""
 
     def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
-                 spectral_norm: bool = False):
+                 spectral_norm: bool = False, auxiliary: bool = False):
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
@@ -244,13 +260,22 @@ class DCDiscriminator(nn.Module):
         features = c1 * (H // 4) * (W // 4)
         self.out = _sn(nn.Linear(features, 1), spectral_norm)
         self.embed = _sn(nn.Embedding(self.n_classes, features), spectral_norm) if self.n_classes else None
+        if auxiliary and not self.n_classes:
+            raise ValueError("An auxiliary classifier (auxiliary=True) needs classes; build the discriminator "
+                             "with n_classes=<number of classes>.")
+        self.classifier = _sn(nn.Linear(features, self.n_classes), spectral_norm) if auxiliary else None
 
-    def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y=None, classes: bool = False):
         h = self.net(x.reshape(-1, *self.in_shape))
         labels = _labels(y, self.n_classes, len(x), h, "discriminator")
-        if labels is None:
-            return self.out(h).squeeze(1)
-        return projection_logit(h, self.out.weight, self.out.bias, self.embed.weight, labels)
+        logit = self.out(h).squeeze(1) if labels is None else \
+            projection_logit(h, self.out.weight, self.out.bias, self.embed.weight, labels)
+        if not classes:
+            return logit
+        if self.classifier is None:
+            raise ValueError("This discriminator has no auxiliary classifier; build it with auxiliary=True "
+                             "(image_gan(..., auxiliary=True)) to get class logits.")
+        return logit, self.classifier(h)
 
 
 class GAN(nn.Module):
@@ -308,10 +333,10 @@ def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128,
 
 
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
-              d_channels=(64, 128), spectral_norm: bool = False) -> GAN:
-    """A DCGAN-style pair for (C, 28, 28) images in [0, 1]."""
+              d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False) -> GAN:
+    """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head)."""
     return GAN(DCGenerator(noise_dim, in_shape, g_channels, n_classes),
-               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm), noise_dim, n_classes)
+               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary), noise_dim, n_classes)
 
 
 # ------------------------------------------------------------------------------------------ training
@@ -364,15 +389,23 @@ def _args(y):
 
 
 def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tensor, y, rng: torch.Generator | None,
-                       r1: float = 0.0, step: int = 0, history: History | None = None) -> dict[str, torch.Tensor]:
-    """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1).
-    The fakes are made without gradients, so G's weights get no gradient and do not change. Returns the
-    detached {"loss", "d_real" = E D(x), "d_fake" = E D(G(z))}."""
+                       r1: float = 0.0, step: int = 0, history: History | None = None, aux: float = 0.0
+                       ) -> dict[str, torch.Tensor]:
+    """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1)
+    (+ aux * the auxiliary classifier's cross-entropy on the real images). The fakes are made without
+    gradients, so G's weights get no gradient and do not change. Returns the detached {"loss",
+    "d_real" = E D(x), "d_fake" = E D(G(z))}."""
     G, D = gan.generator, gan.discriminator
     with torch.no_grad():                                        # fakes without a graph: detached from G
         fake = G(gan.noise(len(x), rng), *_args(y))
-    real_logits, fake_logits = D(x, *_args(y)), D(fake, *_args(y))
+    if aux > 0:
+        real_logits, real_classes = D(x, y, classes=True)
+    else:
+        real_logits = D(x, *_args(y))
+    fake_logits = D(fake, *_args(y))
     loss = discriminator_loss(real_logits, fake_logits)
+    if aux > 0:
+        loss = loss + aux * auxiliary_classifier_loss(real_classes, y)
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
     optimizer.zero_grad(set_to_none=True)
@@ -386,14 +419,20 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
 
 
 def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: torch.Generator | None,
-                   loss_fn=generator_loss_nonsaturating, step: int = 0, history: History | None = None
-                   ) -> torch.Tensor:
-    """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits. D's weights are frozen
-    for the step (no gradient, unchanged). Returns the detached loss."""
+                   loss_fn=generator_loss_nonsaturating, step: int = 0, history: History | None = None,
+                   aux: float = 0.0) -> torch.Tensor:
+    """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits (+ aux * the auxiliary
+    classifier's cross-entropy of the fakes with the labels asked for). D's weights are frozen for the step
+    (no gradient, unchanged). Returns the detached loss."""
     G, D = gan.generator, gan.discriminator
     D.requires_grad_(False)
     try:
-        loss = loss_fn(D(G(gan.noise(n, rng), *_args(y)), *_args(y)))
+        fake = G(gan.noise(n, rng), *_args(y))
+        if aux > 0:
+            fake_logits, fake_classes = D(fake, y, classes=True)
+            loss = loss_fn(fake_logits) + aux * auxiliary_classifier_loss(fake_classes, y)
+        else:
+            loss = loss_fn(D(fake, *_args(y)))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
     finally:
@@ -408,15 +447,18 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
               snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
-              decay: bool = False, seed: int | None = None, progress: bool = True, desc: str | None = None,
-              resume=None, checkpoint_every: int | None = None) -> tuple[History, dict]:
+              decay: bool = False, aux: float = 0.0, seed: int | None = None, progress: bool = True,
+              desc: str | None = None, resume=None, checkpoint_every: int | None = None) -> tuple[History, dict]:
     """Alternate ``d_steps`` discriminator steps and one generator step, ``steps`` times (Adam for both).
 
     D-step: minimise `discriminator_loss` (+ r1/2 * `r1_penalty` when ``r1`` > 0) on a real batch and a fake
     batch G(z) made without gradients (the fakes are detached: D's step never changes G). G-step: minimise
     the ``loss`` ("non-saturating" or "minimax") of D's logits on fresh fakes, with D's weights frozen.
     Conditional GANs draw their fakes with the real batch's labels. ``decay=True``: both learning rates fall
-    linearly to 0 over the run (the players settle instead of circling each other at the end).
+    linearly to 0 over the run (the players settle instead of circling each other at the end). ``aux`` > 0
+    (a conditional GAN whose D has an auxiliary classifier): AC-GAN, both players also minimise ``aux`` times
+    the `auxiliary_classifier_loss`, D on the real images and their labels, G on its fakes and the labels
+    they were drawn for.
 
     Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
     averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
@@ -434,7 +476,10 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
     lr = as_float(lr, "lr", minimum=0)
     lr_d = lr if lr_d is None else as_float(lr_d, "lr_d", minimum=0)
-    r1 = as_float(r1, "r1", minimum=0)
+    r1, aux = as_float(r1, "r1", minimum=0), as_float(aux, "aux", minimum=0)
+    if aux > 0 and getattr(gan.discriminator, "classifier", None) is None:
+        raise ValueError(f"aux={aux} weighs an auxiliary classifier, but this GAN's discriminator has none; build "
+                         f"it with image_gan(..., n_classes=K, auxiliary=True), or leave aux=0.")
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, GENERATOR_LOSSES))}, got {loss!r}.")
     g_loss_fn = GENERATOR_LOSSES[loss]
@@ -492,8 +537,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
             for _ in range(d_steps):
                 x, y = next(stream)
                 y = y.to(device) if gan.n_classes else None
-                d = discriminator_step(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history)
-            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history)
+                d = discriminator_step(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history, aux=aux)
+            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history, aux=aux)
             timer.tick()
             for schedule in schedules:
                 schedule.step()

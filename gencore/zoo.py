@@ -107,13 +107,14 @@ def _cdcgan(epochs=None, latent=None, seed=None, **kw):
     K = len(images.classes)
     steps = cfg.pick(full=6000, quick=150) if epochs is None else max(1, epochs * len(images) // 64)
     snaps = sorted({0, steps // 10, steps // 3, steps})
-    hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64])
+    hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64], auxiliary=True)
     noise = {} if latent is None else {"noise_dim": latent}
     hyper.update(noise)
     gan, history, _ = train_gan_cached(
-        lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64), **noise),
+        lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64),
+                          auxiliary=True, **noise),
         images, name="cgan07", hyper=hyper, steps=steps, snapshots=snaps, n_snapshot=8 * K, batch_size=64, lr=2e-4,
-        betas=(0.5, 0.999), seed=0 if seed is None else seed, **kw)
+        betas=(0.5, 0.999), aux=1.0, seed=0 if seed is None else seed, **kw)
     return gan, history
 
 
@@ -141,7 +142,7 @@ DESCRIPTIONS = {
     "draw": "notebook 05's DRAW with attention",
     "draw-noatt": "notebook 05's DRAW without attention",
     "gan": "notebook 06's DCGAN",
-    "cgan": "notebook 07's conditional DCGAN",
+    "cgan": "notebook 07's conditional DCGAN (projection D with an auxiliary classifier)",
     "classifier": "the domain classifier (notebook 04)",
 }
 

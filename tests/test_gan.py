@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gencore import gan as G
-from gencore.data import toy
+from gencore.data import TensorData, toy
 from gencore.train import TrainingDiverged
 
 
@@ -108,6 +108,59 @@ def test_a_d_step_changes_only_d_and_a_g_step_only_g(make):
     G.generator_step(gan, opt_g, 5, y, rng)
     assert _same(_snapshot(gan.discriminator), d1) and not _same(_snapshot(gan.generator), g0)
     assert all(p.requires_grad for p in gan.discriminator.parameters())   # unfrozen afterwards
+
+
+def test_auxiliary_classifier_loss_is_the_categorical_cross_entropy():
+    torch.manual_seed(0)
+    for n, k in ((1, 3), (97, 10)):
+        logits, y = torch.randn(n, k) * 30, torch.randint(0, k, (n,))
+        expected = -torch.distributions.Categorical(logits=logits.double()).log_prob(y).mean()
+        assert G.auxiliary_classifier_loss(logits, y).item() == pytest.approx(expected.item(), rel=1e-5, abs=1e-5)
+    assert torch.isfinite(G.auxiliary_classifier_loss(torch.tensor([[100.0, -100.0]]), torch.tensor([1])))
+    with pytest.raises(ValueError, match=r"\(N, K\)"):
+        G.auxiliary_classifier_loss(torch.randn(4), torch.tensor([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match="outside that range"):
+        G.auxiliary_classifier_loss(torch.randn(2, 3), torch.tensor([0, 3]))
+
+
+def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the_g_step():
+    torch.manual_seed(0)
+    gan = G.image_gan(n_classes=3, g_channels=(16, 8), d_channels=(8, 16), auxiliary=True)
+    x, y = torch.rand(6, 1, 28, 28), torch.tensor([0, 1, 2, 0, 1, 2])
+    logit, classes = gan.discriminator(x, y, classes=True)
+    assert logit.shape == (6,) and classes.shape == (6, 3)
+    assert torch.allclose(logit, gan.discriminator(x, y))
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=1e-2)
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=1e-2)
+    rng = torch.Generator().manual_seed(0)
+    head = gan.discriminator.classifier.weight.detach().clone()
+    G.discriminator_step(gan, opt_d, x, y, rng)                   # aux = 0: the head gets no gradient
+    assert torch.equal(gan.discriminator.classifier.weight, head)
+    G.discriminator_step(gan, opt_d, x, y, rng, aux=1.0)
+    assert not torch.equal(gan.discriminator.classifier.weight, head)
+    assert all(p.grad is None for p in gan.generator.parameters())
+    # the G-step's class term: G's gradient differs with and without it, D stays as it was
+    d0 = _snapshot(gan.discriminator)
+    grads = []
+    for aux in (0.0, 1.0):
+        G.generator_step(gan, torch.optim.SGD(gan.generator.parameters(), lr=0.0), 6, y,
+                         torch.Generator().manual_seed(1), aux=aux)
+        grads.append(gan.generator.project[0].weight.grad.clone())
+    assert not torch.allclose(grads[0], grads[1])
+    assert _same(_snapshot(gan.discriminator), d0)
+    history, _ = G.train_gan(gan, TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,))), steps=3, batch_size=8,
+                             aux=1.0, seed=0, progress=False)
+    assert len(history["train/d_loss"]) == 3
+
+
+def test_the_auxiliary_classifier_is_refused_where_it_cannot_work():
+    with pytest.raises(ValueError, match="needs classes"):
+        G.image_gan(auxiliary=True)
+    gan = G.image_gan(n_classes=3, g_channels=(16, 8), d_channels=(8, 16))
+    with pytest.raises(ValueError, match="has no auxiliary classifier"):
+        gan.discriminator(torch.rand(2, 1, 28, 28), torch.tensor([0, 1]), classes=True)
+    with pytest.raises(ValueError, match="discriminator has none"):
+        G.train_gan(gan, TensorData(torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))), steps=1, aux=1.0, progress=False)
 
 
 def test_conditional_generator_depends_on_the_label_and_refuses_bad_labels():

@@ -44,12 +44,13 @@ NOTEBOOK_CALLS = {
     ],
     "07_conditional_gan.ipynb": [
         'images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))',
-        'gan_hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64])',
+        'gan_hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64], auxiliary=True)',
         'gan_steps = cfg.pick(full=6000, quick=150)',
         'gan_snaps = sorted({0, gan_steps // 10, gan_steps // 3, gan_steps})',
-        '    lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64)), images,\n'
+        '    lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64),\n'
+        '                      auxiliary=True), images,\n'
         '    name="cgan07", hyper=gan_hyper, steps=gan_steps, snapshots=gan_snaps, n_snapshot=8 * K,\n'
-        '    batch_size=64, lr=2e-4, betas=(0.5, 0.999), seed=0)',
+        '    batch_size=64, lr=2e-4, betas=(0.5, 0.999), aux=1.0, seed=0)',
     ],
 }
 
