@@ -131,7 +131,6 @@ def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the
     assert logit.shape == (6,) and classes.shape == (6, 3)
     assert torch.allclose(logit, gan.discriminator(x, y))
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=1e-2)
-    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=1e-2)
     rng = torch.Generator().manual_seed(0)
     head = gan.discriminator.classifier.weight.detach().clone()
     G.discriminator_step(gan, opt_d, x, y, rng)                   # aux = 0: the head gets no gradient
