@@ -162,7 +162,9 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
             history = load_checkpoint(path, model, config)
             model.to(current().device)
             if verbose:
-                print(f"Loaded cached model {path.name} (trained {len(history)} epochs).")
+                done = (f"{int(history['train/step'][-1])} steps" if "train/step" in history and len(history)
+                        else f"{len(history)} epochs")          # GANs log steps, likelihood models epochs
+                print(f"Loaded cached model {path.name} (trained {done}).")
             return history
         except IncompatibleCheckpoint as e:
             print(f"The cached checkpoint {path} is unusable: {e}. Retraining it.")

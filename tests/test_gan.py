@@ -233,7 +233,7 @@ def test_train_gan_validates_its_inputs():
         G.train_gan(gan, torch.tensor([[0.0, float("nan")]] * 4), steps=1, progress=False)
 
 
-def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home):
+def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home, capsys):
     models = home.cache_dir
     data = toy.grid(1000, generator=torch.Generator().manual_seed(0))
     kw = dict(name="toy-gan", hyper=dict(net="mlp"), steps=20, snapshots=(0, 20), n_snapshot=8, batch_size=64,
@@ -246,6 +246,9 @@ def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home):
     assert all(torch.equal(a, b) for a, b in zip(gan.state_dict().values(), gan2.state_dict().values()))
     G.train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "steps": 21, "snapshots": (0, 21)})
     assert len(list(models.glob("toy-gan-*.pt"))) == 2       # other steps: another model
+    capsys.readouterr()
+    G.train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "verbose": True})
+    assert "(trained 20 steps)" in capsys.readouterr().out    # a GAN counts steps, not logged entries
 
 
 # ------------------------------------------------------------------------------------------ metrics
