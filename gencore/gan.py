@@ -102,6 +102,15 @@ def auxiliary_classifier_loss(class_logits: torch.Tensor, y: torch.Tensor) -> to
     return F.cross_entropy(class_logits, check_labels(y, class_logits.shape[1], len(class_logits)).to(class_logits.device))
 
 
+# Inside the training steps the labels were already checked by D's forward: the formulas without the checks.
+def _class_loss(class_logits, y):
+    return F.cross_entropy(class_logits, torch.as_tensor(y, device=class_logits.device).long())
+
+
+def _projection(h, w, b, embeddings, y):
+    return h @ w.reshape(-1) + b.reshape(()) + (embeddings[y] * h).sum(1)
+
+
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
     """D*(x) = p_data(x) / (p_data(x) + p_g(x)) from the two densities at the same points (1/2 where both
     are 0)."""
@@ -149,8 +158,7 @@ def projection_logit(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, embeddin
                          f"{tuple(embeddings.shape) if isinstance(embeddings, torch.Tensor) else type(embeddings).__name__}.")
     if w.numel() != f or b.numel() != 1:
         raise ValueError(f"w must hold {f} numbers (one per feature) and b one, got {w.numel()} and {b.numel()}.")
-    y = check_labels(y, len(embeddings), n).to(h.device)
-    return h @ w.reshape(-1) + b.reshape(()) + (embeddings[y] * h).sum(1)
+    return _projection(h, w, b, embeddings, check_labels(y, len(embeddings), n).to(h.device))
 
 
 def _sn(layer: nn.Module, on: bool) -> nn.Module:
@@ -269,7 +277,7 @@ class DCDiscriminator(nn.Module):
         h = self.net(x.reshape(-1, *self.in_shape))
         labels = _labels(y, self.n_classes, len(x), h, "discriminator")
         logit = self.out(h).squeeze(1) if labels is None else \
-            projection_logit(h, self.out.weight, self.out.bias, self.embed.weight, labels)
+            _projection(h, self.out.weight, self.out.bias, self.embed.weight, labels)
         if not classes:
             return logit
         if self.classifier is None:
@@ -405,7 +413,7 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     fake_logits = D(fake, *_args(y))
     loss = discriminator_loss(real_logits, fake_logits)
     if aux > 0:
-        loss = loss + aux * auxiliary_classifier_loss(real_classes, y)
+        loss = loss + aux * _class_loss(real_classes, y)
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
     optimizer.zero_grad(set_to_none=True)
@@ -430,7 +438,7 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
         fake = G(gan.noise(n, rng), *_args(y))
         if aux > 0:
             fake_logits, fake_classes = D(fake, y, classes=True)
-            loss = loss_fn(fake_logits) + aux * auxiliary_classifier_loss(fake_classes, y)
+            loss = loss_fn(fake_logits) + aux * _class_loss(fake_classes, y)
         else:
             loss = loss_fn(D(fake, *_args(y)))
         optimizer.zero_grad(set_to_none=True)
