@@ -23,6 +23,17 @@ IWAE log-weights, the ELBO terms (`gencore.vae.dataset_elbo`, `rate_distortion`,
 example's label), the training loop and the model cache (`train_cvae`, like `gencore.vae.train_vae`).
 The only new piece is the condition: `ConditionalVAE.labels` checks the labels (integers in
 [0, n_classes), one per example) and `_condition` one-hot encodes them.
+
+Nothing in the ELBO forces the code to forget the class: a label is worth only log K nats of KL, so a trained
+encoder often keeps it in z, and a prior sample then carries a class of its own that fights the label. The
+option ``adversary=w`` makes forgetting part of training, as in Fader networks (Lample et al., 2017) and
+domain-adversarial training (Ganin et al., 2016): a small classifier a(mu) learns to read the class off the
+code, while the encoder is trained to defeat it through a gradient reversal,
+
+    loss = rec + beta * kl + w * CE(a(R(mu)), y),    R(u) = u forward, -grad backward (`reverse_gradient`),
+
+so one optimiser and the shared `fit` loop train both players; the history reports the adversary's accuracy
+("adv_acc", near 1 / K once the code no longer says the class). The ELBO and every bound are unchanged.
 """
 from __future__ import annotations
 
@@ -31,6 +42,7 @@ import numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from .blocks import _widths
 from .cache import fit_cached
@@ -40,7 +52,8 @@ from .vae import VAE
 from .validate import as_float, as_int
 from .variational import reparameterize
 
-__all__ = ["ConditionalVAE", "train_cvae", "check_labels", "requested_labels", "with_label", "class_grid"]
+__all__ = ["ConditionalVAE", "train_cvae", "check_labels", "requested_labels", "with_label", "class_grid",
+           "reverse_gradient"]
 
 
 def _range(n_classes: int) -> str:
@@ -113,6 +126,22 @@ def requested_labels(labels, n_classes: int) -> torch.Tensor:
     return check_labels(labels, n_classes)
 
 
+class _Reverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u):
+        return u.view_as(u)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def reverse_gradient(u: torch.Tensor) -> torch.Tensor:
+    """R(u): the identity forward, the negated gradient backward (Ganin & Lempitsky, 2015). Whatever minimises a
+    loss of R(u) pushes the layers before it to maximise that loss."""
+    return _Reverse.apply(u)
+
+
 class ConditionalVAE(VAE):
     """A VAE whose encoder q(z|x, y) and decoder p(x|z, y) both see the class y (one-hot, n_classes wide).
 
@@ -120,16 +149,23 @@ class ConditionalVAE(VAE):
     the labels: ``encode(x, y)``, ``decode(z, y)``, ``reconstruct(x, y)``, ``loss(x, y)``, ``sample(labels)``,
     ``log_weights(x, y, k)``. Labels are integer class indices in [0, n_classes) (tensor, numpy array, list,
     or one integer for the whole batch); missing or bad ones raise one sentence naming the valid range.
+
+    ``adversary`` (default 0: off): the weight w of the class adversary (see the module's docstring), a
+    two-layer classifier ``class_adversary`` on the code means that the encoder learns to defeat.
     """
 
     def __init__(self, latent_dim: int = 2, n_classes: int = 10, kind: str = "mlp", in_shape=(1, 28, 28),
-                 likelihood: str = "bernoulli", beta: float = 1.0, hidden=None, obs_std: float | str = 0.1, **kw):
+                 likelihood: str = "bernoulli", beta: float = 1.0, hidden=None, obs_std: float | str = 0.1,
+                 adversary: float = 0.0, **kw):
         n_classes = as_int(n_classes, "n_classes", minimum=1)
+        adversary = as_float(adversary, "adversary", minimum=0)
         if "cond_dim" in kw:
             raise TypeError("ConditionalVAE sets the blocks' cond_dim itself (= n_classes); pass n_classes only.")
         super().__init__(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood, beta=beta,
                          hidden=hidden, obs_std=obs_std, cond_dim=n_classes, **kw)
-        self.n_classes = n_classes
+        self.n_classes, self.adversary = n_classes, adversary
+        self.class_adversary = nn.Sequential(nn.Linear(self.latent_dim, 256), nn.ReLU(),
+                                             nn.Linear(256, n_classes)) if adversary > 0 else None
 
     # -------------------------------------------------------------------------------------- the condition
     def labels(self, y, n: int | None = None) -> torch.Tensor:
@@ -139,6 +175,16 @@ class ConditionalVAE(VAE):
     def _condition(self, y, n: int) -> torch.Tensor:
         """onehot(y): (n, n_classes), what both blocks concatenate to their input."""
         return F.one_hot(self.labels(y, n), self.n_classes).to(next(self.parameters()).dtype)
+
+    def _penalise(self, out: dict, mu: torch.Tensor, c) -> dict:
+        """loss + w * CE(a(R(mu)), y): the adversary learns to read y off the code, the encoder to hide it."""
+        if self.class_adversary is None:
+            return out
+        logits = self.class_adversary(reverse_gradient(mu))
+        y = c.argmax(1)
+        out["loss"] = out["loss"] + self.adversary * F.cross_entropy(logits, y)
+        out["adv_acc"] = (logits.detach().argmax(1) == y).float().mean()
+        return out
 
     # -------------------------------------------------------------------------------------- pieces
     def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -232,11 +278,12 @@ class _eval:
 
 def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int | None = None, kind: str = "mlp",
                beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
-               lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
+               adversary: float = 0.0, lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
                subset: int | None = None, name: str = "cvae", retrain: bool = False, verbose: bool = True,
                progress: bool = True) -> tuple[ConditionalVAE, History]:
     """Build a `ConditionalVAE`, then load it from the model cache or train it with `fit` and cache it
-    (exactly like `gencore.vae.train_vae`, with ``n_classes`` in the key).
+    (exactly like `gencore.vae.train_vae`, with ``n_classes`` in the key); ``adversary``: the class adversary's
+    weight (`ConditionalVAE`; in the key when it is on).
 
     ``train`` (and ``test``) must have labels; ``n_classes`` defaults to the number of the dataset's classes
     (``len(train.classes)``), and every label must lie in [0, n_classes).
@@ -244,6 +291,7 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
     latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
                                       as_int(batch_size, "batch_size", minimum=1))
     lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
+    adversary = as_float(adversary, "adversary", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
     train = as_data(train)
@@ -265,9 +313,11 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
     hidden = list(_widths(hidden)) if hidden is not None else None
     hyper = dict(kind=kind, latent_dim=latent_dim, n_classes=n_classes, beta=beta, likelihood=likelihood,
                  hidden=hidden, activation=activation)
+    if adversary:                                   # only then: the keys of models trained without it stay
+        hyper["adversary"] = adversary
     return fit_cached(lambda in_shape: ConditionalVAE(latent_dim, n_classes, kind=kind, in_shape=in_shape,
                                                       likelihood=likelihood, beta=beta, hidden=hidden,
-                                                      activation=activation),
+                                                      activation=activation, adversary=adversary),
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
                       seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
                       progress=progress, desc=f"{name} (d={latent_dim}, {n_classes} classes)", optimizer=adam)

@@ -237,7 +237,12 @@ class VAE(nn.Module):
         kl = gaussian_kl(mu, logvar)
         rec, kl = -log_px.mean(), kl.mean()
         loss = rec + self.beta * kl
-        return {"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -(rec + kl).detach()}
+        return self._penalise({"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -(rec + kl).detach()},
+                              mu, c)
+
+    def _penalise(self, out: dict, mu: torch.Tensor, c) -> dict:
+        """A hook for a term added to the training loss from the codes' means (the VAE adds none)."""
+        return out
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:

@@ -320,3 +320,69 @@ def test_conditional_samples_draw_the_requested_shape(home):
     assert (judge(other) == (requested + 1) % 3).float().mean() >= 0.9
     grid = model.sample_classes(n=30, generator=g(1))
     assert (judge(grid) == torch.arange(3).repeat_interleave(30)).float().mean() >= 0.9
+
+
+# ------------------------------------------------------------------------------------------ the class adversary
+def test_reverse_gradient_is_the_identity_forward_and_negates_the_gradient():
+    from gencore.cvae import reverse_gradient
+
+    u = torch.randn(5, 3, requires_grad=True)
+    out = reverse_gradient(u)
+    assert torch.equal(out, u)
+    w = torch.randn(5, 3)
+    (out * w).sum().backward()
+    assert torch.equal(u.grad, -w)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_the_adversary_learns_the_class_and_the_encoder_learns_to_hide_it(kind):
+    """With the same noise, loss(w) = loss(0) + w * CE(a(mu), y): the head's gradient is w * dCE, the encoder's is
+    d(loss(0)) - w * dCE (reversed), the decoder's is unchanged (the term does not reach it)."""
+    import torch.nn.functional as F
+
+    w, x, y = 0.7, binary(9), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2])
+    model = small(4, 3, kind, adversary=w)
+    torch.manual_seed(1)
+    out = model.loss(x, y)
+    assert out["loss"].item() > -out["elbo"].item() and 0 <= out["adv_acc"].item() <= 1
+    grads = torch.autograd.grad(out["loss"], list(model.parameters()))
+    names = [n for n, _ in model.named_parameters()]
+    got = dict(zip(names, grads))
+
+    params, head = list(model.parameters()), model.class_adversary
+    model.class_adversary = None                                 # the same model without the term
+    torch.manual_seed(1)
+    plain = model.loss(x, y)
+    model.class_adversary = head
+    mu, _ = model.encode(x, y)
+    ce = F.cross_entropy(head(mu), y)
+    assert plain["loss"].item() + w * ce.item() == pytest.approx(out["loss"].item(), rel=1e-6)
+    base = dict(zip(names, torch.autograd.grad(plain["loss"], params, allow_unused=True)))
+    adv = dict(zip(names, torch.autograd.grad(w * ce, params, allow_unused=True)))
+    for n in names:
+        zero = torch.zeros_like(got[n])
+        b, a = (base[n] if base[n] is not None else zero), (adv[n] if adv[n] is not None else zero)
+        if n.startswith("class_adversary"):
+            assert torch.allclose(got[n], a, atol=1e-6) and a.abs().sum() > 0, n
+        elif n.startswith("encoder"):
+            assert torch.allclose(got[n], b - a, atol=1e-5), n
+        else:
+            assert n.startswith("decoder") and torch.allclose(got[n], b, atol=1e-6), n
+    assert any(adv[n] is not None and adv[n].abs().sum() > 0 for n in names if n.startswith("encoder"))
+
+
+def test_without_the_adversary_the_model_and_its_cache_key_are_unchanged(home, capsys):
+    plain, off = small(3, 3), small(3, 3, adversary=0)
+    assert off.class_adversary is None and "adv_acc" not in off.loss(binary(4), [0, 1, 2, 0])
+    assert list(plain.state_dict()) == list(off.state_dict())
+    assert any(k.startswith("class_adversary") for k in small(3, 3, adversary=1).state_dict())
+    with pytest.raises(ValueError, match="adversary"):
+        small(3, 3, adversary=-1)
+    data = ImageData((binary(300) * 255).to(torch.uint8), torch.arange(300) % 3, name="toy", split="train",
+                     classes=["a", "b", "c"], binarize="dynamic")
+    train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), progress=False)
+    capsys.readouterr()
+    train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), adversary=0.0, progress=False)
+    assert "Loaded cached model" in capsys.readouterr().out
+    model, history = train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), adversary=0.5, progress=False)
+    assert "Saved" in capsys.readouterr().out and model.adversary == 0.5 and "train/adv_acc" in history.keys()
