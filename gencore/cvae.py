@@ -26,14 +26,17 @@ The only new piece is the condition: `ConditionalVAE.labels` checks the labels (
 
 Nothing in the ELBO forces the code to forget the class: a label is worth only log K nats of KL, so a trained
 encoder often keeps it in z, and a prior sample then carries a class of its own that fights the label. The
-option ``adversary=w`` makes forgetting part of training, as in Fader networks (Lample et al., 2017) and
-domain-adversarial training (Ganin et al., 2016): a small classifier a(mu) learns to read the class off the
-code, while the encoder is trained to defeat it through a gradient reversal,
+option ``adversary=w`` makes forgetting part of training, as in Fader networks (Lample et al., 2017): a small
+classifier a(mu), the adversary, learns to read the class off the code, while the encoder is trained to leave
+it clueless, its prediction uniform over the K classes (the "confusion" loss of Tzeng et al., 2015):
 
-    loss = rec + beta * kl + w * CE(a(R(mu)), y),    R(u) = u forward, -grad backward (`reverse_gradient`),
+    loss = rec + beta * kl + w * [ CE(a(sg[mu]), y)  +  CE(sg[a](mu), uniform) ],
 
-so one optimiser and the shared `fit` loop train both players; the history reports the adversary's accuracy
-("adv_acc", near 1 / K once the code no longer says the class). The ELBO and every bound are unchanged.
+sg[.] stopping the gradient: the first term trains only the adversary, the second only the encoder. (Maximising
+the adversary's cross-entropy instead, by a gradient reversal, does not remove the class: the encoder can
+satisfy it by relabelling the classes in the code, which a fresh probe still reads.) One optimiser and the
+shared `fit` loop train both players; the history reports the adversary's accuracy ("adv_acc", near 1 / K once
+the code no longer says the class). The ELBO and every bound are unchanged.
 """
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ from .validate import as_float, as_int
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "check_labels", "requested_labels", "with_label", "class_grid",
-           "reverse_gradient"]
+           "confusion_loss"]
 
 
 def _range(n_classes: int) -> str:
@@ -126,20 +129,10 @@ def requested_labels(labels, n_classes: int) -> torch.Tensor:
     return check_labels(labels, n_classes)
 
 
-class _Reverse(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, u):
-        return u.view_as(u)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
-
-
-def reverse_gradient(u: torch.Tensor) -> torch.Tensor:
-    """R(u): the identity forward, the negated gradient backward (Ganin & Lempitsky, 2015). Whatever minimises a
-    loss of R(u) pushes the layers before it to maximise that loss."""
-    return _Reverse.apply(u)
+def confusion_loss(logits: torch.Tensor) -> torch.Tensor:
+    """CE(softmax(logits), uniform) = -(1/K) sum_k log softmax(logits)_k, averaged over the batch: log K at its
+    minimum, when every prediction is uniform over the K classes."""
+    return -F.log_softmax(logits, dim=1).mean()
 
 
 class ConditionalVAE(VAE):
@@ -177,12 +170,15 @@ class ConditionalVAE(VAE):
         return F.one_hot(self.labels(y, n), self.n_classes).to(next(self.parameters()).dtype)
 
     def _penalise(self, out: dict, mu: torch.Tensor, c) -> dict:
-        """loss + w * CE(a(R(mu)), y): the adversary learns to read y off the code, the encoder to hide it."""
+        """loss + w * [CE(a(sg[mu]), y) + CE(sg[a](mu), uniform)]: the adversary learns to read y off the code,
+        the encoder to leave it uniform."""
         if self.class_adversary is None:
             return out
-        logits = self.class_adversary(reverse_gradient(mu))
         y = c.argmax(1)
-        out["loss"] = out["loss"] + self.adversary * F.cross_entropy(logits, y)
+        logits = self.class_adversary(mu.detach())                                 # trains the adversary only
+        frozen = {k: v.detach() for k, v in self.class_adversary.named_parameters()}
+        confused = torch.func.functional_call(self.class_adversary, frozen, (mu,))  # trains the encoder only
+        out["loss"] = out["loss"] + self.adversary * (F.cross_entropy(logits, y) + confusion_loss(confused))
         out["adv_acc"] = (logits.detach().argmax(1) == y).float().mean()
         return out
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gencore.cvae import ConditionalVAE, check_labels, class_grid, train_cvae, with_label
 from gencore.data import ImageData, TensorData, load_dataset
@@ -323,52 +324,54 @@ def test_conditional_samples_draw_the_requested_shape(home):
 
 
 # ------------------------------------------------------------------------------------------ the class adversary
-def test_reverse_gradient_is_the_identity_forward_and_negates_the_gradient():
-    from gencore.cvae import reverse_gradient
+def test_confusion_loss_is_the_cross_entropy_to_the_uniform_distribution():
+    from gencore.cvae import confusion_loss
 
-    u = torch.randn(5, 3, requires_grad=True)
-    out = reverse_gradient(u)
-    assert torch.equal(out, u)
-    w = torch.randn(5, 3)
-    (out * w).sum().backward()
-    assert torch.equal(u.grad, -w)
+    logits = torch.tensor([[0.0, 0.0, 0.0], [100.0, -100.0, 0.0], [2.0, 1.0, -3.0]], dtype=torch.float64)
+    K = logits.shape[1]
+    expected = torch.stack([F.cross_entropy(logits, torch.full((3,), k), reduction="none") for k in range(K)]).mean()
+    assert torch.allclose(confusion_loss(logits), expected) and torch.isfinite(confusion_loss(logits))
+    assert confusion_loss(torch.zeros(4, K)).item() == pytest.approx(math.log(K))     # uniform: the minimum, log K
+    assert confusion_loss(logits[1:]).item() > math.log(K)
 
 
 @pytest.mark.parametrize("kind", ["mlp", "conv"])
-def test_the_adversary_learns_the_class_and_the_encoder_learns_to_hide_it(kind):
-    """With the same noise, loss(w) = loss(0) + w * CE(a(mu), y): the head's gradient is w * dCE, the encoder's is
-    d(loss(0)) - w * dCE (reversed), the decoder's is unchanged (the term does not reach it)."""
-    import torch.nn.functional as F
+def test_the_adversary_learns_the_class_and_the_encoder_learns_to_confuse_it(kind):
+    """With the same noise, loss(w) = loss(0) + w * [CE(a(mu), y) + CE(a(mu), uniform)]: the adversary's gradient is
+    w * dCE(y) only, the encoder's d(loss(0)) + w * dCE(uniform) only, the decoder's unchanged."""
+    from gencore.cvae import confusion_loss
 
     w, x, y = 0.7, binary(9), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2])
     model = small(4, 3, kind, adversary=w)
     torch.manual_seed(1)
     out = model.loss(x, y)
     assert out["loss"].item() > -out["elbo"].item() and 0 <= out["adv_acc"].item() <= 1
-    grads = torch.autograd.grad(out["loss"], list(model.parameters()))
     names = [n for n, _ in model.named_parameters()]
-    got = dict(zip(names, grads))
-
     params, head = list(model.parameters()), model.class_adversary
+    got = dict(zip(names, torch.autograd.grad(out["loss"], params)))
+
     model.class_adversary = None                                 # the same model without the term
     torch.manual_seed(1)
     plain = model.loss(x, y)
     model.class_adversary = head
     mu, _ = model.encode(x, y)
-    ce = F.cross_entropy(head(mu), y)
-    assert plain["loss"].item() + w * ce.item() == pytest.approx(out["loss"].item(), rel=1e-6)
-    base = dict(zip(names, torch.autograd.grad(plain["loss"], params, allow_unused=True)))
-    adv = dict(zip(names, torch.autograd.grad(w * ce, params, allow_unused=True)))
+    learn, confuse = F.cross_entropy(head(mu), y), confusion_loss(head(mu))
+    assert plain["loss"].item() + w * (learn + confuse).item() == pytest.approx(out["loss"].item(), rel=1e-6)
+
+    def grads(loss):
+        return {n: (g if g is not None else torch.zeros_like(p))
+                for n, p, g in zip(names, params, torch.autograd.grad(loss, params, allow_unused=True,
+                                                                      retain_graph=True))}
+    base, d_learn, d_confuse = grads(plain["loss"]), grads(w * learn), grads(w * confuse)
     for n in names:
-        zero = torch.zeros_like(got[n])
-        b, a = (base[n] if base[n] is not None else zero), (adv[n] if adv[n] is not None else zero)
         if n.startswith("class_adversary"):
-            assert torch.allclose(got[n], a, atol=1e-6) and a.abs().sum() > 0, n
+            assert torch.allclose(got[n], d_learn[n], atol=1e-6) and d_learn[n].abs().sum() > 0, n
         elif n.startswith("encoder"):
-            assert torch.allclose(got[n], b - a, atol=1e-5), n
+            assert torch.allclose(got[n], base[n] + d_confuse[n], atol=1e-5), n
         else:
-            assert n.startswith("decoder") and torch.allclose(got[n], b, atol=1e-6), n
-    assert any(adv[n] is not None and adv[n].abs().sum() > 0 for n in names if n.startswith("encoder"))
+            assert n.startswith("decoder") and torch.allclose(got[n], base[n], atol=1e-6), n
+    assert any(d_confuse[n].abs().sum() > 0 for n in names if n.startswith("encoder"))
+    assert any(d_learn[n].abs().sum() > 0 for n in names if n.startswith("encoder"))   # what must not reach it
 
 
 def test_without_the_adversary_the_model_and_its_cache_key_are_unchanged(home, capsys):
