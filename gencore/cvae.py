@@ -131,7 +131,17 @@ def requested_labels(labels, n_classes: int) -> torch.Tensor:
 
 def confusion_loss(logits: torch.Tensor) -> torch.Tensor:
     """CE(softmax(logits), uniform) = -(1/K) sum_k log softmax(logits)_k, averaged over the batch: log K at its
-    minimum, when every prediction is uniform over the K classes."""
+    minimum, when every prediction is uniform over the K classes. ``logits``: float (N, K), N >= 1."""
+    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
+        got = logits.dtype if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise TypeError(f"confusion_loss needs a floating-point tensor of class logits (N, K), got {got}.")
+    if logits.dim() != 2 or logits.numel() == 0:
+        raise ValueError(f"confusion_loss needs class logits of shape (N, K) with N, K >= 1 (one row per "
+                         f"example), got shape {tuple(logits.shape)}.")
+    return _confusion(logits)
+
+
+def _confusion(logits: torch.Tensor) -> torch.Tensor:
     return -F.log_softmax(logits, dim=1).mean()
 
 
@@ -178,7 +188,7 @@ class ConditionalVAE(VAE):
         logits = self.class_adversary(mu.detach())                                 # trains the adversary only
         frozen = {k: v.detach() for k, v in self.class_adversary.named_parameters()}
         confused = torch.func.functional_call(self.class_adversary, frozen, (mu,))  # trains the encoder only
-        out["loss"] = out["loss"] + self.adversary * (F.cross_entropy(logits, y) + confusion_loss(confused))
+        out["loss"] = out["loss"] + self.adversary * (F.cross_entropy(logits, y) + _confusion(confused))
         out["adv_acc"] = (logits.detach().argmax(1) == y).float().mean()
         return out
 
@@ -274,9 +284,9 @@ class _eval:
 
 def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int | None = None, kind: str = "mlp",
                beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
-               adversary: float = 0.0, lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
-               subset: int | None = None, name: str = "cvae", retrain: bool = False, verbose: bool = True,
-               progress: bool = True) -> tuple[ConditionalVAE, History]:
+               adversary: float = 0.0, lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,
+               dataset: str | None = None, subset: int | None = None, name: str = "cvae", retrain: bool = False,
+               verbose: bool = True, progress: bool = True) -> tuple[ConditionalVAE, History]:
     """Build a `ConditionalVAE`, then load it from the model cache or train it with `fit` and cache it
     (exactly like `gencore.vae.train_vae`, with ``n_classes`` in the key); ``adversary``: the class adversary's
     weight (`ConditionalVAE`; in the key when it is on).

@@ -333,6 +333,10 @@ def test_confusion_loss_is_the_cross_entropy_to_the_uniform_distribution():
     assert torch.allclose(confusion_loss(logits), expected) and torch.isfinite(confusion_loss(logits))
     assert confusion_loss(torch.zeros(4, K)).item() == pytest.approx(math.log(K))     # uniform: the minimum, log K
     assert confusion_loss(logits[1:]).item() > math.log(K)
+    for bad, error in ((torch.tensor([[1, 2]]), TypeError), ([[0.0, 1.0]], TypeError), (torch.zeros(3), ValueError),
+                       (torch.zeros(0, 3), ValueError)):
+        with pytest.raises(error, match="confusion_loss needs"):
+            confusion_loss(bad)
 
 
 @pytest.mark.parametrize("kind", ["mlp", "conv"])
