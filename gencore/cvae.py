@@ -216,15 +216,17 @@ class ConditionalVAE(VAE):
         return requested_labels(labels, self.n_classes).to(self.device)
 
     @torch.no_grad()
-    def sample(self, labels, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
+    def sample(self, labels, generator: torch.Generator | None = None, mean: bool = True, prior=None
+               ) -> torch.Tensor:
         """Conditional samples: z ~ N(0, I) decoded with the given labels -> (len(labels), *in_shape).
 
         ``labels``: class indices (tensor, array, list), or a number n for n samples of the classes in turn
         (0, 1, ..., n_classes - 1, 0, 1, ...). ``mean=True`` (default) gives the decoder's mean (pixel
-        probabilities); ``mean=False`` a draw of p(x|z, y). On the model's device.
+        probabilities); ``mean=False`` a draw of p(x|z, y). On the model's device. ``prior``: draw z from this
+        model's `gencore.aggregate_prior.AggregatePrior` p(z|y) instead of N(0, I).
         """
         y = self._sample_labels(labels)
-        z = torch.randn(len(y), self.latent_dim, generator=generator).to(self.device)
+        z = self._prior_draw(prior, y.cpu(), len(y), generator)
         return self._sample_from(z, F.one_hot(y, self.n_classes).to(z.dtype), generator, mean)
 
     # -------------------------------------------------------------------------------------- pictures

@@ -81,6 +81,14 @@ def iwae_estimate(log_p_xz: torch.Tensor, log_q_z: torch.Tensor) -> torch.Tensor
     return iwae_bound(log_p_xz, log_q_z)
 
 
+def _check_prior(prior, model) -> None:
+    from .aggregate_prior import AggregatePrior
+    if not isinstance(prior, AggregatePrior):
+        raise TypeError(f"prior must be an AggregatePrior of this model (gencore.aggregate_prior), or None for "
+                        f"N(0, I); got {type(prior).__name__}.")
+    prior.check_model(model)
+
+
 def _log_normal(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I) summed over the last dimension."""
     return -0.5 * (_LOG_2PI + z.pow(2)).sum(-1)
@@ -245,12 +253,21 @@ class VAE(nn.Module):
         return out
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
+    def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
+               prior=None) -> torch.Tensor:
         """Ancestral sampling z ~ N(0, I), x ~ p(x|z) -> (n, *in_shape). With ``mean=True`` (default) the
-        decoder's mean (pixel probabilities) instead of a random draw: what VAE samples usually show."""
+        decoder's mean (pixel probabilities) instead of a random draw: what VAE samples usually show.
+        ``prior``: draw z from this model's `gencore.aggregate_prior.AggregatePrior` instead of N(0, I)."""
         n = as_int(n, "n", minimum=0)
-        z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+        z = self._prior_draw(prior, None, n, generator)
         return self._sample_from(z, None, generator, mean)
+
+    def _prior_draw(self, prior, y, n: int, generator) -> torch.Tensor:
+        """z ~ N(0, I), or z ~ prior(z|y) when an aggregate prior of this model is given: (n, d) on the device."""
+        if prior is None:
+            return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+        _check_prior(prior, self)
+        return prior.sample(y, n=n, generator=generator).to(self.device)
 
     def _sample_from(self, z: torch.Tensor, c, generator, mean: bool) -> torch.Tensor:
         """decode(z) given condition c: the decoder's mean, or (``mean=False``) a draw of p(x|z)."""
@@ -270,16 +287,18 @@ class VAE(nn.Module):
     # -------------------------------------------------------------------------------------- evaluation
     @torch.no_grad()
     def log_weights(self, x: torch.Tensor, y, k: int, *, generator: torch.Generator | None = None,
-                    chunk_rows: int = 2048) -> torch.Tensor:
+                    chunk_rows: int = 2048, prior=None) -> torch.Tensor:
         """Importance log-weights log w_i = log p(x, z_i) - log q(z_i|x), z_i ~ q(z|x), shape (k, N), no
         gradients: the protocol `log_likelihood` evaluates (``y``: labels, ignored by the unconditional VAE).
 
         x is encoded once and its k codes (k, N, d) drawn at once from ``generator``; they go through the
         decoder in chunks of about ``chunk_rows`` rows, so the (rows, pixels) decoder outputs stay small for
         any k; binary x with a Bernoulli decoder takes an in-place fast path. The result does not depend on
-        ``chunk_rows``.
+        ``chunk_rows``. ``prior``: log p(z) from this model's `AggregatePrior` instead of N(0, I).
         """
         k = as_int(k, "k", minimum=1)
+        if prior is not None:
+            _check_prior(prior, self)
         chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
         device = self.device
         x = x.to(device)
@@ -291,7 +310,8 @@ class VAE(nn.Module):
         eps = torch.randn((k, n, self.latent_dim), generator=generator).to(device)   # (k, n, d): small
         z_all = mu + std * eps
         log_qz = -0.5 * (_LOG_2PI + logvar + eps.pow(2)).sum(-1)                       # log q(z_i|x)
-        log_pxz = _log_normal(z_all)                                                    # log p(z_i), then
+        log_pxz = _log_normal(z_all) if prior is None else \
+            prior.log_prob(z_all, None if c is None else y)                             # log p(z_i), then
         flat_x = x.flatten(1)                                                           # + log p(x|z_i)
         binary = self.likelihood == "bernoulli" and bool(((flat_x == 0) | (flat_x == 1)).all())
         for start in range(0, k, per_chunk):
@@ -375,7 +395,7 @@ def _device_of(model) -> torch.device:
 
 @torch.no_grad()
 def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
-                   generator: torch.Generator | None = None, progress: bool = True) -> torch.Tensor:
+                   generator: torch.Generator | None = None, progress: bool = True, prior=None) -> torch.Tensor:
     """Per-example IWAE estimates of log p(x) (nats), shape (N,), with k importance samples from q(z|x):
 
         log p(x) >= L_k = log 1/k sum_{i=1..k} p(x, z_i) / q(z_i|x),   z_i ~ q(z|x)
@@ -394,6 +414,7 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     (DRAW) log p and log q are summed over the steps. This function loops over the (x, y) batches of
     ``batch_size`` examples in order (x on the model's device), calls ``model.log_weights`` and returns
     logsumexp_i(log w_i) - log k per example, on the CPU, in eval mode. Deterministic given ``generator``.
+    ``prior``: a VAE's `gencore.aggregate_prior.AggregatePrior` in place of N(0, I) (the bound of that model).
     """
     if not callable(getattr(model, "log_weights", None)):
         raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
@@ -403,6 +424,10 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
     data = as_data(data)
+    extra = {}
+    if prior is not None:
+        _check_prior(prior, model)
+        extra["prior"] = prior
     was_training = model.training
     model.eval()
     device = _device_of(model)
@@ -410,7 +435,7 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     bar = tqdm(_batches(data, batch_size), desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
     try:
         for x, y in bar:
-            log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows)
+            log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows, **extra)
             if not isinstance(log_w, torch.Tensor) or tuple(log_w.shape) != (k, len(x)):
                 got = tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__
                 raise ValueError(f"{type(model).__name__}.log_weights(x, y, k={k}) must return the log-weights "
