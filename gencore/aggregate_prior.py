@@ -10,15 +10,15 @@ model),
 
     p(z|y) = 1/K sum_k q(z | x_k, y),     a mixture of K Gaussians N(mu(x_k, y), diag sigma^2(x_k, y))
 
-    prior = AggregatePrior(model, train, per_class=1000)   # encode K exemplars of every class, once
+    prior = AggregatePrior(model, train)                   # encode the training images once (or per_class=K)
     x = model.sample(labels, prior=prior)                  # z ~ p(z|y), decoded with y
     z = prior.sample(labels)                               # pick an exemplar of y, then z ~ q(z|x_k, y)
     log_p = prior.log_prob(z, labels)                      # log p(z|y)
     log_px = log_likelihood(model, test, prior=prior)      # the IWAE bound of the model with this prior
 
 Sampling from it is sampling the training set's codes with their posterior noise: the samples look like the
-training data because the codes do, which is what a finite data set (sprites: 3,840 images per shape) asks
-for; with few exemplars it is close to resampling them, so K should not be small.
+training data because the codes do. With few exemplars it is close to resampling them (less diverse samples,
+and a lower likelihood for test images whose codes lie away from all of them), so K should not be small.
 """
 from __future__ import annotations
 
@@ -37,11 +37,12 @@ _LOG_2PI = math.log(2 * math.pi)
 class AggregatePrior:
     """p(z|y) = 1/K_y sum_k q(z | x_k, y): the encoder's posteriors at K_y = min(per_class, #class y) training
     exemplars of each class (of all the data for an unconditional VAE), chosen at random (``seed``) and encoded
-    once, in eval mode. ``mu[c]`` and ``logvar[c]`` (K_c, latent_dim) hold class c's components, on the CPU.
+    once, in eval mode; ``per_class=None`` (default) takes every image, the aggregate posterior of the data
+    itself. ``mu[c]`` and ``logvar[c]`` (K_c, latent_dim) hold class c's components, on the CPU.
     """
 
-    def __init__(self, model, data, per_class: int = 1000, seed: int = 0, batch_size: int = 500):
-        per_class = as_int(per_class, "per_class", minimum=1)
+    def __init__(self, model, data, per_class: int | None = None, seed: int = 0, batch_size: int = 500):
+        per_class = None if per_class is None else as_int(per_class, "per_class", minimum=1)
         seed, batch_size = as_int(seed, "seed"), as_int(batch_size, "batch_size", minimum=1)
         if not callable(getattr(model, "posterior_mean", None)) or not hasattr(model, "latent_dim"):
             raise TypeError(f"AggregatePrior needs a VAE or ConditionalVAE (gencore.vae, gencore.cvae), got "
@@ -63,7 +64,7 @@ class AggregatePrior:
                 if len(members) == 0:
                     raise ValueError(f"The data has no example of class {c}, so the aggregate prior has no "
                                      f"exemplar to sample that class from; use data with every class.")
-                idx = members[torch.randperm(len(members), generator=g)[:per_class]].sort().values
+                idx = members[torch.randperm(len(members), generator=g)[:per_class]].sort().values   # None: all
                 mus, logvars = [], []
                 for start in range(0, len(idx), batch_size):
                     x, y = data.get(idx[start:start + batch_size].to(labels.device), generator=g)

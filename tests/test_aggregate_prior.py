@@ -44,8 +44,10 @@ def test_components_are_the_encoders_posteriors_at_exemplars_of_each_class():
         match = torch.cdist(prior.mu[c], mu).argmin(1)
         assert torch.allclose(prior.mu[c], mu[match], atol=1e-5) and len(match.unique()) == 7
         assert torch.allclose(prior.logvar[c], logvar[match], atol=1e-5)
-    everything = AggregatePrior(model, data, per_class=1000)
-    assert everything.sizes == [21, 20, 20]                     # fewer images than per_class: all of them
+    assert AggregatePrior(model, data, per_class=1000).sizes == [21, 20, 20]    # fewer images than asked: all
+    everything = AggregatePrior(model, data)                                     # the default: every image
+    assert everything.sizes == [21, 20, 20]
+    assert torch.allclose(everything.mu[1], model.encode(data.x[data.labels == 1], 1)[0], atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
