@@ -415,8 +415,16 @@ def _resume(path, model, optimizer, generator: torch.Generator, seed: int, epoch
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
-        if state.get("seed") != seed or not 0 < state["epochs_done"] <= epochs:
-            raise ValueError("it belongs to another run (seed or number of epochs)")
+        if state.get("seed") != seed or not 0 < state["epochs_done"]:
+            raise ValueError("it belongs to another run (another seed)")
+    except Exception as e:                      # a damaged or foreign file: start over, never use it
+        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
+        return None
+    if state["epochs_done"] > epochs:           # a longer run of the same training: never overwrite it
+        raise ValueError(f"The progress checkpoint {path} already holds {state['epochs_done']} epochs of this run, "
+                         f"more than the {epochs} asked; ask for epochs >= {state['epochs_done']} to continue it, or "
+                         f"pass another resume file (or delete this one) to train {name} from the start.")
+    try:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])

@@ -359,3 +359,16 @@ def test_probe_steps_times_the_first_steps_and_stops_without_changing_anything_a
     assert probe.value.total_steps == 50 and probe.value.seconds_per_step > 0
     history = fit(model, data, epochs=1, batch_size=10, progress=False)     # outside the block: a normal run
     assert len(history) == 1
+
+
+def test_a_progress_file_of_a_longer_run_is_refused_not_overwritten(home, tmp_path):
+    path = tmp_path / "run.progress.pt"
+    torch.manual_seed(0)
+    fit(Regression(), regression_data(97), epochs=3, lr=0.05, batch_size=32, seed=0, resume=path, progress=False)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="already holds 3 epochs.*more than the 2 asked"):
+        fit(Regression(), regression_data(97), epochs=2, lr=0.05, batch_size=32, seed=0, resume=path, progress=False)
+    assert path.read_bytes() == before
+    history = fit(Regression(), regression_data(97), epochs=4, lr=0.05, batch_size=32, seed=0, resume=path,
+                  progress=False)
+    assert len(history) == 4                  # and a longer run continues it
