@@ -124,6 +124,7 @@ class AggregatePrior:
                 or z.shape[-1] != self.latent_dim:
             got = f"{z.dtype} {tuple(z.shape)}" if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(f"z must be floating-point codes of shape (..., N, {self.latent_dim}), got {got}.")
+        chunk = as_int(chunk, "chunk", minimum=1)
         n = z.shape[-2]
         y = self._labels(y, n).to(z.device)
         y = y.expand(z.shape[:-1]).reshape(-1)
