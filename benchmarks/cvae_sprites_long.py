@@ -25,18 +25,8 @@ from gencore.aggregate_prior import AggregatePrior
 from gencore.classifier import classify, load_classifier
 from gencore.cvae import ConditionalVAE
 from gencore.data import load_dataset
-from gencore.data.sprites import POSITIONS, ROTATIONS, SCALES, render
+from gencore.data.sprites import distinct_sprites
 from gencore.train import fit
-
-
-def distinct_sprites(x: torch.Tensor, y: torch.Tensor) -> list[int]:
-    """Per shape: the number of distinct sprites among images x (labels y), each read as its nearest (L2) sprite
-    of the whole factor grid (sprites that look alike, such as a square turned by 90 degrees, count once)."""
-    grid = torch.meshgrid(torch.arange(3.0), SCALES, ROTATIONS, POSITIONS, POSITIONS, indexing="ij")
-    every = torch.unique(render(*(f.flatten() for f in grid)).float().div(255).flatten(1), dim=0)
-    x = x.flatten(1).float()
-    nearest = (x.pow(2).sum(1, keepdim=True) - 2 * x @ every.T + every.pow(2).sum(1)).argmin(1)
-    return [len(nearest[y == c].unique()) for c in range(3)]
 
 
 def main() -> None:

@@ -249,23 +249,36 @@ class DCGenerator(nn.Module):
 class DCDiscriminator(nn.Module):
     """A DCGAN-style discriminator for (C, 28, 28) images (no batch norm, LeakyReLU 0.2):
 
-        x -> conv 4x4 s2 (ch[0]) -> conv 4x4 s2 (ch[1]) -> flatten = h -> logit = w^T h [+ embed(y)^T h]
+        x -> conv 4x4 s2 (ch[0]) -> conv 4x4 s2 (ch[1]) [-> conv 3x3 s1 (ch[2]) ...] -> features -> h
+        logit = w^T h [+ embed(y)^T h]
+
+    Channels after the first two add 3x3 stride-1 convolutions on the 7x7 map. The features become h by
+    flattening (default: one weight per position), or with ``pool=True`` by summing over the positions,
+    h = sum_{i,j} features[:, :, i, j]: a translation-invariant D that judges an object the same way wherever
+    it lies, instead of learning each of the 49 positions separately (it helps on sprites, where one small
+    shape sits anywhere in the frame; give it a third width so that its receptive field covers a whole shape).
 
     Conditional on a label by projection (Miyato & Koyama, 2018): the class's embedding is dotted with the
     features, so D judges "is this a real image *of class y*?". ``auxiliary=True`` (conditional only) adds
     AC-GAN's classifier head, class logits = A h, returned by ``D(x, y, classes=True)`` with the logit."""
 
     def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
-                 spectral_norm: bool = False, auxiliary: bool = False):
+                 spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False):
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
         C, H, W = self.in_shape
-        c0, c1 = (as_int(c, "channels", minimum=1) for c in channels)
-        self.net = nn.Sequential(
-            _sn(nn.Conv2d(C, c0, 4, 2, 1), spectral_norm), nn.LeakyReLU(0.2),
-            _sn(nn.Conv2d(c0, c1, 4, 2, 1), spectral_norm), nn.LeakyReLU(0.2), nn.Flatten())
-        features = c1 * (H // 4) * (W // 4)
+        if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__") or len(channels) < 2:
+            raise ValueError(f"channels must list at least two widths (the two stride-2 convolutions, then any "
+                             f"3x3 ones), e.g. (64, 128) or (64, 128, 256), got {channels!r}.")
+        widths = [as_int(c, "channels", minimum=1) for c in channels]
+        self.pool = bool(pool)
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip([C, *widths], widths)):
+            conv = nn.Conv2d(a, b, 4, 2, 1) if i < 2 else nn.Conv2d(a, b, 3, 1, 1)
+            layers += [_sn(conv, spectral_norm), nn.LeakyReLU(0.2)]
+        self.net = nn.Sequential(*layers, _SumPositions() if self.pool else nn.Flatten())
+        features = widths[-1] * (1 if self.pool else (H // 4) * (W // 4))
         self.out = _sn(nn.Linear(features, 1), spectral_norm)
         self.embed = _sn(nn.Embedding(self.n_classes, features), spectral_norm) if self.n_classes else None
         if auxiliary and not self.n_classes:
@@ -284,6 +297,11 @@ class DCDiscriminator(nn.Module):
             raise ValueError("This discriminator has no auxiliary classifier; build it with auxiliary=True "
                              "(image_gan(..., auxiliary=True)) to get class logits.")
         return logit, self.classifier(h)
+
+
+class _SumPositions(nn.Module):
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h.sum((2, 3))
 
 
 class GAN(nn.Module):
@@ -341,10 +359,11 @@ def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128,
 
 
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
-              d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False) -> GAN:
-    """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head)."""
+              d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False) -> GAN:
+    """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head;
+    ``pool``: D sums its features over positions, see `DCDiscriminator`)."""
     return GAN(DCGenerator(noise_dim, in_shape, g_channels, n_classes),
-               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary), noise_dim, n_classes)
+               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary, pool), noise_dim, n_classes)
 
 
 # ------------------------------------------------------------------------------------------ training

@@ -343,6 +343,39 @@ def test_conditional_dc_discriminator_uses_the_projection():
     assert not torch.allclose(D(x, y), D(x, (y + 1) % 4))
 
 
+def test_a_pooled_dc_discriminator_judges_a_shape_the_same_wherever_it_lies():
+    torch.manual_seed(0)
+    x = torch.zeros(2, 1, 28, 28)
+    x[0, 0, 10:13, 10:12] = 1.0          # a small bar, then the same bar 4 px (one position of the 7x7 map)
+    x[1, 0, 14:17, 14:16] = 1.0          # down and right; both away from the positions that see the padding
+    y = torch.tensor([1, 1])
+    pooled = G.DCDiscriminator(channels=(8, 16), n_classes=3, pool=True).eval()
+    logits = pooled(x, y)
+    assert logits.shape == (2,) and torch.allclose(logits[0], logits[1], atol=1e-5)
+    assert not torch.allclose(pooled(x, y), pooled(x, torch.tensor([0, 0])))          # still conditional
+    flat = G.DCDiscriminator(channels=(8, 16), n_classes=3).eval()
+    assert not torch.allclose(flat(x, y)[0], flat(x, y)[1], atol=1e-3)
+    # with a third width: the features it projects are the sums over positions of its last 7x7 map
+    pooled = G.DCDiscriminator(channels=(8, 16, 32), n_classes=3, pool=True).eval()
+    h = pooled.net[:-1](x)
+    assert h.shape == (2, 32, 7, 7) and torch.allclose(pooled.net(x), h.sum((2, 3)), atol=1e-5)
+    logit, classes = G.image_gan(n_classes=3, d_channels=(8, 16, 32), auxiliary=True, pool=True
+                                 ).discriminator(torch.rand(97, 1, 28, 28), torch.randint(0, 3, (97,)), classes=True)
+    assert logit.shape == (97,) and classes.shape == (97, 3)
+
+
+def test_dc_discriminator_widths_are_checked_and_the_flat_layout_keeps_its_parameter_names():
+    assert set(G.DCDiscriminator(channels=(8, 16)).state_dict()) == {
+        "net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "out.weight", "out.bias"}   # cached models load
+    third = G.DCDiscriminator(channels=(8, 16, 24)).net[4]
+    assert isinstance(third, torch.nn.Conv2d) and third.kernel_size == (3, 3) and third.stride == (1, 1)
+    for bad in ((8,), 16, "8,16"):
+        with pytest.raises(ValueError, match="at least two widths"):
+            G.DCDiscriminator(channels=bad)
+    with pytest.raises(ValueError, match="channels"):
+        G.DCDiscriminator(channels=(8, 0, 4))
+
+
 def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an_uninterrupted_run(tmp_path, capsys):
     import gencore
 

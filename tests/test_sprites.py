@@ -197,3 +197,22 @@ def test_render_reproduces_make_sprites_from_its_factors():
     assert (counts.diff() >= 0).all() and counts[-1] > 2 * counts[0]      # bigger scale, more pixels
     with pytest.raises(ValueError, match="shape must be an index"):
         render(shape=3, scale=1.0, rotation=0.0, x=0.5, y=0.5)
+
+
+def test_distinct_sprites_counts_each_shapes_different_images_read_as_their_nearest_sprite():
+    from gencore.data.sprites import distinct_sprites, every_sprite
+
+    every = every_sprite()
+    assert every.shape == (7660, 1, 28, 28) and len(torch.unique(every, dim=0)) == len(every)
+    images, labels, _ = make_sprites(97, seed=5)
+    truth = [len(torch.unique(images[labels == c], dim=0)) for c in range(3)]
+    assert distinct_sprites(images, labels) == truth
+    noisy = (images.float() / 255 + 0.2 * torch.randn(images.shape, generator=torch.Generator().manual_seed(0)))
+    assert distinct_sprites(noisy, labels, chunk=7) == truth          # float images, read to the nearest sprite
+    again = torch.cat([images, images])                                 # repeats add nothing
+    assert distinct_sprites(again, torch.cat([labels, labels])) == truth
+    assert distinct_sprites(torch.zeros(5, 1, 28, 28), torch.zeros(5, dtype=torch.long)) == [1, 0, 0]
+    with pytest.raises(ValueError, match="one shape index"):
+        distinct_sprites(images, labels + 1)
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        distinct_sprites(images[:, 0], labels)

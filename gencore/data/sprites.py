@@ -20,7 +20,8 @@ import math
 
 import torch
 
-__all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render"]
+__all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render",
+           "every_sprite", "distinct_sprites"]
 
 SHAPES = ("square", "ellipse", "triangle")
 FACTOR_NAMES = ("shape", "scale", "rotation", "x", "y")
@@ -118,3 +119,28 @@ def make_sprites(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, tor
         images[sl, 0] = mask.to(torch.uint8) * 255
     factors = torch.stack([shape.float(), scale, rotation, x, y], dim=1)
     return images, shape, factors
+
+
+def every_sprite() -> torch.Tensor:
+    """The distinct images of the whole factor grid (shapes x scales x rotations x positions), uint8
+    (M, 1, 28, 28): sprites that look alike, such as a square turned by 90 degrees, appear once."""
+    grid = torch.meshgrid(torch.arange(float(len(SHAPES))), SCALES, ROTATIONS, POSITIONS, POSITIONS, indexing="ij")
+    return torch.unique(render(*(f.flatten() for f in grid)), dim=0)
+
+
+def distinct_sprites(images: torch.Tensor, labels: torch.Tensor, chunk: int = 1000) -> list[int]:
+    """A diversity count for generated sprites: per shape (label 0, 1, 2), how many distinct sprites the images
+    of that label show, each image read as its nearest (L2) sprite of `every_sprite`. Images (N, 1, 28, 28),
+    float in [0, 1] or uint8 0..255; labels (N,) shape indices."""
+    if not (isinstance(images, torch.Tensor) and images.shape[1:] == (1, _SIZE, _SIZE) and len(images)):
+        raise ValueError(f"images must be a tensor of sprites (N, 1, {_SIZE}, {_SIZE}), got "
+                         f"{tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__}.")
+    labels = torch.as_tensor(labels)
+    if labels.shape != (len(images),) or labels.is_floating_point() or not (
+            (labels >= 0) & (labels < len(SHAPES))).all():
+        raise ValueError(f"labels must hold one shape index (0 to {len(SHAPES) - 1}) per image, {len(images)} "
+                         f"integers, got {labels.dtype} of shape {tuple(labels.shape)}.")
+    every = every_sprite().flatten(1).float() / 255
+    x = images.flatten(1).float() / (255 if images.dtype == torch.uint8 else 1)
+    nearest = torch.cat([(-2 * part @ every.T + every.pow(2).sum(1)).argmin(1) for part in x.split(chunk)])
+    return [len(nearest[labels == c].unique()) for c in range(len(SHAPES))]
