@@ -255,8 +255,9 @@ class DCDiscriminator(nn.Module):
     Channels after the first two add 3x3 stride-1 convolutions on the 7x7 map. The features become h by
     flattening (default: one weight per position), or with ``pool=True`` by summing over the positions,
     h = sum_{i,j} features[:, :, i, j]: a translation-invariant D that judges an object the same way wherever
-    it lies, instead of learning each of the 49 positions separately (it helps on sprites, where one small
-    shape sits anywhere in the frame; give it a third width so that its receptive field covers a whole shape).
+    it lies, instead of learning each of the 49 positions separately. On sprites, where one small shape sits
+    anywhere in the frame, the cGAN then draws the shape asked for more often, though less varied
+    (`benchmarks/cgan_sprites_long.py`); give it a third width so that its receptive field covers a whole shape.
 
     Conditional on a label by projection (Miyato & Koyama, 2018): the class's embedding is dotted with the
     features, so D judges "is this a real image *of class y*?". ``auxiliary=True`` (conditional only) adds
