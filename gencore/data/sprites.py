@@ -20,6 +20,8 @@ import math
 
 import torch
 
+from ..validate import as_int
+
 __all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render",
            "every_sprite", "distinct_sprites"]
 
@@ -132,15 +134,12 @@ def distinct_sprites(images: torch.Tensor, labels: torch.Tensor, chunk: int = 10
     """A diversity count for generated sprites: per shape (label 0, 1, 2), how many distinct sprites the images
     of that label show, each image read as its nearest (L2) sprite of `every_sprite`. Images (N, 1, 28, 28),
     float in [0, 1] or uint8 0..255; labels (N,) shape indices."""
-    if not (isinstance(images, torch.Tensor) and images.shape[1:] == (1, _SIZE, _SIZE) and len(images)):
-        raise ValueError(f"images must be a tensor of sprites (N, 1, {_SIZE}, {_SIZE}), got "
-                         f"{tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__}.")
-    labels = torch.as_tensor(labels)
-    if labels.shape != (len(images),) or labels.is_floating_point() or not (
-            (labels >= 0) & (labels < len(SHAPES))).all():
-        raise ValueError(f"labels must hold one shape index (0 to {len(SHAPES) - 1}) per image, {len(images)} "
-                         f"integers, got {labels.dtype} of shape {tuple(labels.shape)}.")
+    from ..classifier import as_images          # both import this module: imported here, not at the top
+    from ..cvae import check_labels
+
+    x = as_images(images, "sprites").flatten(1)
+    labels = check_labels(labels, len(SHAPES), len(x), what=f"labels (one shape index per image, 0 to {len(SHAPES) - 1})")
+    chunk = as_int(chunk, "chunk", minimum=1)
     every = every_sprite().flatten(1).float() / 255
-    x = images.flatten(1).float() / (255 if images.dtype == torch.uint8 else 1)
     nearest = torch.cat([(-2 * part @ every.T + every.pow(2).sum(1)).argmin(1) for part in x.split(chunk)])
     return [len(nearest[labels == c].unique()) for c in range(len(SHAPES))]
