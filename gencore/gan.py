@@ -601,14 +601,24 @@ def _save_gan_progress(path, gan, opt_g, opt_d, schedules, stream, rng, seed, st
 
 def _resume_gan(path, gan, opt_g, opt_d, schedules, stream, rng, seed, steps, name):
     """(first step, seconds so far, history, snapshots) from a progress checkpoint, everything restored; None
-    when there is none, or it is unusable (then training starts from the beginning)."""
+    when there is none, or it is unusable (then training starts from the beginning). A checkpoint of the same
+    seed with another number of steps is refused, so that it is never overwritten."""
     path = Path(path)
     if not path.exists():
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
-        if state["seed"] != seed or state["steps"] != steps or not 0 < state["done"] < steps:
-            raise ValueError("it belongs to another run (seed or number of steps)")
+        if state["seed"] != seed or not 0 < state["done"] < state["steps"]:
+            raise ValueError("it belongs to another run (another seed)")
+    except Exception as e:                      # a damaged or foreign file: start over, never use it
+        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
+        return None
+    if state["steps"] != steps:                 # the same run with another length: never overwrite it
+        raise ValueError(f"The progress checkpoint {path} holds {state['done']} of the {state['steps']} steps of "
+                         f"this run, but steps={steps} was asked (the number of steps sets the schedule); ask for "
+                         f"steps={state['steps']} to continue it, or pass another resume file (or delete this one) "
+                         f"to train {name} from the start.")
+    try:
         gan.load_state_dict(state["gan"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])

@@ -412,3 +412,38 @@ def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an
     assert history["train/step"] == ref_history["train/step"]
     assert torch.allclose(shots[40], ref_shots[40], atol=1e-6)
     assert not list((tmp_path / "b" / "models").glob("*.partial"))
+
+
+def test_train_gan_refuses_a_progress_file_of_the_same_run_with_another_length_and_leaves_it_intact(tmp_path, capsys):
+    data = toy.ring(512, 8, 2.0, 0.02, generator=torch.Generator().manual_seed(0))
+    path = tmp_path / "gan.progress.pt"
+    kw = dict(batch_size=64, seed=0, progress=False, resume=path, checkpoint_every=10, log_every=10)
+
+    def interrupted(steps):
+        gan = G.toy_gan(hidden=(8,))
+        step = G.generator_step
+
+        def dying(*a, **k):
+            if k["step"] > 10:
+                raise KeyboardInterrupt
+            return step(*a, **k)
+        G.generator_step = dying
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                G.train_gan(gan, data, steps=steps, **kw)
+        finally:
+            G.generator_step = step
+
+    interrupted(30)
+    saved = torch.load(path, weights_only=False)
+    assert (saved["done"], saved["steps"]) == (10, 30)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"holds 10 of the 30 steps.*steps=20 was asked.*steps=30 to continue"):
+        G.train_gan(G.toy_gan(hidden=(8,)), data, steps=20, **kw)
+    assert path.read_bytes() == before                        # refused, not overwritten
+    _, shots = G.train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **kw)
+    assert "after step 10 of 30" in capsys.readouterr().out     # the right length continues it
+    interrupted(30)
+    capsys.readouterr()
+    G.train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
+    assert "unusable" in capsys.readouterr().out              # another seed: another run, trained from the start
