@@ -25,7 +25,7 @@ import gencore.cache
 from gencore.classifier import classify, load_classifier
 from gencore.data import load_dataset
 from gencore.data.sprites import distinct_sprites
-from gencore.gan import image_gan, train_gan
+from gencore.gan import image_gan, train_gan, what_where_gan
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -38,6 +38,10 @@ def main() -> None:
     p.add_argument("--every", type=int, default=1000)
     p.add_argument("--pool", action=argparse.BooleanOptionalAction, default=True,
                    help="D sums its features over positions (--no-pool: it flattens them)")
+    p.add_argument("--what-where", action="store_true",
+                   help="G draws a learned glyph per class at a pose from the noise (`what_where_gan`: flattened D "
+                        "64-128 without spectral norm, a 'fake' class in its classifier, R1 gamma 1, learning rates "
+                        "decaying to 0); --pool, --d-channels and --g-channels are then ignored")
     p.add_argument("--d-channels", type=widths, default=(64, 128, 256))
     p.add_argument("--g-channels", type=widths, default=(128, 64))
     p.add_argument("--lr", type=float, default=2e-4)
@@ -50,8 +54,9 @@ def main() -> None:
     cfg = gencore.setup(seed=a.seed, quick=False, threads=a.threads, dataset="sprites")
     train = load_dataset("sprites", "train")
     classifier = load_classifier("sprites", progress=False)
-    tag = (f"cgan-sprites-{'pool' if a.pool else 'flat'}-d{'-'.join(map(str, a.d_channels))}"
-           f"-g{'-'.join(map(str, a.g_channels))}-lr{a.lr:g}-b{a.betas[0]:g},{a.betas[1]:g}-aux{a.aux:g}"
+    arch = ("whatwhere-d64-128-r1-decay" if a.what_where else
+            f"{'pool' if a.pool else 'flat'}-d{'-'.join(map(str, a.d_channels))}-g{'-'.join(map(str, a.g_channels))}")
+    tag = (f"cgan-sprites-{arch}-lr{a.lr:g}-b{a.betas[0]:g},{a.betas[1]:g}-aux{a.aux:g}"
            f"-bs{a.batch_size}-s{a.seed}-{a.steps}")
     progress = cfg.cache_dir / f"{tag}.progress.pt"
     progress.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +64,12 @@ def main() -> None:
     real = torch.cat([torch.nonzero(train.labels == c)[:1000, 0] for c in range(3)])
     print(f"1,000 real training sprites of each shape show {distinct_sprites(*train.get(real))} distinct sprites")
     torch.manual_seed(a.seed)
-    gan = image_gan(n_classes=3, g_channels=a.g_channels, d_channels=a.d_channels, spectral_norm=True,
-                    auxiliary=True, pool=a.pool)
+    if a.what_where:
+        gan, options = what_where_gan(n_classes=3), dict(r1=1.0, decay=True)
+    else:
+        gan = image_gan(n_classes=3, g_channels=a.g_channels, d_channels=a.d_channels, spectral_norm=True,
+                        auxiliary=True, pool=a.pool)
+        options = {}
     t0 = time.perf_counter()
     final = progress.with_name(f"{tag}.final.pt")
     if final.exists():                                         # a finished run: its weights and snapshots
@@ -71,7 +80,8 @@ def main() -> None:
     else:
         history, shots = train_gan(gan, train, steps=a.steps, batch_size=a.batch_size, lr=a.lr,
                                    betas=tuple(a.betas), aux=a.aux, seed=a.seed, n_snapshot=3000,
-                                   snapshots=range(a.every, a.steps + 1, a.every), resume=progress, desc="cGAN")
+                                   snapshots=range(a.every, a.steps + 1, a.every), resume=progress, desc="cGAN",
+                                   **options)
         seconds = history["train/seconds"][-1]
         gencore.cache.save_checkpoint({"gan": gan.state_dict(), "shots": shots, "seconds": seconds}, final)
         progress.unlink(missing_ok=True)

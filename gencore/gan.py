@@ -29,6 +29,7 @@ when D's classifier recognises its fakes as the class asked for (``train_gan(...
 """
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Sequence
@@ -48,7 +49,7 @@ from .validate import as_float, as_int
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
            "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
-           "DCDiscriminator", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
+           "WhatWhereGenerator", "DCDiscriminator", "what_where_gan", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
            "entropy_of_counts", "GENERATOR_LOSSES"]
 
 
@@ -246,6 +247,71 @@ class DCGenerator(nn.Module):
         return self.net(h)
 
 
+class WhatWhereGenerator(nn.Module):
+    """G(z, y) for images of one object per class, drawn somewhere: *what* is a learned glyph per class, T_y
+    (a (C, S, S) image in [0, 1]), and *where* a similarity transform A(z, y) (scale, rotation, shift) that an
+    MLP computes from the noise and the label; the glyph is resampled through it (a spatial transformer,
+    Jaderberg et al., 2015; DRAW's attentive writing with a rotation):
+
+        G(z, y)[p] = T_y(A(z, y) p)      for every pixel p of the output, bilinearly, 0 outside T_y
+
+    The label alone chooses the shape and the noise only its pose, so no noise draws a shape between two
+    classes; the price is no variety of shape within a class. The glyphs are kept in [0, 1] by `constrain`
+    (projected gradient descent: `train_gan` calls it after every step of G) and stored divided by ``gain``,
+    so that Adam moves their pixels ``gain`` times faster than the pose network's weights (ProGAN's
+    equalised learning rate). At the start every glyph is a soft disc and the rotations are narrow (a
+    glyph spun at random angles gets gradients that average out its corners)."""
+
+    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3, hidden: Sequence[int] = (128, 128),
+                 glyph_size: int = 32, gain: float = 50.0):
+        super().__init__()
+        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        if not self.n_classes:
+            raise ValueError("WhatWhereGenerator draws one glyph per class, so it needs labels: build it with "
+                             "n_classes >= 1 (1 for an unconditional GAN whose samples all show one shape).")
+        self.out_shape = tuple(as_int(s, "out_shape", minimum=1) for s in out_shape)
+        if len(self.out_shape) != 3:
+            raise ValueError(f"out_shape must be (channels, height, width), got {out_shape!r}.")
+        size = as_int(glyph_size, "glyph_size", minimum=2)
+        self.gain = as_float(gain, "gain", minimum=0)
+        if self.gain <= 0:
+            raise ValueError(f"gain must be positive, got {gain!r}.")
+        r = torch.linspace(-1, 1, size)
+        disc = torch.sigmoid(6 * (0.35 - (r.view(-1, 1) ** 2 + r.view(1, -1) ** 2).sqrt()))
+        noise = 0.02 * torch.randn(self.n_classes, self.out_shape[0], size, size)
+        self.glyphs = nn.Parameter((disc + noise).clamp(0, 1) / self.gain)
+        sizes = [self.noise_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        layers: list[nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        self.where = nn.Sequential(*layers, nn.Linear(sizes[-1], 4))
+
+    def glyph_images(self) -> torch.Tensor:
+        """The glyphs T_y as images in [0, 1], (n_classes, C, S, S)."""
+        return self.gain * self.glyphs
+
+    def pose(self, z: torch.Tensor, y) -> torch.Tensor:
+        """A(z, y): the 2x3 affine maps (N, 2, 3) from output to glyph coordinates, both in [-1, 1]^2,
+        A = [s R(angle) | t] with log s = log 1.5 + 3 o_0, angle = pi o_1, t = 0.6 tanh(10 o_2, 10 o_3)."""
+        c = _one_hot(y, self.n_classes, len(z), z, "generator")
+        o = self.where(torch.cat([z, c], 1))
+        s = (math.log(1.5) + 3 * o[:, 0]).exp()
+        angle = math.pi * o[:, 1]
+        t = 0.6 * torch.tanh(10 * o[:, 2:])
+        a, b = s * angle.cos(), s * angle.sin()
+        return torch.stack([torch.stack([a, -b, t[:, 0]], 1), torch.stack([b, a, t[:, 1]], 1)], 1)
+
+    def forward(self, z: torch.Tensor, y) -> torch.Tensor:
+        labels = _labels(y, self.n_classes, len(z), z, "generator")
+        grid = F.affine_grid(self.pose(z, labels), (len(z), *self.out_shape), align_corners=False)
+        return F.grid_sample(self.glyph_images()[labels], grid, align_corners=False)
+
+    @torch.no_grad()
+    def constrain(self) -> None:
+        """Project the glyphs back into [0, 1] (after an optimiser step)."""
+        self.glyphs.clamp_(0, 1 / self.gain)
+
+
 class DCDiscriminator(nn.Module):
     """A DCGAN-style discriminator for (C, 28, 28) images (no batch norm, LeakyReLU 0.2):
 
@@ -261,10 +327,13 @@ class DCDiscriminator(nn.Module):
 
     Conditional on a label by projection (Miyato & Koyama, 2018): the class's embedding is dotted with the
     features, so D judges "is this a real image *of class y*?". ``auxiliary=True`` (conditional only) adds
-    AC-GAN's classifier head, class logits = A h, returned by ``D(x, y, classes=True)`` with the logit."""
+    AC-GAN's classifier head, class logits = A h, returned by ``D(x, y, classes=True)`` with the logit.
+    ``fake_class=True`` gives that classifier a (K+1)-th class, "fake" (Salimans et al., 2016): `train_gan`
+    then teaches it G's fakes as that class, so it learns what tells a real image of class y from G's
+    attempt at one instead of accepting any image with class y's cheapest cue (on sprites: the area)."""
 
     def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
-                 spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False):
+                 spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False, fake_class: bool = False):
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
@@ -285,7 +354,12 @@ class DCDiscriminator(nn.Module):
         if auxiliary and not self.n_classes:
             raise ValueError("An auxiliary classifier (auxiliary=True) needs classes; build the discriminator "
                              "with n_classes=<number of classes>.")
-        self.classifier = _sn(nn.Linear(features, self.n_classes), spectral_norm) if auxiliary else None
+        if fake_class and not auxiliary:
+            raise ValueError("fake_class=True adds a class to the auxiliary classifier; build the discriminator "
+                             "with auxiliary=True too.")
+        self.fake_class = bool(fake_class)
+        self.classifier = _sn(nn.Linear(features, self.n_classes + self.fake_class), spectral_norm) if auxiliary \
+            else None
 
     def forward(self, x: torch.Tensor, y=None, classes: bool = False):
         h = self.net(x.reshape(-1, *self.in_shape))
@@ -360,11 +434,22 @@ def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128,
 
 
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
-              d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False) -> GAN:
-    """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head;
-    ``pool``: D sums its features over positions, see `DCDiscriminator`)."""
+              d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False, pool: bool = False,
+              fake_class: bool = False) -> GAN:
+    """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head, with a
+    "fake" class when ``fake_class``; ``pool``: D sums its features over positions, see `DCDiscriminator`)."""
     return GAN(DCGenerator(noise_dim, in_shape, g_channels, n_classes),
-               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary, pool), noise_dim, n_classes)
+               DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary, pool, fake_class),
+               noise_dim, n_classes)
+
+
+def what_where_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hidden=(128, 128), glyph_size: int = 32,
+                   gain: float = 50.0, d_channels=(64, 128)) -> GAN:
+    """A `WhatWhereGenerator` (a glyph per class, placed by a pose from the noise) against a projection
+    `DCDiscriminator` whose auxiliary classifier has a "fake" class; train it with ``r1`` > 0 and ``aux`` > 0
+    (`benchmarks/cgan_sprites_long.py`: no spectral norm, R1 gamma 1, aux 1)."""
+    return GAN(WhatWhereGenerator(noise_dim, in_shape, n_classes, hidden, glyph_size, gain),
+               DCDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim, n_classes)
 
 
 # ------------------------------------------------------------------------------------------ training
@@ -420,7 +505,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
                        r1: float = 0.0, step: int = 0, history: History | None = None, aux: float = 0.0
                        ) -> dict[str, torch.Tensor]:
     """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1)
-    (+ aux * the auxiliary classifier's cross-entropy on the real images). The fakes are made without
+    (+ aux * the auxiliary classifier's cross-entropy on the real images, and on the fakes as class K when D
+    has a fake class). The fakes are made without
     gradients, so G's weights get no gradient and do not change. Returns the detached {"loss",
     "d_real" = E D(x), "d_fake" = E D(G(z))}."""
     G, D = gan.generator, gan.discriminator
@@ -430,10 +516,15 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
         real_logits, real_classes = D(x, y, classes=True)
     else:
         real_logits = D(x, *_args(y))
-    fake_logits = D(fake, *_args(y))
+    if aux > 0 and getattr(D, "fake_class", False):
+        fake_logits, fake_classes = D(fake, y, classes=True)
+    else:
+        fake_logits = D(fake, *_args(y))
     loss = discriminator_loss(real_logits, fake_logits)
     if aux > 0:
         loss = loss + aux * _class_loss(real_classes, y)
+        if getattr(D, "fake_class", False):                      # the fakes are the (K+1)-th class
+            loss = loss + aux * _class_loss(fake_classes, torch.full_like(y, gan.n_classes))
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
     optimizer.zero_grad(set_to_none=True)
@@ -451,7 +542,8 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
                    aux: float = 0.0) -> torch.Tensor:
     """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits (+ aux * the auxiliary
     classifier's cross-entropy of the fakes with the labels asked for). D's weights are frozen for the step
-    (no gradient, unchanged). Returns the detached loss."""
+    (no gradient, unchanged). A generator with a ``constrain()`` method has it called after the step (projected
+    gradient descent). Returns the detached loss."""
     G, D = gan.generator, gan.discriminator
     D.requires_grad_(False)
     try:
@@ -469,6 +561,8 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     if not (loss_ok and grads_ok):
         raise _diverged("generator", step, loss, loss_ok, history if history is not None else History())
     optimizer.step()
+    if hasattr(G, "constrain"):                                  # e.g. WhatWhereGenerator's glyphs stay in [0, 1]
+        G.constrain()
     return loss.detach()
 
 

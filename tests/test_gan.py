@@ -447,3 +447,97 @@ def test_train_gan_refuses_a_progress_file_of_the_same_run_with_another_length_a
     capsys.readouterr()
     G.train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
     assert "unusable" in capsys.readouterr().out              # another seed: another run, trained from the start
+
+
+# ------------------------------------------------------------------------------------------ what and where
+def _identity_pose(gen):
+    """Set the pose network so that A(z, y) = [I | 0] for every z: s = 1, angle 0, shift 0."""
+    last = gen.where[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor([-math.log(1.5) / 3, 0.0, 0.0, 0.0]))
+
+
+@pytest.mark.parametrize("n", [1, 97])
+def test_what_where_generator_draws_its_class_glyph_exactly_at_the_identity_pose(n):
+    torch.manual_seed(0)
+    gen = G.WhatWhereGenerator(noise_dim=5, out_shape=(1, 28, 28), n_classes=3, glyph_size=28)
+    _identity_pose(gen)
+    glyphs = torch.rand(3, 1, 28, 28)
+    with torch.no_grad():
+        gen.glyphs.copy_(glyphs / gen.gain)
+    y = torch.arange(n) % 3
+    x = gen(torch.randn(n, 5), y)
+    assert x.shape == (n, 1, 28, 28) and x.dtype == torch.float32
+    assert torch.allclose(x, glyphs[y], atol=1e-5)        # align_corners=False: pixel centres onto pixel centres
+    assert torch.allclose(gen.pose(torch.randn(n, 5), y), torch.tensor([[1.0, 0, 0], [0, 1.0, 0]]).expand(n, 2, 3))
+
+
+def test_what_where_generator_moves_and_turns_the_glyph_by_its_pose():
+    gen = G.WhatWhereGenerator(noise_dim=3, n_classes=2, glyph_size=28)
+    _identity_pose(gen)
+    glyph = torch.zeros(2, 1, 28, 28)
+    glyph[:, 0, 4:10, 12:16] = 1.0                          # a bar above the centre
+    with torch.no_grad():
+        gen.glyphs.copy_(glyph / gen.gain)
+        gen.where[-1].bias[1] = 0.5                         # angle = pi / 2
+    turned = gen(torch.zeros(1, 3), torch.tensor([1]))[0, 0]
+    assert torch.allclose(turned, torch.rot90(glyph[1, 0], 1, (0, 1)), atol=1e-5)   # a quarter turn
+    with torch.no_grad():
+        gen.where[-1].bias[1] = 0.0
+        gen.where[-1].bias[3] = math.atanh(0.5 / 0.6) / 10  # shift 0.5 in glyph units: the bar moves 7 px up
+    moved = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
+    assert moved[4:10].sum() == 0 and torch.allclose(moved[:3, 12:16], torch.ones(3, 4), atol=1e-5)
+    assert moved.sum().item() == pytest.approx(glyph[0, 0, 7:10].sum().item(), abs=1e-4)   # rows 4-6 left the frame
+
+
+def test_what_where_generator_gradients_reach_the_asked_glyphs_and_the_pose_only():
+    torch.manual_seed(0)
+    gen = G.WhatWhereGenerator(noise_dim=4, n_classes=3)
+    gen(torch.randn(6, 4), torch.tensor([0, 2, 0, 2, 0, 2])).sum().backward()
+    grad = gen.glyphs.grad.flatten(1).abs().sum(1)
+    assert grad[0] > 0 and grad[2] > 0 and grad[1] == 0     # class 1 was not asked for: its glyph gets nothing
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.where.parameters())
+
+
+def test_train_gan_keeps_what_where_glyphs_in_the_unit_interval_and_learns_with_a_fake_class():
+    torch.manual_seed(0)
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, :, 10:18, 10:18] = 1.0                               # one white square, two "classes"
+    data = TensorData(x, torch.arange(64) % 2)
+    gan = G.what_where_gan(n_classes=2, d_channels=(4, 8), hidden=(8,))
+    assert gan.discriminator.classifier.out_features == 3     # two classes and "fake"
+    before = gan.generator.glyph_images().clone()
+    G.train_gan(gan, data, steps=5, batch_size=16, lr=0.05, aux=1.0, r1=1.0, seed=0, progress=False)
+    after = gan.generator.glyph_images()
+    assert not torch.allclose(before, after) and after.min() >= 0 and after.max() <= 1 + 1e-6
+    assert (after == 0).any() or (after >= 1 - 1e-6).any()   # the projection was used at this learning rate
+
+
+def test_the_fake_class_learns_the_fakes_as_class_k_in_the_d_step():
+    torch.manual_seed(0)
+    gan = G.image_gan(n_classes=3, g_channels=(8, 4), d_channels=(4, 8), auxiliary=True, fake_class=True)
+    x, y = torch.rand(5, 1, 28, 28), torch.tensor([0, 1, 2, 0, 1])
+    rng = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        fake = gan.generator(gan.noise(5, torch.Generator().manual_seed(3)), y)
+        real_logits, real_classes = gan.discriminator(x, y, classes=True)
+        fake_logits, fake_classes = gan.discriminator(fake, y, classes=True)
+    expected = (G.discriminator_loss(real_logits, fake_logits) + 0.5 * G.auxiliary_classifier_loss(real_classes, y)
+                + 0.5 * G.auxiliary_classifier_loss(fake_classes, torch.full((5,), 3)))
+    out = G.discriminator_step(gan, torch.optim.SGD(gan.discriminator.parameters(), lr=0.0), x, y, rng, aux=0.5)
+    assert out["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
+    with pytest.raises(ValueError, match="auxiliary=True too"):
+        G.DCDiscriminator(n_classes=3, fake_class=True)
+
+
+def test_what_where_generator_refuses_what_it_cannot_draw():
+    with pytest.raises(ValueError, match="needs labels"):
+        G.WhatWhereGenerator(n_classes=0)
+    with pytest.raises(ValueError, match="gain must be positive"):
+        G.WhatWhereGenerator(gain=0)
+    with pytest.raises(ValueError, match=r"\(channels, height, width\)"):
+        G.WhatWhereGenerator(out_shape=(28, 28))
+    gen = G.WhatWhereGenerator(noise_dim=2, n_classes=3)
+    with pytest.raises(ValueError):
+        gen(torch.randn(2, 2), torch.tensor([0, 3]))
