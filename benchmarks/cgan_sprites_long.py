@@ -3,13 +3,16 @@
 Trains the library's conditional DCGAN (`gencore.gan.image_gan`: one-hot label into G, projection D with
 AC-GAN's auxiliary classifier and spectral normalisation; `train_gan` with the non-saturating loss) on the
 60,000 sprites. ``--pool`` gives D a global sum over positions (`gencore.gan.DCDiscriminator`), ``--flat`` the
-notebooks' flattened features. Every ``--every`` steps it prints the domain classifier's accuracy on the same
+notebooks' flattened features. ``--what-where`` trains `gencore.gan.what_where_gan` instead: G draws a learned
+glyph per class at a pose computed from the noise, against a flattened D without spectral norm whose auxiliary
+classifier also learns a "fake" class, with R1 (gamma 1) and learning rates decaying to 0. Every ``--every`` steps it prints the domain classifier's accuracy on the same
 3,000 samples G(z_fixed) (1,000 per shape, from `train_gan`'s snapshots), at the end on 3,000 fresh samples,
 with how many distinct sprites the 1,000 samples of each shape show (each read as its nearest rendered sprite;
 1,000 real training sprites of each shape for comparison). Progress is checkpointed (`train_gan`'s
 ``resume``): the same command continues an interrupted run and gives the same numbers.
 
     .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --pool --threads 2
+    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --what-where --threads 1
 
 Prints; it is not a test.
 """

@@ -25,7 +25,9 @@ Stabilisers (options of the models and of `train_gan`): spectral normalisation o
 Conditional GANs can add an auxiliary classifier (AC-GAN, Odena et al., 2017): D also predicts the class of
 an image from its features (``image_gan(..., auxiliary=True)``), learns it on real images, and G is rewarded
 when D's classifier recognises its fakes as the class asked for (``train_gan(..., aux=weight)``, the
-`auxiliary_classifier_loss`).
+`auxiliary_classifier_loss`); with ``fake_class=True`` that classifier also learns G's fakes as a class of
+their own. `what_where_gan` gives G the structure of an image of one object: the label chooses a learned glyph
+(*what*), the noise its pose (*where*, `WhatWhereGenerator`).
 """
 from __future__ import annotations
 
