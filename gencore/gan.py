@@ -282,11 +282,7 @@ class WhatWhereGenerator(nn.Module):
         disc = torch.sigmoid(6 * (0.35 - (r.view(-1, 1) ** 2 + r.view(1, -1) ** 2).sqrt()))
         noise = 0.02 * torch.randn(self.n_classes, self.out_shape[0], size, size)
         self.glyphs = nn.Parameter((disc + noise).clamp(0, 1) / self.gain)
-        sizes = [self.noise_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
-        layers: list[nn.Module] = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(a, b), nn.ReLU()]
-        self.where = nn.Sequential(*layers, nn.Linear(sizes[-1], 4))
+        self.where = MLPGenerator(self.noise_dim, 4, hidden, self.n_classes)     # [z; onehot(y)] -> o (4 numbers)
 
     def glyph_images(self) -> torch.Tensor:
         """The glyphs T_y as images in [0, 1], (n_classes, C, S, S)."""
@@ -295,8 +291,7 @@ class WhatWhereGenerator(nn.Module):
     def pose(self, z: torch.Tensor, y) -> torch.Tensor:
         """A(z, y): the 2x3 affine maps (N, 2, 3) from output to glyph coordinates, both in [-1, 1]^2,
         A = [s R(angle) | t] with log s = log 1.5 + 3 o_0, angle = pi o_1, t = 0.6 tanh(10 o_2, 10 o_3)."""
-        c = _one_hot(y, self.n_classes, len(z), z, "generator")
-        o = self.where(torch.cat([z, c], 1))
+        o = self.where(z, y)
         s = (math.log(1.5) + 3 * o[:, 0]).exp()
         angle = math.pi * o[:, 1]
         t = 0.6 * torch.tanh(10 * o[:, 2:])
@@ -519,14 +514,15 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
         real_logits, real_classes = D(x, y, classes=True)
     else:
         real_logits = D(x, *_args(y))
-    if aux > 0 and getattr(D, "fake_class", False):
+    fake_class = aux > 0 and getattr(D, "fake_class", False)
+    if fake_class:
         fake_logits, fake_classes = D(fake, y, classes=True)
     else:
         fake_logits = D(fake, *_args(y))
     loss = discriminator_loss(real_logits, fake_logits)
     if aux > 0:
         loss = loss + aux * _class_loss(real_classes, y)
-        if getattr(D, "fake_class", False):                      # the fakes are the (K+1)-th class
+        if fake_class:                                           # the fakes are the (K+1)-th class
             loss = loss + aux * _class_loss(fake_classes, torch.full_like(y, gan.n_classes))
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)

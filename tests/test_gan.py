@@ -452,7 +452,7 @@ def test_train_gan_refuses_a_progress_file_of_the_same_run_with_another_length_a
 # ------------------------------------------------------------------------------------------ what and where
 def _identity_pose(gen):
     """Set the pose network so that A(z, y) = [I | 0] for every z: s = 1, angle 0, shift 0."""
-    last = gen.where[-1]
+    last = gen.where.net[-1]
     with torch.no_grad():
         last.weight.zero_()
         last.bias.copy_(torch.tensor([-math.log(1.5) / 3, 0.0, 0.0, 0.0]))
@@ -480,12 +480,12 @@ def test_what_where_generator_moves_and_turns_the_glyph_by_its_pose():
     glyph[:, 0, 4:10, 12:16] = 1.0                          # a bar above the centre
     with torch.no_grad():
         gen.glyphs.copy_(glyph / gen.gain)
-        gen.where[-1].bias[1] = 0.5                         # angle = pi / 2
+        gen.where.net[-1].bias[1] = 0.5                     # angle = pi / 2
     turned = gen(torch.zeros(1, 3), torch.tensor([1]))[0, 0]
     assert torch.allclose(turned, torch.rot90(glyph[1, 0], 1, (0, 1)), atol=1e-5)   # a quarter turn
     with torch.no_grad():
-        gen.where[-1].bias[1] = 0.0
-        gen.where[-1].bias[3] = math.atanh(0.5 / 0.6) / 10  # shift 0.5 in glyph units: the bar moves 7 px up
+        gen.where.net[-1].bias[1] = 0.0
+        gen.where.net[-1].bias[3] = math.atanh(0.5 / 0.6) / 10   # shift 0.5 in glyph units: the bar moves 7 px up
     moved = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
     assert moved[4:10].sum() == 0 and torch.allclose(moved[:3, 12:16], torch.ones(3, 4), atol=1e-5)
     assert moved.sum().item() == pytest.approx(glyph[0, 0, 7:10].sum().item(), abs=1e-4)   # rows 4-6 left the frame
