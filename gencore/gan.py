@@ -27,7 +27,8 @@ an image from its features (``image_gan(..., auxiliary=True)``), learns it on re
 when D's classifier recognises its fakes as the class asked for (``train_gan(..., aux=weight)``, the
 `auxiliary_classifier_loss`); with ``fake_class=True`` that classifier also learns G's fakes as a class of
 their own. `what_where_gan` gives G the structure of an image of one object: the label chooses a learned glyph
-(*what*), the noise its pose (*where*, `WhatWhereGenerator`).
+(*what*), the noise its pose (*where*, `WhatWhereGenerator`); `convex_gan` draws a learned convex polygon
+instead (`ConvexShapeGenerator`, binary pixels).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ from .validate import as_float, as_int
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
            "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
-           "WhatWhereGenerator", "DCDiscriminator", "what_where_gan", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
+           "WhatWhereGenerator", "ConvexShapeGenerator", "DCDiscriminator", "what_where_gan", "convex_gan", "GAN", "toy_gan", "image_gan", "train_gan", "train_gan_cached", "discriminator_step", "generator_step", "mode_metrics",
            "entropy_of_counts", "GENERATOR_LOSSES"]
 
 
@@ -249,6 +250,16 @@ class DCGenerator(nn.Module):
         return self.net(h)
 
 
+def _similarity(o: torch.Tensor) -> torch.Tensor:
+    """The similarity maps A = [s R(angle) | t] (N, 2, 3) from output to glyph coordinates, both in [-1, 1]^2,
+    from the pose network's 4 outputs o: log s = log 1.5 + 3 o_0, angle = pi o_1, t = 0.6 tanh(10 o_2, 10 o_3)."""
+    s = (math.log(1.5) + 3 * o[:, 0]).exp()
+    angle = math.pi * o[:, 1]
+    t = 0.6 * torch.tanh(10 * o[:, 2:])
+    a, b = s * angle.cos(), s * angle.sin()
+    return torch.stack([torch.stack([a, -b, t[:, 0]], 1), torch.stack([b, a, t[:, 1]], 1)], 1)
+
+
 class WhatWhereGenerator(nn.Module):
     """G(z, y) for images of one object per class, drawn somewhere: *what* is a learned glyph per class, T_y
     (a (C, S, S) image in [0, 1]), and *where* a similarity transform A(z, y) (scale, rotation, shift) that an
@@ -289,14 +300,8 @@ class WhatWhereGenerator(nn.Module):
         return self.gain * self.glyphs
 
     def pose(self, z: torch.Tensor, y) -> torch.Tensor:
-        """A(z, y): the 2x3 affine maps (N, 2, 3) from output to glyph coordinates, both in [-1, 1]^2,
-        A = [s R(angle) | t] with log s = log 1.5 + 3 o_0, angle = pi o_1, t = 0.6 tanh(10 o_2, 10 o_3)."""
-        o = self.where(z, y)
-        s = (math.log(1.5) + 3 * o[:, 0]).exp()
-        angle = math.pi * o[:, 1]
-        t = 0.6 * torch.tanh(10 * o[:, 2:])
-        a, b = s * angle.cos(), s * angle.sin()
-        return torch.stack([torch.stack([a, -b, t[:, 0]], 1), torch.stack([b, a, t[:, 1]], 1)], 1)
+        """A(z, y): the 2x3 affine maps (N, 2, 3) from output to glyph coordinates (`_similarity`)."""
+        return _similarity(self.where(z, y))
 
     def forward(self, z: torch.Tensor, y) -> torch.Tensor:
         labels = _labels(y, self.n_classes, len(z), z, "generator")
@@ -307,6 +312,61 @@ class WhatWhereGenerator(nn.Module):
     def constrain(self) -> None:
         """Project the glyphs back into [0, 1] (after an optimiser step)."""
         self.glyphs.clamp_(0, 1 / self.gain)
+
+
+class ConvexShapeGenerator(nn.Module):
+    """G(z, y) for binary images of one convex object per class, drawn somewhere: *what* is a convex polygon per
+    class, the intersection of M half-planes n_m . q <= d_m (normals at angles 2 pi m / M + delta_ym, supports
+    d_ym = 0.5 exp(l_ym), learned), and *where* the similarity pose A(z, y) of `WhatWhereGenerator`:
+
+        G(z, y)[p] = 1[ max_m (n_ym . A(z, y) p - d_ym) <= 0 ]      for the centre p of every output pixel
+
+    a pixel is on when its centre lies inside the polygon, as a binary image is drawn. The indicator has no
+    gradient, so G's backward pass uses sigmoid(-signed distance / ``edge`` pixels) in its place (the
+    straight-through estimator): D sees binary images like the data, and G learns from a soft edge. A polygon
+    has no spikes or holes to draw, where a free glyph (`WhatWhereGenerator`) or a free contour does: on sprites
+    those became ragged blobs and stars that D accepted. The parameters are stored divided by ``gain`` (their
+    learning rate is ``gain`` times the pose network's). At the start every class is a regular M-gon."""
+
+    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3, hidden: Sequence[int] = (128, 128),
+                 planes: int = 8, gain: float = 10.0, edge: float = 0.5):
+        super().__init__()
+        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        if not self.n_classes:
+            raise ValueError("ConvexShapeGenerator draws one polygon per class, so it needs labels: build it with "
+                             "n_classes >= 1.")
+        self.out_shape = tuple(as_int(s, "out_shape", minimum=1) for s in out_shape)
+        if len(self.out_shape) != 3 or self.out_shape[0] != 1:
+            raise ValueError(f"out_shape must be (1, height, width): one channel of binary pixels, got {out_shape!r}.")
+        self.planes = as_int(planes, "planes", minimum=3)
+        self.gain, self.edge = as_float(gain, "gain", minimum=0), as_float(edge, "edge", minimum=0)
+        if self.gain <= 0 or self.edge <= 0:
+            raise ValueError(f"gain and edge must be positive, got gain={gain!r}, edge={edge!r}.")
+        self.angles = nn.Parameter(0.01 * torch.randn(self.n_classes, self.planes) / self.gain)      # delta
+        self.log_support = nn.Parameter(0.01 * torch.randn(self.n_classes, self.planes) / self.gain)  # l
+        self.where = MLPGenerator(self.noise_dim, 4, hidden, self.n_classes)
+
+    def pose(self, z: torch.Tensor, y) -> torch.Tensor:
+        """A(z, y): the 2x3 affine maps (N, 2, 3) from output to polygon coordinates (`_similarity`)."""
+        return _similarity(self.where(z, y))
+
+    def polygons(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(normals (n_classes, M, 2), supports (n_classes, M)): class y's polygon is {q : normals[y] q <= supports[y]}."""
+        angle = torch.arange(self.planes, device=self.angles.device) * (2 * math.pi / self.planes) \
+            + self.gain * self.angles
+        return torch.stack([angle.cos(), angle.sin()], -1), 0.5 * (self.gain * self.log_support).exp()
+
+    def forward(self, z: torch.Tensor, y) -> torch.Tensor:
+        labels = _labels(y, self.n_classes, len(z), z, "generator")
+        A = self.pose(z, labels)
+        q = F.affine_grid(A, (len(z), *self.out_shape), align_corners=False)      # (N, H, W, 2) pixel centres
+        normals, supports = self.polygons()
+        n, d = normals[labels], supports[labels]
+        distance = (q @ n.transpose(1, 2).unsqueeze(1) - d[:, None, None]).amax(-1)   # > 0 outside, polygon units
+        pixels = self.out_shape[2] / 2 / A[:, 0, :2].norm(dim=1)                 # output pixels per polygon unit
+        soft = torch.sigmoid(-distance * pixels.view(-1, 1, 1) / self.edge)
+        hard = (distance <= 0).to(soft.dtype)
+        return (soft + (hard - soft).detach()).unsqueeze(1)
 
 
 class DCDiscriminator(nn.Module):
@@ -447,6 +507,16 @@ def what_where_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hi
     (`benchmarks/cgan_sprites_long.py --what-where`: no spectral norm, R1 gamma 1, aux 1; on sprites its samples
     showed the shape asked for 50-73% of the time, see the README's results)."""
     return GAN(WhatWhereGenerator(noise_dim, in_shape, n_classes, hidden, glyph_size, gain),
+               DCDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim, n_classes)
+
+
+def convex_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hidden=(128, 128), planes: int = 8,
+               gain: float = 10.0, edge: float = 0.5, d_channels=(64, 128)) -> GAN:
+    """A `ConvexShapeGenerator` (a convex polygon per class, placed by a pose from the noise, binary pixels)
+    against a projection `DCDiscriminator` whose auxiliary classifier has a "fake" class; train it with ``aux`` > 0,
+    a small ``r1`` and D faster than G (`benchmarks/cgan_sprites_long.py --convex`: aux 1, r1 0.1, lr 2e-4 for G and
+    ``lr_d`` 2e-3 for D, both decaying to 0; the README's results)."""
+    return GAN(ConvexShapeGenerator(noise_dim, in_shape, n_classes, hidden, planes, gain, edge),
                DCDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim, n_classes)
 
 

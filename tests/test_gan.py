@@ -541,3 +541,80 @@ def test_what_where_generator_refuses_what_it_cannot_draw():
     gen = G.WhatWhereGenerator(noise_dim=2, n_classes=3)
     with pytest.raises(ValueError):
         gen(torch.randn(2, 2), torch.tensor([0, 3]))
+
+
+def _square_polygon(gen, half: float):
+    """Class polygons of `gen` (4 planes) set to the axis-aligned square |u|, |v| <= half."""
+    with torch.no_grad():
+        gen.angles.zero_()
+        gen.log_support.fill_(math.log(half / 0.5) / gen.gain)
+
+
+@pytest.mark.parametrize("n", [1, 97])
+def test_convex_shape_generator_draws_the_pixels_whose_centres_lie_in_its_polygon(n):
+    torch.manual_seed(0)
+    gen = G.ConvexShapeGenerator(noise_dim=5, n_classes=2, planes=4)
+    _identity_pose(gen)
+    _square_polygon(gen, 0.5)                                   # 7 px from the centre: rows and columns 7..20
+    x = gen(torch.randn(n, 5), torch.arange(n) % 2)
+    assert x.shape == (n, 1, 28, 28) and x.dtype == torch.float32
+    expected = torch.zeros(28, 28)
+    expected[7:21, 7:21] = 1.0
+    assert torch.equal(x, expected.expand(n, 1, 28, 28))       # binary, exactly the sampled square
+    normals, supports = gen.polygons()
+    assert torch.allclose(normals[0], torch.tensor([[1.0, 0], [0, 1], [-1, 0], [0, -1]]), atol=1e-6)
+    assert torch.allclose(supports, torch.full((2, 4), 0.5))
+
+
+def test_convex_shape_generator_draws_a_triangle_of_the_right_area_and_turns_it_with_the_pose():
+    gen = G.ConvexShapeGenerator(noise_dim=3, n_classes=1, planes=3)
+    _identity_pose(gen)
+    with torch.no_grad():
+        gen.angles.zero_()
+        gen.log_support.zero_()                                 # inradius 0.5 = 7 px
+    x = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
+    assert x.sum().item() == pytest.approx(3 * math.sqrt(3) * 7 ** 2, rel=0.05)   # 3 sqrt(3) r^2 px
+    assert torch.equal(x, x.flip(0))                            # its normals at 0, 120, 240 degrees: mirror rows
+    with torch.no_grad():
+        gen.where.net[-1].bias[1] = 1 / 3                       # a turn by 60 degrees points it the other way
+    turned = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
+    assert torch.equal(turned, x.flip(1)) and not torch.equal(turned, x)
+
+
+def test_convex_shape_generator_gradients_pass_straight_through_to_the_asked_polygons_and_the_pose():
+    torch.manual_seed(0)
+    gen = G.ConvexShapeGenerator(noise_dim=4, n_classes=3)
+    out = gen(torch.randn(6, 4), torch.tensor([0, 2, 0, 2, 0, 2]))
+    assert set(out.unique().tolist()) <= {0.0, 1.0}
+    (out * torch.randn_like(out)).sum().backward()
+    for p in (gen.angles, gen.log_support):
+        grad = p.grad.abs().sum(1)
+        assert grad[0] > 0 and grad[2] > 0 and grad[1] == 0     # class 1 was not asked for
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.where.parameters())
+
+
+def test_convex_gan_learns_its_polygons_in_train_gan_and_draws_binary_images():
+    torch.manual_seed(0)
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, :, 10:18, 10:18] = 1.0
+    gan = G.convex_gan(n_classes=2, d_channels=(4, 8), hidden=(8,))
+    assert gan.discriminator.classifier.out_features == 3     # two classes and "fake"
+    before = [p.clone() for p in (gan.generator.angles, gan.generator.log_support)]
+    G.train_gan(gan, TensorData(x, torch.arange(64) % 2), steps=3, batch_size=16, lr=1e-3, lr_d=1e-2, aux=1.0,
+                r1=0.1, seed=0, progress=False)
+    assert all(not torch.equal(b, p) for b, p in zip(before, (gan.generator.angles, gan.generator.log_support)))
+    assert set(gan.sample(10).unique().tolist()) <= {0.0, 1.0}
+
+
+def test_convex_shape_generator_refuses_what_it_cannot_draw():
+    with pytest.raises(ValueError, match="needs labels"):
+        G.ConvexShapeGenerator(n_classes=0)
+    with pytest.raises(ValueError, match="planes"):
+        G.ConvexShapeGenerator(planes=2)
+    with pytest.raises(ValueError, match="edge must be positive"):
+        G.ConvexShapeGenerator(edge=0)
+    with pytest.raises(ValueError, match=r"\(1, height, width\)"):
+        G.ConvexShapeGenerator(out_shape=(3, 28, 28))
+    gen = G.ConvexShapeGenerator(noise_dim=2, n_classes=3)
+    with pytest.raises(ValueError):
+        gen(torch.randn(2, 2), torch.tensor([0, 3]))
