@@ -16,7 +16,7 @@ with how many distinct sprites the 1,000 samples of each shape show (each read a
 
     .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --pool --threads 2
     .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --what-where --threads 1
-    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 2400 --convex --threads 1
+    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 4800 --convex --threads 1
 
 Prints; it is not a test.
 """
