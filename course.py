@@ -66,11 +66,11 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(python), "-m", "jupyter", "lab", "--ServerApp.root_dir", str(ROOT),
                                 *as_root, str(ROOT / "notebooks"), *extra], cwd=ROOT)
     if command == "build":
-        return subprocess.call([str(python), "-m", "gencore.build", "--root", str(ROOT), *extra], cwd=ROOT)
+        return subprocess.call([str(python), "-m", "gencore.course.build", "--root", str(ROOT), *extra], cwd=ROOT)
     if command == "grade":
-        return subprocess.call([str(python), "-m", "gencore.grade", *extra])
+        return subprocess.call([str(python), "-m", "gencore.course.grade", *extra])
     if command == "book":
-        return subprocess.call([str(python), "-m", "gencore.book", *extra])
+        return subprocess.call([str(python), "-m", "gencore.course.book", *extra])
     # test: quick mode, the built-in dataset unless one is chosen, a fresh data/model folder, 1 thread each.
     # Figures are drawn: notebooks use Jupyter's inline backend (every figure rendered to PNG), the unit tests
     # draw every figure they leave open (tests/conftest.py), so an error at draw time fails the tests.

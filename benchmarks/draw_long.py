@@ -18,7 +18,7 @@ import time
 import torch
 
 import gencore
-from gencore import zoo
+from gencore.course import zoo
 from gencore.data import load_dataset
 from gencore.draw import train_draw
 from gencore.evaluation import log_likelihood

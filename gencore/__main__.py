@@ -1,6 +1,6 @@
-"""``python -m gencore ...``: the command line (see gencore.cli)."""
+"""``python -m gencore ...``: the command line (see gencore.course.cli)."""
 import sys
 
-from .cli import main
+from .course.cli import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gencore import book
+from gencore.course import book
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 PROBE = """<script>

@@ -1,4 +1,4 @@
-"""Tests for gencore.build: solution notebooks -> student notebooks."""
+"""Tests for gencore.course.build: solution notebooks -> student notebooks."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from gencore import build as B
+from gencore.course import build as B
 
 REPO = Path(__file__).parents[1]
 
@@ -166,11 +166,11 @@ def test_student_notice_metadata_and_ids():
     assert stu.cells[0].source == (
         "*Your copy of the notebook: complete the cells marked `# YOUR CODE HERE`; the cell after each one "
         "checks your code; write your answers where it says `YOUR ANSWER HERE`.*")
-    assert "gencore.build" not in stu.cells[0].source and "solutions/" not in stu.cells[0].source
+    assert "gencore.course.build" not in stu.cells[0].source and "solutions/" not in stu.cells[0].source
     # the instructor's notice is kept in the metadata
     assert stu.metadata["gencore"] == {
         "generated_from": "solutions/01_vae.ipynb",
-        "notice": "Generated from `solutions/01_vae.ipynb` by `python -m gencore.build`: "
+        "notice": "Generated from `solutions/01_vae.ipynb` by `python -m gencore.course.build`: "
                   "edit the solution, not this file."}
     assert [c.id for c in stu.cells] == [f"cell-{i:03d}" for i in range(5)]
     for cell in stu.cells:
@@ -303,7 +303,7 @@ def test_stale_student_notebook_deleted(tmp_path):
 
 def test_cli_module_entry_point(tmp_path):
     root = _make_repo(tmp_path)
-    run = lambda *a: subprocess.run([sys.executable, "-m", "gencore.build", "--root", str(root), *a],
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gencore.course.build", "--root", str(root), *a],
                                     capture_output=True, text=True)
     res = run("--check")
     assert res.returncode == 1 and "notebooks/01_vae.ipynb" in res.stdout
@@ -318,9 +318,9 @@ def test_cli_module_entry_point(tmp_path):
 def test_repo_notebooks_have_no_drift():
     """Committed notebooks/ and solutions/ must equal what the build makes.
 
-    Fix a failure with `python -m gencore.build` (edit solutions/, never notebooks/).
+    Fix a failure with `python -m gencore.course.build` (edit solutions/, never notebooks/).
     """
     if not (REPO / "solutions").is_dir():
         pytest.skip("repository has no solutions/ folder")
     drift = B.build(REPO, check=True)
-    assert drift == [], f"out of date, run `python -m gencore.build`: {drift}"
+    assert drift == [], f"out of date, run `python -m gencore.course.build`: {drift}"

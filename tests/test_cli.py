@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gencore import cli
+from gencore.course import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--dataset", "sprites", "--quick", "--threads", "1"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gencore import grade
+from gencore.course import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "02_variational_inference"

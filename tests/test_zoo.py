@@ -1,4 +1,4 @@
-"""gencore.zoo: the course's models with their notebooks' configurations (one cache entry per model)."""
+"""gencore.course.zoo: the course's models with their notebooks' configurations (one cache entry per model)."""
 import json
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import gencore
-from gencore import zoo
+from gencore.course import zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 __all__ = ["reference_checks", "identify", "grade_submission", "grade", "main"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHECK_CELL = re.compile(r"^\s*\w+\s*=\s*checks\.(\w+)\(\w+\)", re.MULTILINE)
 OUTPUT_LIMIT = 200_000          # characters of output kept per cell; more is a flood, dropped and reported
 STATUSES = ("correct", "wrong", "not implemented", "error", "check changed", "not run")
@@ -58,7 +58,7 @@ def _source(cell: dict) -> str:
 def reference_checks(notebooks_dir: Path = ROOT / "notebooks") -> dict[str, list[dict]]:
     """{notebook stem: [{"check": name, "title": ..., "source": the check cell's code}, ...]} from the course's
     student notebooks, in order."""
-    from .checks import REGISTRY
+    from ..checks import REGISTRY
 
     out = {}
     for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
@@ -173,7 +173,7 @@ def grade_submission(path: Path, references: dict[str, list[dict]], *, timeout: 
                    GENCORE_QUICK="1" if quick else "0", GENCORE_THREADS="1", OMP_NUM_THREADS="1",
                    MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "gencore.grade", "--child", str(copy), str(result),
+        child = subprocess.Popen([sys.executable, "-m", "gencore.course.grade", "--child", str(copy), str(result),
                                   str(timeout)], cwd=work, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, start_new_session=True)
         try:

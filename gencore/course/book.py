@@ -24,7 +24,7 @@ from pathlib import Path
 
 __all__ = ["build_book", "main"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 STYLE = """
 <style>

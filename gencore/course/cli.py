@@ -9,7 +9,7 @@
     torchrun --nproc_per_node=4 -m gencore train draw   # data parallel over 4 processes (GPUs: one each)
     gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
 
-(also ``python -m gencore ...``). Models are those of `gencore.zoo`; they go through the same model cache,
+(also ``python -m gencore ...``). Models are those of `gencore.course.zoo`; they go through the same model cache,
 under the same configuration key, as the notebooks.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from . import zoo
-from .config import DATASETS, setup
+from ..config import DATASETS, setup
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _setup(args) -> None:
-    from .train import is_main_process
+    from ..train import is_main_process
     setup(seed=0, quick=True if args.quick else None, dataset=args.dataset, device=args.device,
           threads=args.threads, verbose=is_main_process())
 
@@ -78,7 +78,7 @@ def _model_name(name: str) -> str:
 def cmd_train(args) -> int:
     name = _model_name(args.model)
     _setup(args)
-    from .train import is_main_process
+    from ..train import is_main_process
     model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed)
     if not is_main_process():
         return 0
@@ -124,8 +124,8 @@ COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverag
 
 
 def _evaluate_one(name: str, classifier, real, cfg) -> dict:
-    from . import evaluation as E
-    from .data import load_dataset
+    from .. import evaluation as E
+    from ..data import load_dataset
 
     model, _ = zoo.load(name)
     fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
@@ -141,9 +141,9 @@ def _evaluate_one(name: str, classifier, real, cfg) -> dict:
 
 
 def cmd_evaluate(args) -> int:
-    from .classifier import load_classifier
-    from .config import current
-    from .data import load_dataset
+    from ..classifier import load_classifier
+    from ..config import current
+    from ..data import load_dataset
 
     names = list(GENERATIVE) if args.model == "all" else [_model_name(args.model)]
     if names == ["classifier"]:
@@ -155,7 +155,7 @@ def cmd_evaluate(args) -> int:
     real = load_dataset(cfg.dataset, "test", subset=n if n < 10000 else None).x[:n].float() / 255
     rows = {name: _evaluate_one(name, classifier, real, cfg) for name in names}
     real_train = load_dataset(cfg.dataset, "train", subset=len(real), seed=4).x.float() / 255
-    from . import evaluation as E
+    from .. import evaluation as E
     rows["real (train)"] = {**E.sample_report(classifier, real, real_train), "IWAE": None}
     likelihood = next((r for r in rows.values() if r.get("IWAE_k")), None)
     print(f"\n{cfg.dataset}, {'quick' if cfg.quick else 'full'} mode: {len(real)} samples of each model against "
@@ -172,7 +172,7 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-# The models each notebook loads through gencore.zoo (smaller notebook-specific models, such as sweeps and toy
+# The models each notebook loads through gencore.course.zoo (smaller notebook-specific models, such as sweeps and toy
 # GANs, are trained by the notebook itself within its budget).
 NOTEBOOK_MODELS = {"04": ["vae", "cvae", "classifier"], "05": ["draw", "draw-noatt"], "06": ["gan", "classifier"],
                    "07": ["cgan", "cvae", "classifier"],
@@ -182,8 +182,8 @@ NOTEBOOK_MODELS = {"04": ["vae", "cvae", "classifier"], "05": ["draw", "draw-noa
 def cmd_pretrain(args) -> int:
     import time
 
-    from .config import current
-    from .train import StepProbe, probe_steps
+    from ..config import current
+    from ..train import StepProbe, probe_steps
 
     wanted = [n.strip().zfill(2) for n in args.notebooks.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in NOTEBOOK_MODELS]
@@ -232,15 +232,15 @@ def cmd_doctor(args) -> int:
     """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
     import platform
 
-    from .config import _available_devices, current
-    from .data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
+    from ..config import _available_devices, current
+    from ..data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
 
     cfg = current()
     ok = True
     print("installation")
     ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
     import torchvision
-    ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, gencore from {Path(__file__).parent}")
+    ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, gencore from {Path(__file__).parents[1]}")
     try:
         import ipywidgets  # noqa: F401
         _line(True, "ipywidgets (progress bars and widgets in Jupyter)")

@@ -34,8 +34,8 @@ metadata, ``metadata.gencore.generated_from`` and ``metadata.gencore.notice``.
 
 Usage::
 
-    python -m gencore.build [--root DIR]    # normalise solutions, write notebooks
-    python -m gencore.build --check         # write nothing; exit 1 on drift
+    python -m gencore.course.build [--root DIR]    # normalise solutions, write notebooks
+    python -m gencore.course.build --check         # write nothing; exit 1 on drift
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ RAISES_TAG = "raises-exception"
 SOLUTIONS_DIR = "solutions"
 NOTEBOOKS_DIR = "notebooks"
 NOTICE = (
-    "Generated from `{source}` by `python -m gencore.build`: "
+    "Generated from `{source}` by `python -m gencore.course.build`: "
     "edit the solution, not this file."
 )
 STUDENT_CODE = "complete the cells marked `# YOUR CODE HERE`; the cell after each one checks your code"
@@ -323,7 +323,7 @@ def build(root=".", check: bool = False) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gencore.build",
+        prog="python -m gencore.course.build",
         description="Generate notebooks/*.ipynb from solutions/*.ipynb.",
     )
     parser.add_argument("--root", default=".", help="repository root (default: current directory)")
@@ -341,7 +341,7 @@ def main(argv=None) -> int:
     n = len(list((root / SOLUTIONS_DIR).glob("*.ipynb")))
     if args.check:
         if changes:
-            print(f"{len(changes)} file(s) out of date (run `python -m gencore.build`):")
+            print(f"{len(changes)} file(s) out of date (run `python -m gencore.course.build`):")
             for rel, _data, reason in changes:
                 print(f"  {rel}: {reason}")
             return 1
