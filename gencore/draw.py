@@ -53,8 +53,7 @@ from torch import Tensor, nn
 from .cache import fit_cached
 from .train import History, adam
 from .validate import as_float, as_int
-from .variational import gaussian_kl
-from .vae import bernoulli_log_prob
+from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
            "attention_params", "glimpse", "read_attention", "write_attention", "read_no_attention",
@@ -351,7 +350,7 @@ class DRAW(nn.Module):
         """Per-example terms of a one-sample bound: {"rec" (n,) = -log p(x|c_T), "kl" (n, T) the KL of each
         step (closed form, prior N(0, I)), "elbo" (n,) = -rec - kl.sum(1)}."""
         c, steps = self.infer(x, eps)
-        rec = -bernoulli_log_prob(c, x.reshape(c.shape))
+        rec = -bernoulli_log_likelihood(c, x.reshape(c.shape))
         kl = torch.stack([gaussian_kl(mu, lv) for mu, lv in zip(steps["mu"], steps["logvar"])], dim=1)
         return {"rec": rec, "kl": kl, "elbo": -rec - kl.sum(1)}
 
@@ -394,7 +393,7 @@ class DRAW(nn.Module):
             eps = eps.to(x).view(self.T, s * n, self.latent_dim)
             c, steps = self.infer(xs, eps)
             log_q = xs.new_zeros(s * n)
-            log_p = bernoulli_log_prob(c, xs)
+            log_p = bernoulli_log_likelihood(c, xs)
             for mu, logvar, e in zip(steps["mu"], steps["logvar"], steps["eps"]):
                 z = mu + torch.exp(0.5 * logvar) * e
                 log_q -= 0.5 * (_LOG_2PI + logvar + e.pow(2)).sum(1)

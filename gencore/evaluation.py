@@ -114,7 +114,7 @@ def parzen_bandwidth(samples, valid, sigmas=None) -> tuple[float, torch.Tensor]:
 
 
 # ------------------------------------------------------------------------------------------ Fréchet distance
-def _sqrtm_psd(c: torch.Tensor) -> torch.Tensor:
+def sqrtm_psd(c: torch.Tensor) -> torch.Tensor:
     """The symmetric square root of a symmetric positive semi-definite matrix (eigenvalues clipped at 0)."""
     w, v = torch.linalg.eigh((c + c.T) / 2)
     return (v * w.clamp_min(0).sqrt()) @ v.T
@@ -145,7 +145,7 @@ def frechet_gaussian(mu1, cov1, mu2, cov2) -> float:
             raise ValueError(f"{name} must be ({d}, {d}) for means of {d} entries, got {tuple(c.shape)}.")
     if not all(torch.isfinite(t).all() for t in (mu1, mu2, c1, c2)):
         raise ValueError("The means and covariances must be finite.")
-    s1 = _sqrtm_psd(c1)
+    s1 = sqrtm_psd(c1)
     cross = torch.linalg.eigvalsh(s1 @ c2 @ s1).clamp_min(0).sqrt().sum()
     value = (mu1 - mu2).pow(2).sum() + torch.trace(c1) + torch.trace(c2) - 2 * cross
     return float(value.clamp_min(0))

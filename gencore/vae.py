@@ -36,51 +36,18 @@ from .cache import fit_cached
 from .data import as_data
 from .train import History, adam
 from .validate import as_float, as_int
-from .variational import active_units, gaussian_kl, gaussian_log_likelihood, iwae_bound, reparameterize
+from .variational import (active_units, bernoulli_log_likelihood, bernoulli_log_likelihood_binary_, gaussian_kl,
+                          gaussian_log_likelihood, iwae_bound, reparameterize)
 
 __all__ = ["VAE", "LIKELIHOODS", "adam", "train_vae", "log_likelihood", "dataset_elbo", "rate_distortion",
            "encode_means", "count_active_units", "latent_traversal", "prior_quantile_grid", "decode_prior_grid",
-           "latent_explorer", "sharpness", "gaussian_blur", "reparameterize_with", "vae_loss", "iwae_estimate",
-           "bernoulli_log_prob"]
+           "latent_explorer", "sharpness", "gaussian_blur"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2 * math.pi)
 
 
 # ------------------------------------------------------------------------------------------ the pieces
-def reparameterize_with(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """The reparameterization trick with given noise: z = mu + sigma * eps,  sigma = exp(logvar / 2).
-
-    z is then a sample of q(z|x) = N(mu, diag sigma^2) when eps ~ N(0, I), and a differentiable function of
-    (mu, logvar): dz/dmu = 1, dz/dlogvar = sigma * eps / 2. (`gencore.variational.reparameterize` draws eps.)
-    """
-    return mu + torch.exp(0.5 * logvar) * eps
-
-
-def vae_loss(x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """The negative ELBO of a Bernoulli VAE, averaged over the batch (nats per image):
-
-        -ELBO = 1/N sum_n [ BCE(logits_n, x_n) + KL(N(mu_n, e^logvar_n) || N(0, I)) ]
-        BCE(l, x) = -sum_i [x_i log sigmoid(l_i) + (1 - x_i) log(1 - sigmoid(l_i))]      (over pixels)
-        KL = 1/2 sum_j (mu_j^2 + e^logvar_j - 1 - logvar_j)                                (over latents)
-
-    ``logits`` are the decoder's outputs for a sample z ~ q(z|x); a single-sample estimate of the bound.
-    """
-    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum() / len(x)
-    return rec + kl
-
-
-def iwae_estimate(log_p_xz: torch.Tensor, log_q_z: torch.Tensor) -> torch.Tensor:
-    """The importance-weighted bound from k samples, (k, batch) -> (batch,):
-
-        L_k = log 1/k sum_i w_i = logsumexp_i(log w_i) - log k,   log w_i = log p(x, z_i) - log q(z_i|x)
-
-    (`gencore.variational.iwae_bound`; the weights themselves are never exponentiated.)
-    """
-    return iwae_bound(log_p_xz, log_q_z)
-
-
 def _check_prior(prior, model) -> None:
     from .aggregate_prior import AggregatePrior
     if not isinstance(prior, AggregatePrior):
@@ -92,65 +59,6 @@ def _check_prior(prior, model) -> None:
 def _log_normal(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I) summed over the last dimension."""
     return -0.5 * (_LOG_2PI + z.pow(2)).sum(-1)
-
-
-def _group_size(n: int, largest: int = 120) -> int:
-    """The largest divisor of n that is <= ``largest`` (0.5 ** 120 is still a normal float32)."""
-    return max(g for g in range(1, min(n, largest) + 1) if n % g == 0)
-
-
-def _sum_log_sigmoid_(a: torch.Tensor) -> torch.Tensor:
-    """sum_i log sigmoid(a_i) over the last dim for a >= 0 (overwrites ``a``): each sigmoid lies in [1/2, 1],
-    so the logs are taken of products of groups of <= 120 of them (>= 2^-120, no underflow): D/120
-    logarithms instead of D. About 10x faster on a CPU than a softplus/BCE kernel."""
-    d = a.shape[-1]
-    g = _group_size(d)
-    return a.sigmoid_().view(*a.shape[:-1], d // g, g).prod(-1).log_().sum(-1)
-
-
-class _BernoulliLogLikelihood(torch.autograd.Function):
-    """log p(x|z) = sum_i [x_i l_i - softplus(l_i)] per example, (N, D) -> (N,), with a fast forward:
-
-        softplus(l) = max(l, 0) - log sigmoid(|l|),   sum_i max(l_i, 0) = (sum_i l_i + sum_i |l_i|) / 2
-
-    and the exact gradient d/dl_i = x_i - sigmoid(l_i). Equals gencore.variational.bernoulli_log_likelihood.
-    """
-
-    @staticmethod
-    def forward(ctx, logits, x):
-        ctx.save_for_backward(logits, x)
-        a = logits.abs()
-        positive = 0.5 * (logits.sum(-1) + a.sum(-1))
-        return (logits * x).sum(-1) - positive + _sum_log_sigmoid_(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        logits, x = ctx.saved_tensors
-        grad = grad.unsqueeze(-1)
-        grad_logits = (x - torch.sigmoid(logits)) * grad if ctx.needs_input_grad[0] else None
-        grad_x = logits * grad if ctx.needs_input_grad[1] else None
-        return grad_logits, grad_x
-
-
-def bernoulli_log_prob(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """log p(x|z) = sum_i [x_i log sigmoid(l_i) + (1 - x_i) log(1 - sigmoid(l_i))], summed over all but the
-    batch dim -> (N,); x in [0, 1]. The same numbers as `gencore.variational.bernoulli_log_likelihood`,
-    about 4x faster forward and backward on a CPU (the VAE's training loss uses it)."""
-    x = x.to(logits.dtype)
-    return _BernoulliLogLikelihood.apply(logits.flatten(1), x.flatten(1))
-
-
-def _bernoulli_log_prob_binary_(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """The same for BINARY x, logits (k, N, D), x (N, D) -> (k, N), overwriting ``logits`` (evaluation):
-
-        log p(x|z) = sum_i log sigmoid(t_i),  t_i = (2 x_i - 1) l_i,   log sigmoid(t) = (t - |t|) / 2 + log sigmoid(|t|)
-
-    in-place passes only: the IWAE evaluation calls it on 10 million decoder outputs.
-    """
-    t = logits.mul_(2 * x - 1)
-    total = t.sum(-1)
-    total -= t.abs_().sum(-1)
-    return 0.5 * total + _sum_log_sigmoid_(t)
 
 
 # ------------------------------------------------------------------------------------------ the model
@@ -218,10 +126,10 @@ class VAE(nn.Module):
 
     def log_px_given_z(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """log p(x|z) per example from the decoder's raw output, summed over pixels: Bernoulli
-        (`bernoulli_log_prob`, = gencore.variational.bernoulli_log_likelihood) or Gaussian
+        (`gencore.variational.bernoulli_log_likelihood`) or Gaussian
         (gencore.variational.gaussian_log_likelihood with variance exp(obs_logvar))."""
         if self.likelihood == "bernoulli":
-            return bernoulli_log_prob(raw, x)
+            return bernoulli_log_likelihood(raw, x)
         return gaussian_log_likelihood(raw, x, self.obs_logvar)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -320,7 +228,7 @@ class VAE(nn.Module):
             cs = None if c is None else c.repeat(s, *[1] * (c.dim() - 1))   # row i*n + j: condition of example j
             raw = self._raw(z.reshape(s * n, -1), cs).view(s, n, -1)
             if binary:
-                log_px = _bernoulli_log_prob_binary_(raw, flat_x)
+                log_px = bernoulli_log_likelihood_binary_(raw, flat_x)
             else:   # grey levels or a Gaussian decoder: the general formula
                 log_px = self.log_px_given_z(raw.view(s * n, *x.shape[1:]), x.repeat(s, *[1] * (x.dim() - 1)))
                 log_px = log_px.view(s, n)

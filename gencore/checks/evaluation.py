@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..evaluation import _sqrtm_psd as _sqrtm
+from ..evaluation import sqrtm_psd as _sqrtm
 from ..evaluation import frechet_gaussian as _frechet_float
 from .common import dtype_note as _kind
 from .core import compare, exercise, seeded, wrong_outputs

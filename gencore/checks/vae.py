@@ -13,11 +13,30 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..vae import iwae_estimate, reparameterize_with, vae_loss
+from ..variational import bernoulli_log_likelihood, gaussian_kl, iwae_bound, reparameterize
 from .common import batch_mean_mistakes, logvar_mistakes, reduction_mistakes, swapped
 from .common import dtype_note as _kind
 from .core import compare, exercise, gradient, seeded, wrong_outputs
 from .variational import compare_or_explain
+
+
+# The answer keys, composed from the library's formulas (gencore.variational): no second copy of any of them.
+def reparameterize_with(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z = mu + sigma * eps,  sigma = exp(logvar / 2): `gencore.variational.reparameterize` with given noise."""
+    return reparameterize(mu, logvar, eps=eps)
+
+
+def vae_loss(x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """The negative ELBO of a Bernoulli VAE, averaged over the batch (nats per image):
+
+        -ELBO = 1/N sum_n [ -log p(x_n|z_n) + KL(N(mu_n, e^logvar_n) || N(0, I)) ]
+    """
+    return (gaussian_kl(mu, logvar) - bernoulli_log_likelihood(logits, x)).mean()
+
+
+def iwae_estimate(log_p_xz: torch.Tensor, log_q_z: torch.Tensor) -> torch.Tensor:
+    """L_k = logsumexp_i(log p(x, z_i) - log q(z_i|x)) - log k, (k, batch) -> (batch,) (`iwae_bound`)."""
+    return iwae_bound(log_p_xz, log_q_z)
 
 F64 = torch.float64
 
