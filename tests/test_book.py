@@ -82,3 +82,16 @@ def test_pages_load_in_a_browser_with_figures_math_and_working_links(site):
     for href in set(page["links"]):                                            # previous, contents, next
         target = _open(out / href)
         assert target["errors"] == [] and target["title"], href
+
+
+def test_the_index_shows_the_syllabus_from_its_one_source_with_links_to_the_pages_built():
+    from gencore.course import syllabus
+
+    index = book._index([("00_generative_models.html", "00 · Deep generative models are distribution transformers"),
+                         ("02_variational_inference.html", "02 · Variational inference")], "quick mode")
+    for nb in syllabus.NOTEBOOKS:                                              # every notebook, built or not
+        assert f"<code>{nb.stem}</code>" in index
+        assert html.escape(nb.exercises, quote=False) in index, nb.stem
+    assert '<a href="00_generative_models.html"><code>00_generative_models</code></a>' in index
+    assert 'href="03_vae.html"' not in index                                   # no link to a page not built
+    assert "Companion reading" in index and "<table>" in index

@@ -3,7 +3,7 @@
 Executes the solution notebooks (quick mode unless ``--full``; trained models come from the model cache in
 GENCORE_HOME, so a pre-trained cache makes the full book fast) and writes a folder that works offline:
 
-    site/index.html            the syllabus (from the README) with a link to every notebook
+    site/index.html            the syllabus (`gencore.course.syllabus`) with a link to every notebook
     site/NN_name.html          each notebook: text, math, code, figures; links to the previous and the next one
     site/mathjax/              MathJax 2.7 (from the jupyter-server-mathjax package): math without a CDN
 
@@ -21,6 +21,8 @@ import shutil
 import sys
 import time
 from pathlib import Path
+
+from .syllabus import markdown as syllabus_markdown
 
 __all__ = ["build_book", "main"]
 
@@ -90,9 +92,7 @@ def _execute(path: Path, timeout: int):
 def _index(pages: list[tuple[str, str]], mode: str) -> str:
     import mistune
 
-    readme = (ROOT / "README.md").read_text()
-    m = re.search(r"^## Syllabus\n(.*?)(?=^## )", readme, re.MULTILINE | re.DOTALL)
-    syllabus = mistune.html(m.group(1)) if m else ""
+    syllabus = mistune.html(syllabus_markdown())
     for href, _ in pages:
         stem = href[:-len(".html")]
         syllabus = syllabus.replace(f"<code>{stem}</code>", f'<a href="{href}"><code>{stem}</code></a>')
