@@ -152,6 +152,8 @@ def test_course_test_runs_in_quick_mode_on_sprites_unless_a_dataset_is_chosen(mo
     assert course.main(["test"]) == 0
     assert calls and all(kw["env"]["GENCORE_DATASET"] == "sprites" and kw["env"]["GENCORE_QUICK"] == "1"
                          for _, kw in calls)
+    commands = [" ".join(map(str, cmd)) for cmd, _ in calls]                 # unit tests and every notebook
+    assert all(any(f" {part}" in c for c in commands) for part in ("tests", "solutions", "notebooks", "--nbval"))
     calls.clear()
     monkeypatch.setenv("GENCORE_DATASET", "fashion-mnist")
     assert course.main(["test"]) == 0
