@@ -2,14 +2,17 @@
 """The course's two commands (and one for instructors). Needs only Python >= 3.10.
 
     python3 course.py lab     set up (once) and open the course in JupyterLab
-    python3 course.py test    set up (once) and run the whole test suite
+    python3 course.py test    set up (once) and run the fast tests: unit tests and the solution notebooks
+                              in quick mode (--all adds the integration tier: what CI runs)
     python3 course.py build   regenerate the student notebooks from solutions/ (instructors)
     python3 course.py grade SUBMISSIONS...   grade submitted student notebooks (instructors; --help for options)
     python3 course.py book [--full]          the course as a static website in ./site (instructors)
 
 Set-up is idempotent: a virtual environment in .venv/, with gencore installed in it (editable, with
 its test tools). It is reinstalled only when pyproject.toml changes. Extra arguments after `test`
-go to pytest (e.g. `python3 course.py test -k vae`).
+go to pytest (e.g. `python3 course.py test -k vae`). `test --all` adds the integration tier: the student
+notebooks, the studies' tests (experiments/), and the tests marked `integration` (the website in a browser,
+grading, torchrun, the longest trainings).
 """
 from __future__ import annotations
 
@@ -50,9 +53,14 @@ def setup() -> Path:
 
 
 def test_command(python: Path, extra: list[str]) -> list[str]:
-    """Unit tests, then every notebook (solutions and student versions) executed by nbval."""
-    return [str(python), "-m", "pytest", "tests", "solutions", "notebooks", "--nbval-lax",
-            "--nbval-current-env", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", *extra]
+    """The fast tier: the unit tests but those marked `integration`, and the solution notebooks executed by
+    nbval. With ``--all`` in ``extra``: everything, the student notebooks and experiments/ included."""
+    everything = "--all" in extra
+    extra = [a for a in extra if a != "--all"]
+    paths = ["tests", "solutions", *(["notebooks", "experiments"] if everything else [])]
+    select = [] if everything else ["-m", "not integration"]
+    return [str(python), "-m", "pytest", *paths, *select, "--nbval-lax", "--nbval-current-env",
+            "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", *extra]
 
 
 def main(argv: list[str]) -> int:

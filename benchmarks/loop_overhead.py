@@ -26,8 +26,8 @@ from gencore.classifier import Classifier  # noqa: E402
 from gencore.cvae import ConditionalVAE  # noqa: E402
 from gencore.data import load_dataset  # noqa: E402
 from gencore.draw import DRAW  # noqa: E402
-from gencore.gan import discriminator_loss, generator_loss_nonsaturating, image_gan, train_gan  # noqa: E402
-from gencore.train import adam, fit  # noqa: E402
+from gencore.gan import discriminator_loss, generator_loss_nonsaturating, image_gan  # noqa: E402
+from gencore.train import adam, fit, train_gan  # noqa: E402
 from gencore.vae import VAE  # noqa: E402
 
 BATCH = 128

@@ -6,7 +6,7 @@ and the IWAE evaluation (k = 1000 importance samples for each of the 10,000 test
 * pure: the same number of optimiser steps on batches made (and binarised) beforehand: only
   model.loss -> backward -> Adam step. Same model, same optimiser, same run, interleaved; the best of
   ``--reps`` is kept for each. Target: fit / pure <= 1.2.
-* IWAE: `gencore.vae.log_likelihood(model, test, k=1000)` (each test batch encoded once, its k codes decoded
+* IWAE: `gencore.evaluation.log_likelihood(model, test, k=1000)` (each test batch encoded once, its k codes decoded
   in chunks of ~2048 rows). Target: <= 2 minutes on 2 cores.
 
     .venv/bin/python benchmarks/vae_epoch.py [--dataset fashion-mnist] [--threads 2] [--reps 2]
@@ -25,8 +25,10 @@ import gencore
 from timing import Timer, default_dataset, load, pure_epoch
 from gencore.cache import load_or_train
 from gencore.data import load_dataset
-from gencore.train import History, fit
-from gencore.vae import VAE, adam, dataset_elbo, log_likelihood
+from gencore.evaluation import dataset_elbo, log_likelihood
+from gencore.history import History
+from gencore.train import adam, fit
+from gencore.vae import VAE
 
 
 def train_schedule(args, train, test, phases) -> tuple[VAE, History]:

@@ -26,8 +26,9 @@ import math
 
 import torch
 
+from .blocks import eval_mode
 from .data import as_data
-from .validate import as_int
+from .validate import as_int, check_labels
 
 __all__ = ["AggregatePrior"]
 
@@ -56,9 +57,7 @@ class AggregatePrior:
         g = torch.Generator().manual_seed(seed)
         labels = data.labels.cpu() if self.n_classes is not None else torch.zeros(len(data), dtype=torch.long)
         self.mu, self.logvar = [], []
-        was = model.training
-        model.eval()
-        try:
+        with eval_mode(model):
             for c in range(self.n_classes or 1):
                 members = (labels == c).nonzero().squeeze(1)
                 if len(members) == 0:
@@ -75,8 +74,6 @@ class AggregatePrior:
                     logvars.append(logvar.cpu())
                 self.mu.append(torch.cat(mus))
                 self.logvar.append(torch.cat(logvars))
-        finally:
-            model.train(was)
         self.sizes = [len(m) for m in self.mu]
 
     def __repr__(self) -> str:
@@ -88,7 +85,6 @@ class AggregatePrior:
             if y is not None:
                 raise ValueError("This aggregate prior belongs to an unconditional VAE: pass no labels (y=None).")
             return torch.zeros(n, dtype=torch.long)
-        from .cvae import check_labels
         return check_labels(y, self.n_classes, n).cpu()
 
     def check_model(self, model) -> None:

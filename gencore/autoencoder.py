@@ -17,13 +17,14 @@ Both are summed over the dimensions of one example and averaged over the batch.
 """
 from __future__ import annotations
 
+import contextlib
 import operator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import _widths, make_pair
+from .blocks import eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
@@ -146,7 +147,7 @@ def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: s
     lr = as_float(lr, "lr", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
-    hidden = list(_widths(hidden)) if hidden is not None else None        # 64 -> [64], as Autoencoder takes it
+    hidden = list(widths(hidden)) if hidden is not None else None        # 64 -> [64], as Autoencoder takes it
     hyper = dict(kind=kind, latent_dim=latent_dim, likelihood=likelihood, hidden=hidden, activation=activation)
     return fit_cached(lambda in_shape: Autoencoder(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
                                                    hidden=hidden, activation=activation),
@@ -162,16 +163,12 @@ def encode_dataset(model, data, batch_size: int = 1000) -> tuple[torch.Tensor, t
     both on the CPU. ``model`` is anything with ``encode`` (an `Autoencoder`, a `PCA`), or a function."""
     data = as_data(data)
     encode = getattr(model, "encode", model)
-    was_training = getattr(model, "training", None)
-    if was_training is not None:
-        model.eval()
     codes, labels = [], []
-    for x, y in data.batches(batch_size, shuffle=False):
-        codes.append(encode(x).detach().cpu())
-        if y is not None:
-            labels.append(y.cpu())
-    if was_training:
-        model.train()
+    with eval_mode(model) if isinstance(model, nn.Module) else contextlib.nullcontext():
+        for x, y in data.batches(batch_size, shuffle=False):
+            codes.append(encode(x).detach().cpu())
+            if y is not None:
+                labels.append(y.cpu())
     return torch.cat(codes), (torch.cat(labels) if labels else None)
 
 
@@ -303,12 +300,10 @@ class PCA:
 def reconstruction_mse(model, data, batch_size: int = 1000) -> float:
     """Held-out mean squared error per value of an autoencoder, mean_{n,i} (x_ni - g(f(x_n))_i)^2."""
     data = as_data(data)
-    was_training = model.training
-    model.eval()
     total, count = 0.0, 0
-    for x, _ in data.batches(batch_size, shuffle=False):
-        total += (model(x) - x).double().pow(2).sum().item()
-        count += x.numel()
-    model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        for x, _ in data.batches(batch_size, shuffle=False):
+            total += (model(x) - x).double().pow(2).sum().item()
+            count += x.numel()
     return total / count
 

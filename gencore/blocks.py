@@ -19,14 +19,27 @@ The MLP blocks work on any shape (e.g. (3,) for a 3-D swiss roll); the conv bloc
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "KINDS", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
+__all__ = ["ACTIVATIONS", "KINDS", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
            "make_decoder", "make_pair"]
+
+@contextmanager
+def eval_mode(model: nn.Module):
+    """Evaluation mode for the duration of a block (dropout off, batch norm on its running statistics), then
+    the mode the model had before, even when the block raises."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
 
 KINDS = ("mlp", "conv")
 
@@ -46,7 +59,7 @@ def _positive(value, what: str) -> int:
     return value
 
 
-def _widths(hidden) -> tuple[int, ...]:
+def widths(hidden) -> tuple[int, ...]:
     if isinstance(hidden, int):
         hidden = (hidden,)
     return tuple(int(h) for h in hidden)
@@ -126,7 +139,7 @@ class MLPEncoder(nn.Module):
         self.in_shape = _shape(in_shape, "in_shape")
         self.out_dim = _positive(out_dim, "out_dim")
         self.cond_dim = int(cond_dim)
-        self.hidden = _widths(hidden)
+        self.hidden = widths(hidden)
         self.net = _mlp([math.prod(self.in_shape) + self.cond_dim, *self.hidden, self.out_dim], activation)
 
     def forward(self, x: torch.Tensor, c=None) -> torch.Tensor:
@@ -147,7 +160,7 @@ class MLPDecoder(nn.Module):
         self.latent_dim = _positive(latent_dim, "latent_dim")
         self.out_shape = _shape(out_shape, "out_shape")
         self.cond_dim = int(cond_dim)
-        self.hidden = _widths(hidden)
+        self.hidden = widths(hidden)
         self.net = _mlp([self.latent_dim + self.cond_dim, *self.hidden, math.prod(self.out_shape)], activation)
 
     def forward(self, z: torch.Tensor, c=None) -> torch.Tensor:
@@ -175,11 +188,11 @@ class ConvEncoder(nn.Module):
                  channels=(32, 64), activation="relu"):
         super().__init__()
         self.in_shape = _shape(in_shape, "in_shape")
-        self.channels = _widths(channels)
+        self.channels = widths(channels)
         _check_image_shape(self.in_shape, self.channels, type(self).__name__)
         self.out_dim = _positive(out_dim, "out_dim")
         self.cond_dim = int(cond_dim)
-        self.hidden = _widths(hidden)
+        self.hidden = widths(hidden)
         activation = _activation(activation)
         convs: list[nn.Module] = []
         for a, b in zip((self.in_shape[0], *self.channels), self.channels):
@@ -204,10 +217,10 @@ class ConvDecoder(nn.Module):
         super().__init__()
         self.latent_dim = _positive(latent_dim, "latent_dim")
         self.out_shape = _shape(out_shape, "out_shape")
-        self.channels = _widths(channels)
+        self.channels = widths(channels)
         _check_image_shape(self.out_shape, self.channels, type(self).__name__)
         self.cond_dim = int(cond_dim)
-        self.hidden = _widths(hidden)
+        self.hidden = widths(hidden)
         activation = _activation(activation)
         factor = 2 ** len(self.channels)
         self.start = (self.channels[0], self.out_shape[1] // factor, self.out_shape[2] // factor)

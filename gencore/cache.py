@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
+from .checkpoint import normalise, save_checkpoint, weights_checksum
 from .config import current
 from .data import as_data
-from .data.fingerprint import fingerprint, hash_tensor
-from .train import History, fit, is_main_process
+from .data.fingerprint import fingerprint
+from .distributed import barrier, is_main_process
+from .gan import GAN
+from .history import History
+from .train import fit, train_gan
+from .validate import as_int
 
-__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key", "progress_path",
-           "fit_cached", "load_checkpoint", "load_or_train", "make_checkpoint", "save_checkpoint",
-           "weights_checksum"]
+__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
+           "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
 
 FORMAT = 2          # 2: configuration stored JSON-normalised, weights checksum, fit_cached keys on the data
 STALE_TMP_SECONDS = 300   # a temporary file untouched for this long belongs to a save that was killed
@@ -43,15 +46,6 @@ class CacheNotWritable(OSError):
     """The model cache folder cannot be written, so a trained model could not be kept."""
 
 
-def normalise(config: dict) -> dict:
-    """The configuration as JSON sees it: tuples become lists, other objects (nn.SiLU) their str()."""
-    try:
-        return json.loads(json.dumps(config, sort_keys=True, default=str))
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"The cache configuration could not be written as JSON ({e}); use numbers, strings, "
-                        f"lists and dicts with string keys.") from None
-
-
 def config_key(config: dict) -> str:
     """A stable short hash of the JSON-normalised configuration (key order does not matter)."""
     return hashlib.sha256(json.dumps(normalise(config), sort_keys=True).encode()).hexdigest()[:16]
@@ -60,19 +54,6 @@ def config_key(config: dict) -> str:
 def checkpoint_path(config: dict, cache_dir: str | Path | None = None) -> Path:
     name = str(config.get("name", "model")).replace("/", "-").replace(" ", "_")
     return Path(cache_dir or current().cache_dir) / f"{name}-{config_key(config)}.pt"
-
-
-def weights_checksum(state_dict: dict) -> str:
-    """A hash of every entry of a state_dict (name, dtype, shape, bytes), in sorted key order."""
-    h = hashlib.blake2b(digest_size=16)
-    for name in sorted(state_dict):
-        h.update(name.encode())
-        value = state_dict[name]
-        if isinstance(value, torch.Tensor):
-            hash_tensor(h, value)
-        else:
-            h.update(repr(value).encode())
-    return h.hexdigest()
 
 
 def make_checkpoint(model_or_state, config: dict, history: History | None = None) -> dict:
@@ -92,24 +73,6 @@ def _remove_stale_temporaries(path: Path) -> None:
                 tmp.unlink()
     except OSError:        # no folder yet, a read-only one, or another process removed the file first
         pass
-
-
-def save_checkpoint(obj, path: str | Path) -> Path:
-    """torch.save to a temporary file in the same folder, then an atomic rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def check_writable(folder: str | Path) -> None:
@@ -179,25 +142,19 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
         raise ValueError(f"train(model) returned a History with no epochs, so there is nothing to cache; "
                          f"train for at least one epoch (the model {path.name} was not cached).")
     if not is_main_process():               # torchrun: rank 0 writes the cache, the others wait for it
-        _barrier()
+        barrier()
         return history
     try:
         save_checkpoint(make_checkpoint(model, config, history), path)
     except OSError as e:
         print(f"The trained model was not cached: saving {path} failed ({type(e).__name__}: {e}); it is kept "
               f"in memory for this session only.")
-        _barrier()
+        barrier()
         return history
-    _barrier()
+    barrier()
     if verbose:
         print(f"Saved {path}.")
     return history
-
-
-def _barrier() -> None:
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
 
 
 def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: dict, epochs: int, test=None,
@@ -248,3 +205,44 @@ def progress_path(config: dict, cache_dir: str | Path | None = None) -> Path:
     a kill) resumes from it."""
     path = checkpoint_path(config, cache_dir)
     return path.with_name(path.stem + ".partial")
+
+
+def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapshots: Sequence[int] = (),
+                     n_snapshot: int = 64, seed: int | None = None, retrain: bool = False, verbose: bool = True,
+                     progress: bool = True, **train_kw) -> tuple[GAN, History, dict]:
+    """``build()`` a `GAN`, then load it from the model cache or `train_gan` it and cache it (snapshots
+    included). The key is the whole configuration: name, ``hyper``, the data's fingerprint, steps, the
+    snapshot steps and every training option, quick mode and the seed. Returns (gan in eval mode, history,
+    snapshots)."""
+    cfg = current()
+    data = as_data(data)
+    seed = cfg.seed if seed is None else as_int(seed, "seed")
+    snap_steps = sorted({int(s) for s in snapshots})
+    config = dict(name=name, kind="gan", **hyper, data=fingerprint(data), binarize=getattr(data, "binarize", None),
+                  steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot, quick=cfg.quick, seed=seed,
+                  **{k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})
+    torch.manual_seed(seed)
+    gan = build().to(data.x.device)
+    shape = (n_snapshot, *_sample_shape(gan))
+    gan.register_buffer("snapshot_samples", torch.zeros(len(snap_steps), *shape))
+    partial = progress_path(config)
+    if retrain and partial.exists():
+        partial.unlink()
+
+    def train(model):
+        history, shots = train_gan(model, data, steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot,
+                                   seed=seed, progress=progress, desc=name, resume=partial, **train_kw)
+        if shots:
+            model.snapshot_samples.copy_(torch.stack([shots[s] for s in snap_steps]))
+        return history
+
+    history = load_or_train(gan, train, config, retrain=retrain, verbose=verbose)
+    if partial.exists() and checkpoint_path(config).exists():
+        partial.unlink()                    # the finished model is cached: the progress file is not needed
+    gan.eval()
+    shots = {s: gan.snapshot_samples[i].cpu() for i, s in enumerate(snap_steps)}
+    return gan, history, shots
+
+
+def _sample_shape(gan: GAN) -> tuple[int, ...]:
+    return tuple(gan.sample(1 if not gan.n_classes else torch.zeros(1, dtype=torch.long)).shape[1:])

@@ -34,21 +34,21 @@ import math
 import numbers
 from typing import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import _widths
+from .blocks import eval_mode, widths
 from .cache import fit_cached
 from .config import DATASETS, current
 from .data import TensorData, as_data, load_dataset
+from .data.augment import random_affine, soften
 from .data.sprites import SHAPES
 from .train import History, adam
-from .validate import as_float, as_int
+from .validate import as_float, as_images, as_int
 
-__all__ = ["AUGMENTATION", "Classifier", "DEFAULTS", "IMAGE_SHAPE", "accuracy", "as_images", "class_probabilities",
-           "classify", "cosine_adam", "extract_features", "load_classifier", "random_affine", "soften",
+__all__ = ["AUGMENTATION", "Classifier", "DEFAULTS", "IMAGE_SHAPE", "accuracy", "class_probabilities",
+           "classify", "cosine_adam", "extract_features", "load_classifier",
            "train_classifier"]
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -77,47 +77,6 @@ QUICK_TEST_SUBSET = 2000
 
 
 # ------------------------------------------------------------------------------------------ inputs
-def as_images(x, what: str = "images", shape: tuple[int, ...] = IMAGE_SHAPE) -> torch.Tensor:
-    """``x`` as float images (N, C, H, W) in [0, 1], or one sentence saying what is wrong.
-
-    Accepted: float tensors (or numpy arrays) in [0, 1] (grey levels or binary), of shape (N, C, H, W) or
-    (N, H, W) for one channel; uint8 images in 0..255 (scaled by 1/255); booleans. Refused: other shapes,
-    other integer types (ambiguous: 0..1 or 0..255?), NaN/inf, values outside [0, 1] (e.g. a tanh output in
-    [-1, 1]: rescale it with (x + 1) / 2).
-    """
-    if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"The {what} must be a tensor of images (N, {', '.join(map(str, shape))}), "
-                        f"got {type(x).__name__}.")
-    c, h, w = shape
-    if x.dim() == 3 and c == 1 and tuple(x.shape[1:]) == (h, w):
-        x = x.unsqueeze(1)
-    if x.dim() != 4 or tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"The {what} must have shape (N, {c}, {h}, {w}) (a batch of {c}x{h}x{w} images), got "
-                         f"{tuple(x.shape)}; reshape them with x.view(-1, {c}, {h}, {w}), or add the batch "
-                         f"dimension with x.unsqueeze(0) for a single image.")
-    if x.dtype == torch.uint8:
-        return x.float().div_(255)
-    if x.dtype == torch.bool:
-        return x.float()
-    if not x.is_floating_point():
-        raise TypeError(f"The {what} are {x.dtype}, which is ambiguous (0..1 or 0..255?); pass float images in "
-                        f"[0, 1] or uint8 images in 0..255.")
-    x = x.float()
-    if x.numel():
-        lo, hi = torch.aminmax(x)
-        lo, hi = lo.item(), hi.item()
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"The {what} hold NaN or infinite values; classify finite images in [0, 1].")
-        if lo < -1e-4 or hi > 1 + 1e-4:
-            hint = (" (they look like a tanh output in [-1, 1]: rescale with (x + 1) / 2)" if lo < 0 and hi <= 1 + 1e-4
-                    else " (they look like 0..255 values: divide by 255)" if hi > 1.5 else "")
-            raise ValueError(f"The {what} must be grey levels in [0, 1], but their values span [{lo:.4g}, {hi:.4g}]"
-                             f"{hint}.")
-    return x.clamp(0, 1)
-
-
 def _dataset_name(dataset) -> str:
     name = current().dataset if dataset is None else dataset
     if not isinstance(name, str):
@@ -129,54 +88,6 @@ def _dataset_name(dataset) -> str:
 
 
 # ------------------------------------------------------------------------------------------ the model
-def _uniform(n: int, k: int, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """(k, n) numbers U(0, 1) drawn on ``generator``'s device (default: torch's global CPU RNG), moved to x's."""
-    u = torch.rand(k, n, generator=generator, device=generator.device if generator is not None else "cpu")
-    return u.to(device=x.device, dtype=x.dtype)
-
-
-def random_affine(x: torch.Tensor, shift: float = 0.0, rotate: float = 0.0, zoom: float = 0.0,
-                  generator: torch.Generator | None = None) -> torch.Tensor:
-    """Each image moved by up to ``shift`` pixels in x and in y, turned by up to ``rotate`` degrees and scaled
-    by a factor in [1 - zoom, 1 + zoom] (all uniform, independent per image), resampled bilinearly with zeros
-    outside: one affine_grid + grid_sample for the batch. With all three 0 it returns x unchanged."""
-    if len(x) == 0 or not (shift or rotate or zoom):
-        return x
-    n, _, h, w = x.shape
-    u = 2 * _uniform(n, 4, x, generator) - 1                           # U(-1, 1)
-    angle = u[0] * math.radians(rotate)
-    scale = 1 + u[1] * zoom
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([torch.stack([cos, -sin, u[2] * (2 * shift / w)], 1),      # grid units: 2 / side
-                         torch.stack([sin, cos, u[3] * (2 * shift / h)], 1)], 1)   # per pixel; (n, 2, 3)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-
-
-def _gaussian_kernel(sigma: float, device, dtype) -> torch.Tensor:
-    r = max(1, math.ceil(2 * sigma))
-    t = torch.arange(-r, r + 1, dtype=torch.float32, device=device)
-    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :]).view(1, 1, 2 * r + 1, 2 * r + 1).to(dtype)
-
-
-def soften(x: torch.Tensor, fraction: float = 0.5, sigma: float = 1.0, dim: float = 0.4,
-           generator: torch.Generator | None = None) -> torch.Tensor:
-    """Grey-level augmentation: a random ``fraction`` of the images (each with that probability) is mixed
-    with its Gaussian blur (``sigma`` pixels) with a weight U(0, 1), then dimmed by a factor U(1 - dim, 1):
-    what a generator's soft, blurry samples look like. The others are returned unchanged; values stay in
-    [0, 1]."""
-    if fraction <= 0 or len(x) == 0:
-        return x
-    n, c = x.shape[:2]
-    u = _uniform(n, 3, x, generator).view(3, n, 1, 1, 1)
-    k = _gaussian_kernel(sigma, x.device, x.dtype)
-    blurred = F.conv2d(x.reshape(n * c, 1, *x.shape[2:]), k, padding=k.shape[-1] // 2).view_as(x)
-    softened = (x + u[1] * (blurred - x)) * (1 - dim * u[2])
-    return torch.where(u[0] < fraction, softened, x)
-
-
 class Classifier(nn.Module):
     """A small CNN for 1 x 28 x 28 grey-level images in [0, 1] (see the module's docstring):
 
@@ -199,7 +110,7 @@ class Classifier(nn.Module):
         if len(self.classes) < 2:
             raise ValueError(f"A classifier needs at least 2 classes, got {self.classes}.")
         self.in_shape = tuple(int(s) for s in in_shape)
-        self.channels = _widths(channels)
+        self.channels = widths(channels)
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths (first and second convolution), got "
                              f"{channels!r}.")
@@ -247,12 +158,8 @@ class Classifier(nn.Module):
     def predict(self, x) -> torch.Tensor:
         """The most likely class of each image, (N,) int64, in eval mode without gradients (the mode the
         model had is restored)."""
-        was_training = self.training
-        self.eval()
-        try:
+        with eval_mode(self):
             return self(x).argmax(1)
-        finally:
-            self.train(was_training)
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
         """The training-time augmentation of a batch (random affine moves, then softening), drawn from
@@ -383,13 +290,8 @@ def _batched(model: Classifier, images, batch_size: int, fn) -> torch.Tensor:
         chunks = (x[i:i + batch_size] for i in range(0, len(x), batch_size))
     else:
         chunks = (xb for xb, _ in data.batches(batch_size, shuffle=False))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            outs = [fn(xb).cpu() for xb in chunks]
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        outs = [fn(xb).cpu() for xb in chunks]
     return torch.cat(outs) if outs else torch.empty(0)
 
 

@@ -99,7 +99,7 @@ def _check_home(home: Path, source: str) -> Path:
     return home
 
 
-def _available_devices() -> list[str]:
+def available_devices() -> list[str]:
     names = ["cpu"]
     if torch.cuda.is_available():
         count = torch.cuda.device_count()
@@ -134,7 +134,7 @@ def _parse_device(value, source: str) -> torch.device:
         ok = index is None or int(index) == 0
     if not ok:
         raise ValueError(f"{source}={value!r} asks for a device this machine does not have (available here: "
-                         f"{', '.join(_available_devices())}); choose one of those, or leave it unset to let "
+                         f"{', '.join(available_devices())}); choose one of those, or leave it unset to let "
                          f"gencore pick the best available one.")
     return device
 

@@ -7,7 +7,7 @@
     x_new = model.sample([3, 3, 7])                        # z ~ N(0, I), decoded as classes 3, 3, 7
     grid = model.sample_classes(n=8)                       # one row per class, the 8 columns share z
     rows = model.analogies(x, y)                           # x's code decoded with every label
-    log_px = log_likelihood(model, test, k=1000)           # IWAE estimate of log p(x|y) (gencore.vae)
+    log_px = log_likelihood(model, test, k=1000)           # IWAE estimate of log p(x|y) (gencore.evaluation)
 
 The lecture's slide: labels one-hot into the encoder and the decoder,
 
@@ -19,88 +19,25 @@ Since the code no longer has to say which class the image is, it can spend its c
 (stroke width, slant, size, position): decoding one z with every label gives the same style in every class.
 
 Everything is the VAE's: the blocks (`gencore.blocks`, built with cond_dim = n_classes), the loss, the
-IWAE log-weights, the ELBO terms (`gencore.vae.dataset_elbo`, `rate_distortion`, `encode_means` pass each
+IWAE log-weights, the ELBO terms (`gencore.evaluation.dataset_elbo`, `rate_distortion`, `encode_means` pass each
 example's label), the training loop and the model cache (`train_cvae`, like `gencore.vae.train_vae`).
 The only new piece is the condition: `ConditionalVAE.labels` checks the labels (integers in
 [0, n_classes), one per example) and `_condition` one-hot encodes them.
-
-Nothing in the ELBO forces the code to forget the class: a label is worth only log K nats of KL, so a trained
-encoder often keeps it in z, and a prior sample then carries a class of its own that fights the label. The
-option ``adversary=w`` makes forgetting part of training, as in Fader networks (Lample et al., 2017): a small
-classifier a(mu), the adversary, learns to read the class off the code, while the encoder is trained to leave
-it clueless, its prediction uniform over the K classes (the "confusion" loss of Tzeng et al., 2015):
-
-    loss = rec + beta * kl + w * [ CE(a(sg[mu]), y)  +  CE(sg[a](mu), uniform) ],
-
-sg[.] stopping the gradient: the first term trains only the adversary, the second only the encoder. (Maximising
-the adversary's cross-entropy instead, by a gradient reversal, does not remove the class: the encoder can
-satisfy it by relabelling the classes in the code, which a fresh probe still reads.) One optimiser and the
-shared `fit` loop train both players; the history reports the adversary's accuracy ("adv_acc", near 1 / K once
-the code no longer says the class). The ELBO and every bound are unchanged.
 """
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from .blocks import _widths
+from .blocks import eval_mode, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int
+from .validate import as_float, as_int, check_labels, requested_labels
 from .variational import reparameterize
 
-__all__ = ["ConditionalVAE", "train_cvae", "check_labels", "requested_labels", "with_label", "class_grid",
-           "confusion_loss"]
-
-
-def _range(n_classes: int) -> str:
-    return f"integers in [0, {n_classes}) (0..{n_classes - 1})"
-
-
-def check_labels(y, n_classes: int, n: int | None = None, what: str = "class labels") -> torch.Tensor:
-    """``y`` as an int64 tensor (n,) of class indices in [0, n_classes), or one sentence saying what is wrong.
-
-    Accepted: a tensor, numpy array or list of integers (any integer dtype; floats only when they hold whole
-    numbers, 3.0), or one integer, repeated for all ``n`` examples. Refused: None, booleans, fractions,
-    strings, a shape other than (n,), values outside [0, n_classes).
-    """
-    rng = _range(n_classes)
-    if y is None:
-        raise ValueError(f"The conditional model needs {what} ({rng}, one per example) but got none (y=None); "
-                         f"pass the labels, for example the batches of a labelled dataset.")
-    if isinstance(y, torch.Tensor):
-        t = y.detach()
-    else:
-        try:
-            t = torch.as_tensor(np.asarray(y))
-        except (TypeError, ValueError, RuntimeError):
-            raise TypeError(f"The {what} must be {rng}, got {type(y).__name__} {y!r:.60}.") from None
-    if t.dtype == torch.bool or t.is_complex():
-        raise TypeError(f"The {what} must be {rng}, got a tensor of {t.dtype}.")
-    if t.is_floating_point():
-        whole = torch.isfinite(t) & (t == t.round())
-        if not bool(whole.all()):
-            bad = t[~whole].reshape(-1)[0].item()
-            raise TypeError(f"The {what} must be {rng}, got the non-integer value {bad}.")
-    t = t.long()
-    if t.dim() == 0 and n is not None:
-        t = t.expand(n)
-    if t.dim() != 1 or (n is not None and len(t) != n):
-        expected = f"({n},), one per example" if n is not None else "(n,)"
-        raise ValueError(f"The {what} must be {rng} of shape {expected}, got shape {tuple(t.shape)}.")
-    if len(t):
-        outside = (t < 0) | (t >= n_classes)
-        if bool(outside.any()):
-            i = int(outside.nonzero()[0, 0])
-            raise ValueError(f"The {what} must be {rng} for a model of {n_classes} classes, but label {t[i].item()} "
-                             f"at position {i} is outside that range.")
-    return t
+__all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]
 
 
 def with_label(x: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -117,34 +54,6 @@ def class_grid(z: torch.Tensor, labels: torch.Tensor, decode) -> torch.Tensor:
     return decode(z.repeat(len(labels), 1), labels.repeat_interleave(len(z)))
 
 
-def requested_labels(labels, n_classes: int) -> torch.Tensor:
-    """What a conditional sampler was asked for: a count n (an int, a numpy or a 0-d torch integer) -> the
-    classes in turn (0, 1, ..., n_classes - 1, 0, ...); otherwise the labels themselves, checked."""
-    count = (isinstance(labels, numbers.Integral) and not isinstance(labels, bool)) or (
-        isinstance(labels, (torch.Tensor, np.ndarray)) and labels.ndim == 0
-        and (labels.dtype not in (torch.bool, torch.float16, torch.bfloat16, torch.float32, torch.float64)
-             if isinstance(labels, torch.Tensor) else np.issubdtype(labels.dtype, np.integer)))
-    if count:
-        return torch.arange(as_int(int(labels), "n", minimum=0)) % n_classes
-    return check_labels(labels, n_classes)
-
-
-def confusion_loss(logits: torch.Tensor) -> torch.Tensor:
-    """CE(softmax(logits), uniform) = -(1/K) sum_k log softmax(logits)_k, averaged over the batch: log K at its
-    minimum, when every prediction is uniform over the K classes. ``logits``: float (N, K), N >= 1."""
-    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
-        got = logits.dtype if isinstance(logits, torch.Tensor) else type(logits).__name__
-        raise TypeError(f"confusion_loss needs a floating-point tensor of class logits (N, K), got {got}.")
-    if logits.dim() != 2 or logits.numel() == 0:
-        raise ValueError(f"confusion_loss needs class logits of shape (N, K) with N, K >= 1 (one row per "
-                         f"example), got shape {tuple(logits.shape)}.")
-    return _confusion(logits)
-
-
-def _confusion(logits: torch.Tensor) -> torch.Tensor:
-    return -F.log_softmax(logits, dim=1).mean()
-
-
 class ConditionalVAE(VAE):
     """A VAE whose encoder q(z|x, y) and decoder p(x|z, y) both see the class y (one-hot, n_classes wide).
 
@@ -152,23 +61,16 @@ class ConditionalVAE(VAE):
     the labels: ``encode(x, y)``, ``decode(z, y)``, ``reconstruct(x, y)``, ``loss(x, y)``, ``sample(labels)``,
     ``log_weights(x, y, k)``. Labels are integer class indices in [0, n_classes) (tensor, numpy array, list,
     or one integer for the whole batch); missing or bad ones raise one sentence naming the valid range.
-
-    ``adversary`` (default 0: off): the weight w of the class adversary (see the module's docstring), a
-    two-layer classifier ``class_adversary`` on the code means that the encoder learns to defeat.
     """
 
     def __init__(self, latent_dim: int = 2, n_classes: int = 10, kind: str = "mlp", in_shape=(1, 28, 28),
-                 likelihood: str = "bernoulli", beta: float = 1.0, hidden=None, obs_std: float | str = 0.1,
-                 adversary: float = 0.0, **kw):
+                 likelihood: str = "bernoulli", beta: float = 1.0, hidden=None, obs_std: float | str = 0.1, **kw):
         n_classes = as_int(n_classes, "n_classes", minimum=1)
-        adversary = as_float(adversary, "adversary", minimum=0)
         if "cond_dim" in kw:
             raise TypeError("ConditionalVAE sets the blocks' cond_dim itself (= n_classes); pass n_classes only.")
         super().__init__(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood, beta=beta,
                          hidden=hidden, obs_std=obs_std, cond_dim=n_classes, **kw)
-        self.n_classes, self.adversary = n_classes, adversary
-        self.class_adversary = nn.Sequential(nn.Linear(self.latent_dim, 256), nn.ReLU(),
-                                             nn.Linear(256, n_classes)) if adversary > 0 else None
+        self.n_classes = n_classes
 
     # -------------------------------------------------------------------------------------- the condition
     def labels(self, y, n: int | None = None) -> torch.Tensor:
@@ -178,19 +80,6 @@ class ConditionalVAE(VAE):
     def _condition(self, y, n: int) -> torch.Tensor:
         """onehot(y): (n, n_classes), what both blocks concatenate to their input."""
         return F.one_hot(self.labels(y, n), self.n_classes).to(next(self.parameters()).dtype)
-
-    def _penalise(self, out: dict, mu: torch.Tensor, c) -> dict:
-        """loss + w * [CE(a(sg[mu]), y) + CE(sg[a](mu), uniform)]: the adversary learns to read y off the code,
-        the encoder to leave it uniform."""
-        if self.class_adversary is None:
-            return out
-        y = c.argmax(1)
-        logits = self.class_adversary(mu.detach())                                 # trains the adversary only
-        frozen = {k: v.detach() for k, v in self.class_adversary.named_parameters()}
-        confused = torch.func.functional_call(self.class_adversary, frozen, (mu,))  # trains the encoder only
-        out["loss"] = out["loss"] + self.adversary * (F.cross_entropy(logits, y) + _confusion(confused))
-        out["adv_acc"] = (logits.detach().argmax(1) == y).float().mean()
-        return out
 
     # -------------------------------------------------------------------------------------- pieces
     def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -245,7 +134,7 @@ class ConditionalVAE(VAE):
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must be codes of shape (columns, {self.latent_dim}), got {tuple(z.shape)}.")
         z = z.to(self.device)
-        with _eval(self):
+        with eval_mode(self):
             images = class_grid(z, y, self.decode)
         return images.cpu()
 
@@ -261,7 +150,7 @@ class ConditionalVAE(VAE):
             x = x.float() / 255
         n = len(x)
         targets = torch.arange(self.n_classes, device=self.device) if labels is None else self.labels(labels)
-        with _eval(self):
+        with eval_mode(self):
             mu, _ = self.encode(x, y)
             m = len(targets)
             decoded = self.decode(mu.repeat_interleave(m, dim=0), targets.repeat(n)).view(n, m, *self.in_shape)
@@ -270,28 +159,12 @@ class ConditionalVAE(VAE):
         return decoded.flatten(0, 1).cpu()
 
 
-class _eval:
-    """Evaluation mode for the duration of a block, then the previous mode back."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def __enter__(self):
-        self.was_training = self.model.training
-        self.model.eval()
-
-    def __exit__(self, *exc):
-        self.model.train(self.was_training)
-
-
 def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int | None = None, kind: str = "mlp",
-               beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
-               adversary: float = 0.0, lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,
+               beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu", lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,
                dataset: str | None = None, subset: int | None = None, name: str = "cvae", retrain: bool = False,
                verbose: bool = True, progress: bool = True) -> tuple[ConditionalVAE, History]:
     """Build a `ConditionalVAE`, then load it from the model cache or train it with `fit` and cache it
-    (exactly like `gencore.vae.train_vae`, with ``n_classes`` in the key); ``adversary``: the class adversary's
-    weight (`ConditionalVAE`; in the key when it is on).
+    (exactly like `gencore.vae.train_vae`, with ``n_classes`` in the key).
 
     ``train`` (and ``test``) must have labels; ``n_classes`` defaults to the number of the dataset's classes
     (``len(train.classes)``), and every label must lie in [0, n_classes).
@@ -299,7 +172,6 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
     latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
                                       as_int(batch_size, "batch_size", minimum=1))
     lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
-    adversary = as_float(adversary, "adversary", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
     train = as_data(train)
@@ -316,16 +188,14 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
         data = as_data(data)
         if data.labels is None:
             raise ValueError(f"The {what} data has no labels, but a class-conditional VAE needs a label "
-                             f"({_range(n_classes)}) for every example.")
+                             f"(integers in [0, {n_classes})) for every example.")
         check_labels(data.labels, n_classes, what=f"{what} data's labels")
-    hidden = list(_widths(hidden)) if hidden is not None else None
+    hidden = list(widths(hidden)) if hidden is not None else None
     hyper = dict(kind=kind, latent_dim=latent_dim, n_classes=n_classes, beta=beta, likelihood=likelihood,
                  hidden=hidden, activation=activation)
-    if adversary:                                   # only then: the keys of models trained without it stay
-        hyper["adversary"] = adversary
     return fit_cached(lambda in_shape: ConditionalVAE(latent_dim, n_classes, kind=kind, in_shape=in_shape,
                                                       likelihood=likelihood, beta=beta, hidden=hidden,
-                                                      activation=activation, adversary=adversary),
+                                                      activation=activation),
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
                       seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
                       progress=progress, desc=f"{name} (d={latent_dim}, {n_classes} classes)", optimizer=adam)

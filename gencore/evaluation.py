@@ -15,7 +15,11 @@ Samples, through a feature extractor (the domain classifier's penultimate featur
     nearest_neighbours(queries, reference)   memorisation: the closest training examples
     two_sample_accuracy(real_f, fake_f)      a classifier's held-out accuracy at telling them apart (0.5: it can't)
 
+    dataset_elbo(model, data)            the ELBO of every example: reconstruction and KL
+
 Pictures: `sharpness` (variance of the Laplacian), `feature_diversity` (mean pairwise feature distance).
+Toy distributions of known modes (notebook 06): `mode_metrics` (modes covered, high-quality samples),
+`entropy_of_counts`.
 All feature-based measures compute in float64 on the CPU.
 """
 from __future__ import annotations
@@ -24,15 +28,106 @@ import math
 import warnings
 
 import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
 
+from .blocks import eval_mode
+from .classifier import class_probabilities, extract_features
+from .data import as_data
 from .validate import as_float, as_int
-from .vae import log_likelihood, sharpness
 
-__all__ = ["log_likelihood", "bits_per_dim", "sharpness", "feature_diversity", "frechet_gaussian",
+__all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts", "feature_diversity", "frechet_gaussian",
            "frechet_distance", "kernel_distance", "inception_score", "precision_recall", "density_coverage",
            "nearest_neighbours", "two_sample_accuracy", "sample_report", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
 
 F64 = torch.float64
+
+
+# ------------------------------------------------------------------------------------------ likelihood
+def _batches(data, batch_size: int):
+    return as_data(data).batches(batch_size, shuffle=False)
+
+
+def _device_of(model) -> torch.device:
+    param = next(iter(model.parameters()), None) if isinstance(model, nn.Module) else None
+    return param.device if param is not None else torch.device("cpu")
+
+
+@torch.no_grad()
+def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
+                   generator: torch.Generator | None = None, progress: bool = True, prior=None) -> torch.Tensor:
+    """Per-example IWAE estimates of log p(x) (nats), shape (N,), with k importance samples from q(z|x):
+
+        log p(x) >= L_k = log 1/k sum_{i=1..k} p(x, z_i) / q(z_i|x),   z_i ~ q(z|x)
+
+    L_1 is a one-sample ELBO; L_k increases with k towards log p(x) (Burda et al., 2016).
+
+    One evaluation for every latent-variable model (VAE, ConditionalVAE, DRAW...). The protocol: the model
+    implements
+
+        log_weights(self, x, y, k, *, generator=None, chunk_rows=2048) -> Tensor (k, n)
+
+    returning log w_i = log p(x, z_i) - log q(z_i | x) for k samples z_i ~ q(z|x) of each of the n examples
+    of the batch x, without gradients; y holds the batch's labels (None for unlabelled data: conditional
+    models use them, others ignore them); all randomness comes from ``generator``; ``chunk_rows`` bounds
+    the rows pushed through the decoder at once and must not change the result. For sequential latents
+    (DRAW) log p and log q are summed over the steps. This function loops over the (x, y) batches of
+    ``batch_size`` examples in order (x on the model's device), calls ``model.log_weights`` and returns
+    logsumexp_i(log w_i) - log k per example, on the CPU, in eval mode. Deterministic given ``generator``.
+    ``prior``: a VAE's `gencore.aggregate_prior.AggregatePrior` in place of N(0, I) (the bound of that model).
+    """
+    if not callable(getattr(model, "log_weights", None)):
+        raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
+                        f"generator=None, chunk_rows=2048) returning the (k, n) importance log-weights, and "
+                        f"{type(model).__name__} has none.")
+    k = as_int(k, "k", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
+    data = as_data(data)
+    extra = {} if prior is None else {"prior": prior}          # the model's log_weights checks it
+    device = _device_of(model)
+    out = []
+    bar = tqdm(_batches(data, batch_size), desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
+    with eval_mode(model):
+        for x, y in bar:
+            log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows, **extra)
+            if not isinstance(log_w, torch.Tensor) or tuple(log_w.shape) != (k, len(x)):
+                got = tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__
+                raise ValueError(f"{type(model).__name__}.log_weights(x, y, k={k}) must return the log-weights "
+                                 f"as a tensor of shape (k, n) = ({k}, {len(x)}), got {got}.")
+            out.append((torch.logsumexp(log_w, dim=0) - math.log(k)).cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+@torch.no_grad()
+def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
+                 generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    """The ELBO of every example, with the KL in closed form and E_q[log p(x|z)] from ``n_samples`` draws:
+
+        ELBO(x) = 1/S sum_s log p(x|z_s) - KL(q(z|x) || N(0, I))
+
+    Returns per-example tensors (N,): {"elbo", "rec" (= -E_q log p(x|z)), "kl"}; average them for the
+    dataset's numbers (nats per image). The model provides ``per_example_elbo(x, y, n_samples, generator=...)``
+    -> {"rec", "kl"} per example (the VAE and the ConditionalVAE do; labels y go to conditional models).
+    """
+    if not callable(getattr(model, "per_example_elbo", None)):
+        raise TypeError(f"dataset_elbo needs a model with a method per_example_elbo(x, y, n_samples, *, "
+                        f"generator=None) returning per-example 'rec' and 'kl', and {type(model).__name__} has none.")
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    data = as_data(data)
+    device = _device_of(model)
+    recs, kls = [], []
+    with eval_mode(model):
+        for x, y in _batches(data, batch_size):
+            terms = model.per_example_elbo(x.to(device), y, n_samples, generator=generator)
+            recs.append(terms["rec"].cpu())
+            kls.append(terms["kl"].cpu())
+    rec, kl = (torch.cat(recs), torch.cat(kls)) if recs else (torch.zeros(0), torch.zeros(0))
+    return {"elbo": -(rec + kl), "rec": rec, "kl": kl}
+
+
 
 
 # ------------------------------------------------------------------------------------------ input checks
@@ -316,7 +411,6 @@ def sample_report(classifier, real_images, fake_images, kid_subsets: int = 100, 
     """Every sample-based measure of notebook 08 for generated images against real ones, through the domain
     classifier's features: {"FD", "KID", "KID_std", "IS", "precision", "recall", "density", "coverage",
     "C2ST", "sharpness", "real_sharpness"}."""
-    from .classifier import class_probabilities, extract_features
 
     f_real = extract_features(classifier, real_images).double()
     f_fake = extract_features(classifier, fake_images).double()
@@ -351,3 +445,48 @@ def feature_diversity(features, labels=None) -> float:
         d = torch.cdist(g, g)
         values.append(d.sum() / (len(g) * (len(g) - 1)))
     return float(torch.stack(values).mean())
+
+
+# ------------------------------------------------------------------------------------------ pictures
+def sharpness(images: torch.Tensor) -> torch.Tensor:
+    """Variance of the Laplacian per image, (N, [C,] H, W) -> (N,): a standard blur measure.
+
+        L = x * [[0, 1, 0], [1, -4, 1], [0, 1, 0]]   (valid 2-D convolution),  sharpness = Var_pixels(L)
+
+    Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance.
+    """
+    x = torch.as_tensor(images).detach().float().cpu()
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    x = x.mean(1, keepdim=True)
+    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+    return F.conv2d(x, kernel).flatten(1).var(1)
+
+
+# ------------------------------------------------------------------------------------------ toy distributions
+def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_count: int = 20) -> dict:
+    """The toy benchmarks' protocol (Srivastava et al., 2017): a sample is *high quality* when it lies within
+    3 std of its nearest mode's centre; a mode is *covered* when at least ``min_count`` high-quality samples
+    fall in it. Returns {"modes": covered count, "high_quality": share of high-quality samples,
+    "per_mode": high-quality count per mode (n_modes,)}."""
+    samples = torch.as_tensor(samples, dtype=torch.float32).reshape(len(samples), -1)
+    centers = torch.as_tensor(centers, dtype=torch.float32)
+    std = as_float(std, "std", minimum=0)
+    min_count = as_int(min_count, "min_count", minimum=1)
+    if samples.shape[1] != centers.shape[1]:
+        raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}.")
+    if len(samples) == 0:
+        raise ValueError("mode_metrics needs at least one sample.")
+    dist = torch.cdist(samples, centers)
+    nearest_dist, nearest = dist.min(1)
+    good = torch.isfinite(nearest_dist) & (nearest_dist <= 3 * std)
+    per_mode = torch.bincount(nearest[good], minlength=len(centers))
+    return {"modes": int((per_mode >= min_count).sum()), "high_quality": good.float().mean().item(),
+            "per_mode": per_mode}
+
+
+def entropy_of_counts(counts: torch.Tensor) -> float:
+    """The entropy (nats) of the histogram ``counts``: log(#bins) when uniform, 0 when all in one bin."""
+    p = torch.as_tensor(counts, dtype=torch.float64)
+    p = p / p.sum()
+    return float(-(p[p > 0] * p[p > 0].log()).sum())

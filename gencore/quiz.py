@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import torch
 
-from .classifier import as_images
-from .validate import as_int
+from . import viz
+from .validate import as_images, as_int
+from .viz import png_bytes
 
 __all__ = ["RealFakeQuiz", "real_vs_fake_quiz"]
 
@@ -58,7 +59,6 @@ class RealFakeQuiz:
 
     def show(self, title: str = "Real or fake? (numbered; the answers are in quiz.reveal())"):
         """The static version: the numbered images, no answers."""
-        from . import viz
         fig = viz.show_images(self.images, nrow=min(len(self), 8), title=title, size=1.0)
         _number(fig.axes[0], len(self), min(len(self), 8))
         return fig
@@ -93,11 +93,10 @@ class RealFakeQuiz:
         """The interactive quiz (ipywidgets): one image and one real/fake toggle per cell, and "Score me"."""
         import ipywidgets as widgets
 
-        from .vae import _png
 
         cells, toggles = [], []
         for i in range(len(self)):
-            image = widgets.Image(value=_png(self.images[i], scale), format="png", width=28 * scale,
+            image = widgets.Image(value=png_bytes(self.images[i], scale), format="png", width=28 * scale,
                                   height=28 * scale)
             toggle = widgets.ToggleButtons(options=["?", "real", "fake"], value="?",
                                            style={"button_width": "38px"})

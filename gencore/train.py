@@ -1,4 +1,5 @@
-"""One training loop for every likelihood-style model (autoencoder, VAE, cVAE, DRAW).
+"""The training loops: `fit` for every likelihood-style model (autoencoder, VAE, cVAE, DRAW, the
+classifier), `train_gan` for the GAN's game.
 
 The model supplies its objective for a batch, the loop does the rest:
 
@@ -14,146 +15,62 @@ average while the weights change) and for the held-out data (``test/...``, after
 
 A model may declare the values its targets must take, ``target_range = (lo, hi)`` (e.g. (0, 1) for a
 Bernoulli likelihood; None or absent: any finite values); `fit` checks the data once before training.
+
+`train_gan` alternates the GAN's two steps (`gencore.gan.discriminator_step`, `generator_step`). Both loops
+stop at the first non-finite step (`TrainingDiverged`), and both save their progress with one mechanism
+(`gencore.checkpoint.save_progress`): a run resumed from it ends with the numbers of an uninterrupted one.
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Mapping
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .blocks import eval_mode
+from .checkpoint import load_progress, save_progress, state_shapes
 from .data import TensorData, as_data
+from .data.fingerprint import fingerprint
+from .distributed import (
+    LossModule,
+    all_reduce_sums,
+    broadcast_seed,
+    distributed,
+    is_main_process,
+    shard,
+)
+from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
+from .history import History, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
 
-__all__ = ["History", "TrainingDiverged", "StepProbe", "adam", "distributed", "evaluate", "fit", "is_main_process",
-           "probe_steps", "step_is_finite"]
+__all__ = ["adam", "evaluate", "fit", "train_gan", "on_every_step"]
 
 
-class TrainingDiverged(FloatingPointError):
-    """The loss or a gradient became NaN or infinite. That step was not applied: the model keeps the weights
-    from before it. ``cause`` is "loss" or "gradient"; ``epoch`` and ``step`` say where (1-based)."""
-
-    def __init__(self, message: str, history: "History", *, cause: str | None = None, epoch: int | None = None,
-                 step: int | None = None):
-        super().__init__(message)
-        self.history, self.cause, self.epoch, self.step = history, cause, epoch, step
-
-
-class StepProbe(Exception):
-    """Raised by a training loop inside `probe_steps`: it timed its first steps and stopped. ``seconds_per_step``
-    (the first step, which warms up, not counted) and ``total_steps`` (what the whole run would take)."""
-
-    def __init__(self, seconds_per_step: float, total_steps: int):
-        super().__init__(f"{seconds_per_step:.4f} s per step, {total_steps} steps")
-        self.seconds_per_step, self.total_steps = seconds_per_step, total_steps
-
-
-_PROBE: list = [None]
+_STEP_HOOKS: list[Callable[[int], None]] = []
 
 
 @contextmanager
-def probe_steps(n: int = 6):
-    """Inside this block every training loop (`fit`, `gencore.gan.train_gan`) stops after ``n`` steps with
-    `StepProbe`, saving nothing: how `gencore pretrain` estimates how long training will take."""
-    _PROBE[0] = max(2, as_int(n, "n", minimum=2))
+def on_every_step(hook: Callable[[int], None]):
+    """Inside this block every training loop (`fit`, `train_gan`) calls ``hook(total_steps)`` after each
+    optimiser step, ``total_steps`` being the steps the whole run takes. A hook may stop the run by raising
+    (the command line's ``pretrain`` times the first steps this way)."""
+    _STEP_HOOKS.append(hook)
     try:
         yield
     finally:
-        _PROBE[0] = None
+        _STEP_HOOKS.remove(hook)
 
 
-class StepTimer:
-    """Counts a loop's steps for `probe_steps` (a no-op outside it)."""
-
-    def __init__(self, total_steps: int):
-        self.total, self.count, self.t1 = total_steps, 0, None
-
-    def tick(self) -> None:
-        if _PROBE[0] is None:
-            return
-        self.count += 1
-        if self.count == 1:
-            self.t1 = time.perf_counter()
-        elif self.count >= _PROBE[0]:
-            raise StepProbe((time.perf_counter() - self.t1) / (self.count - 1), self.total)
-
-
-# ------------------------------------------------------------------------------------------ several processes
-def distributed() -> tuple[int, int] | None:
-    """(rank, world size) when this process is one of several started by torchrun (torch.distributed is
-    initialised with more than one process), else None."""
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        return dist.get_rank(), dist.get_world_size()
-    return None
-
-
-def is_main_process() -> bool:
-    """True in a single process, and in rank 0 of several: the one that writes files and shows progress."""
-    d = distributed()
-    return d is None or d[0] == 0
-
-
-class _LossModule(nn.Module):
-    """model.loss as a forward(), so that DistributedDataParallel can wrap it (DDP hooks forward())."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x, y):
-        return self.model.loss(x, y)
-
-
-def _shard(x: torch.Tensor, y, rank: int, world: int):
-    """This process's share of a global batch: the rank-th of ``world`` near-equal contiguous slices."""
-    part = torch.tensor_split(torch.arange(len(x), device=x.device), world)[rank]
-    return x[part], (y[part] if y is not None else None)
-
-
-class History:
-    """Per-epoch metrics: ``history["test/loss"]`` is a list with one value per epoch."""
-
-    def __init__(self, metrics: dict | None = None):
-        self.metrics: dict[str, list[float]] = defaultdict(list, metrics or {})
-
-    def log(self, prefix: str, values: dict[str, float]) -> None:
-        for k, v in values.items():
-            self.metrics[f"{prefix}/{k}"].append(float(v))
-
-    def __getitem__(self, key: str) -> list[float]:
-        if key not in self.metrics:
-            raise KeyError(f"No metric {key!r} in this history; it has {', '.join(self.metrics) or 'none'}.")
-        return self.metrics[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.metrics
-
-    def __len__(self) -> int:
-        return max((len(v) for v in self.metrics.values()), default=0)
-
-    def last(self, key: str) -> float:
-        return self[key][-1]
-
-    def keys(self):
-        return self.metrics.keys()
-
-    def to_dict(self) -> dict[str, list[float]]:
-        return dict(self.metrics)
-
-    def plot(self, keys=None, title: str | None = None):
-        """One panel per metric, train and test curves together; returns the figure."""
-        from .viz import plot_history
-        return plot_history(self, keys=keys, title=title)
-
-    def __repr__(self) -> str:
-        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.metrics.items() if v)
-        return f"History({len(self)} epochs: {last})"
+def _after_step(total_steps: int) -> None:
+    for hook in _STEP_HOOKS:
+        hook(total_steps)
 
 
 def adam(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
@@ -223,49 +140,19 @@ def _check_data(model: nn.Module, data: TensorData, what: str) -> None:
     data.check_values(what, target, expected_by=expected_by, advice=advice)
 
 
-def _grads_finite(params: list[torch.Tensor]) -> torch.Tensor:
-    """One boolean tensor, no synchronisation: are all gradients finite? NaN/inf propagate into each
-    gradient's sum (accumulated in float32 at least; only sums beyond 3e38 would be flagged without cause)."""
-    sums = [p.grad.sum(dtype=torch.float32 if p.grad.element_size() < 4 else None) for p in params
-            if p.grad is not None]
-    if not sums:
-        return torch.ones((), dtype=torch.bool)
-    return torch.isfinite(torch.stack(sums).sum())
-
-
-def step_is_finite(loss: torch.Tensor, params: list[torch.Tensor], clip_grad: float | None = None
-                   ) -> tuple[bool, bool, torch.Tensor | None]:
-    """After ``loss.backward()``: (loss finite?, gradients finite?, gradient norm or None), with one
-    synchronisation; with ``clip_grad`` the gradients are clipped to that total norm first. Every training
-    loop (`fit`, `gencore.gan.train_gan`) calls it before ``optimizer.step()`` and skips the step when either
-    is False, so a model keeps the weights from before a diverging step."""
-    if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
-        grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
-        grads_ok = torch.isfinite(grad_norm)
-    else:
-        grad_norm, grads_ok = None, _grads_finite(params)
-    loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
-                                     grads_ok.to(loss.device)]).tolist()
-    return loss_ok, grads_ok, grad_norm
-
-
 def _mean_metrics(sums: dict[str, torch.Tensor], count: int) -> dict[str, float]:
     return {k: (v / count).item() for k, v in sums.items()}
 
 
 @torch.no_grad()
 def _evaluate(model: nn.Module, data: TensorData, batch_size: int, generator) -> dict[str, float]:
-    was_training = model.training
-    model.eval()
     sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros(()))
-    try:
+    with eval_mode(model):
         for x, y in data.batches(batch_size, shuffle=False, generator=generator):
             metrics = model.loss(x, y)
             _loss_of(metrics, model, training=False)
             for k, v in metrics.items():
                 sums[k] = sums[k] + v.detach().float().cpu().reshape(()) * len(x)
-    finally:
-        model.train(was_training)
     return _mean_metrics(sums, len(data))
 
 
@@ -324,32 +211,40 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     model.to(device)
     shards = distributed()
     if shards is not None:                       # every process must draw the same batches: rank 0's seed
-        import torch.distributed as dist
-        shared = torch.tensor([seed], dtype=torch.int64, device=device)
-        dist.broadcast(shared, 0)
-        seed = int(shared.item())
+        seed = broadcast_seed(seed, device)
         generator.manual_seed(seed)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
     name = desc or type(model).__name__
-    done = _resume(resume, model, optimizer, generator, seed, epochs, name) if resume is not None else None
-    if done is not None:
-        history, done = done
-    else:
-        done = 0
+    done, run = 0, None
+    if resume is not None:
+        run = dict(loop="fit", weights=state_shapes(model), seed=seed,
+                   optimizer=_optimizer_settings(optimizer), batch_size=batch_size, clip_grad=clip_grad,
+                   data=fingerprint(train))
+        resumed = load_progress(resume, run, what=name)
+        if resumed is not None:
+            if resumed["done"] > epochs:         # a longer run of the same training: never overwrite it
+                raise ValueError(f"The progress file {resume} already holds {resumed['done']} epochs of this run, "
+                                 f"more than the {epochs} asked; ask for epochs >= {resumed['done']} to continue it, "
+                                 f"or pass another resume file (or delete this one) to train {name} from the start.")
+            state = resumed["state"]
+            _restore({model: state["model"], optimizer: state["optimizer"]})
+            generator.set_state(state["generator"])
+            torch.set_rng_state(state["torch_rng"])
+            history, done = History(state["history"]), resumed["done"]
+            print(f"Resuming {name} after epoch {done} of {epochs} (from {Path(resume).name}).")
     batches = train.batches(batch_size, shuffle=True, generator=generator)
     # one bar for the whole run (a bar per epoch piles up in a saved notebook), the epoch in its postfix
     bar = tqdm(total=(epochs - done) * len(batches), desc=name, unit="batch",
                disable=not progress or epochs == done or (shards is not None and shards[0] != 0))
     start_epoch = len(history) - done
-    timer = StepTimer((epochs - done) * len(batches))
+    total_steps = (epochs - done) * len(batches)
     # torchrun: every process draws the same global batches (the same seeded generator), trains on its slice,
     # and DistributedDataParallel averages the gradients: the same steps as one process on the global batches
     if shards is not None:
         from torch.nn.parallel import DistributedDataParallel
-        wrapped = DistributedDataParallel(_LossModule(model), device_ids=[device.index] if device.type == "cuda" else None)
-        compute = wrapped
+        compute = DistributedDataParallel(LossModule(model), device_ids=[device.index] if device.type == "cuda" else None)
     else:
         compute = model.loss
     try:
@@ -361,7 +256,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             started = time.perf_counter()
             for step, (x, y) in enumerate(batches, start=1):
                 if shards is not None:
-                    x, y = _shard(x, y, *shards)
+                    x, y = shard(x, y, *shards)
                 metrics = compute(x, y)
                 loss = _loss_of(metrics, model, training=True)
                 optimizer.zero_grad(set_to_none=True)
@@ -370,13 +265,13 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 if not (loss_ok and grads_ok):
                     raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
                 optimizer.step()
-                timer.tick()
+                _after_step(total_steps)
                 for k, v in metrics.items():
                     sums[k] += v.detach().reshape(()) * len(x)
                 seen += len(x)
                 bar.update(1)
             if shards is not None:              # every process logs the metrics over the whole epoch
-                sums, seen = _all_reduce_sums(sums, seen, device)
+                sums, seen = all_reduce_sums(sums, seen, device)
             history.log("train", _mean_metrics(sums, seen))
             history.log("train", {"seconds": time.perf_counter() - started})
             if test is not None:
@@ -385,55 +280,32 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                      if k.endswith("/loss")}
             bar.set_postfix(epoch=f"{e + 1}/{epochs}", **shown)
             if resume is not None and is_main_process():
-                _save_progress(resume, model, optimizer, history, generator, seed, e + 1)
+                save_progress(resume, run, e + 1, {
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(), "history": history.to_dict(),
+                    "generator": generator.get_state(), "torch_rng": torch.get_rng_state()})
     finally:
         bar.close()
     return history
 
 
-def _all_reduce_sums(sums: dict, seen: int, device) -> tuple[dict, int]:
-    import torch.distributed as dist
-    keys = sorted(sums)
-    packed = torch.stack([sums[k].float() for k in keys] + [torch.tensor(float(seen), device=device)])
-    dist.all_reduce(packed)
-    return {k: packed[i] for i, k in enumerate(keys)}, int(packed[-1].item())
+def _optimizer_settings(optimizer: torch.optim.Optimizer) -> dict:
+    """The optimiser's kind and hyper-parameters (its first parameter group without the parameters)."""
+    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"} if optimizer.param_groups else {}
+    return {"kind": type(optimizer).__name__, **group}
 
 
-def _save_progress(path, model, optimizer, history: History, generator: torch.Generator, seed: int,
-                   epochs_done: int) -> None:
-    from .cache import save_checkpoint          # the cache module builds on this one
-    save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "history": history.to_dict(),
-                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state(), "seed": seed,
-                     "epochs_done": epochs_done}, path)
-
-
-def _resume(path, model, optimizer, generator: torch.Generator, seed: int, epochs: int, name: str):
-    """(history, epochs done) from a per-epoch checkpoint, restoring the model, optimiser and random states;
-    None when there is no usable checkpoint (then training starts from the beginning)."""
-    path = Path(path)
-    if not path.exists():
-        return None
+def _restore(states: dict) -> None:
+    """Load each object's state (modules, optimisers, schedules), all or none: if one fails, those already
+    loaded are put back as they were, so that a damaged file cannot leave a mix of two runs."""
+    before = {obj: copy.deepcopy(obj.state_dict()) for obj in states}
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        if state.get("seed") != seed or not 0 < state["epochs_done"]:
-            raise ValueError("it belongs to another run (another seed)")
-    except Exception as e:                      # a damaged or foreign file: start over, never use it
-        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
-        return None
-    if state["epochs_done"] > epochs:           # a longer run of the same training: never overwrite it
-        raise ValueError(f"The progress checkpoint {path} already holds {state['epochs_done']} epochs of this run, "
-                         f"more than the {epochs} asked; ask for epochs >= {state['epochs_done']} to continue it, or "
-                         f"pass another resume file (or delete this one) to train {name} from the start.")
-    try:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-    except Exception as e:                      # a damaged or foreign file: start over, never use it
-        print(f"The progress checkpoint {path} is unusable ({e}); training {name} from the start.")
-        return None
-    print(f"Resuming {name} after epoch {state['epochs_done']} of {epochs} (from {path.name}).")
-    return History(state["history"]), state["epochs_done"]
+        for obj, state in states.items():
+            obj.load_state_dict(state)
+    except Exception as e:
+        for obj, state in before.items():
+            obj.load_state_dict(state)
+        raise ValueError(f"The progress file could not be loaded ({type(e).__name__}: {e}); nothing was "
+                         f"changed. Delete it to train from the start.") from None
 
 
 def _diverged(history: History, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool,
@@ -450,3 +322,171 @@ def _diverged(history: History, epoch: int, step: int, loss: torch.Tensor, grad_
                 f"{loss.item():.6g}{norm}): training stopped and {kept}.")
         cause = "gradient"
     return TrainingDiverged(f"{what} {advice}", history, cause=cause, epoch=epoch, step=step)
+
+
+# ------------------------------------------------------------------------------------------ the GAN's game
+class _Stream:
+    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator. Its position
+    (the generator's state when the current epoch began, and the batches taken since) can be saved and
+    restored, so a resumed run draws exactly the batches an uninterrupted one would."""
+
+    def __init__(self, data, batch_size: int, generator: torch.Generator):
+        self.data, self.batch_size, self.generator = data, batch_size, generator
+        self.it, self.start, self.pos = iter(()), None, 0
+
+    def _epoch(self):
+        return iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
+                                      generator=self.generator))
+
+    def __next__(self):
+        try:
+            batch = next(self.it)
+        except StopIteration:
+            self.start, self.pos = self.generator.get_state(), 0
+            self.it = self._epoch()
+            batch = next(self.it)
+        self.pos += 1
+        return batch
+
+    def state(self) -> dict:
+        return {"start": self.start, "pos": self.pos}
+
+    def restore(self, state: dict, generator_now: torch.Tensor) -> None:
+        if state["start"] is not None:
+            self.generator.set_state(state["start"])
+            self.it, self.start, self.pos = self._epoch(), state["start"], 0
+            for _ in range(state["pos"]):
+                next(self.it)
+            self.pos = state["pos"]
+        self.generator.set_state(generator_now)
+
+
+def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
+              betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
+              snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
+              decay: bool = False, auxiliary: float = 0.0, seed: int | None = None, progress: bool = True,
+              desc: str | None = None, resume=None, checkpoint_every: int | None = None,
+              discriminator_update: Callable = discriminator_step) -> tuple[History, dict]:
+    """Alternate ``d_steps`` discriminator steps and one generator step, ``steps`` times (Adam for both).
+
+    D-step: minimise `discriminator_loss` (+ r1/2 * `r1_penalty` when ``r1`` > 0) on a real batch and a fake
+    batch G(z) made without gradients (the fakes are detached: D's step never changes G). G-step: minimise
+    the ``loss`` ("non-saturating" or "minimax") of D's logits on fresh fakes, with D's weights frozen.
+    Conditional GANs draw their fakes with the real batch's labels. ``decay=True``: both learning rates fall
+    linearly to 0 over the run (the players settle instead of circling each other at the end). ``auxiliary`` > 0
+    (a conditional GAN whose D has an auxiliary classifier): AC-GAN, both players also minimise ``auxiliary`` times
+    the `auxiliary_classifier_loss`, D on the real images and their labels, G on its fakes and the labels
+    they were drawn for.
+
+    Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
+    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
+    are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
+    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient
+    stops training with `TrainingDiverged`; the step is not applied, so both networks keep their last good
+    weights. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
+
+    ``resume``: a file for progress checkpoints, written atomically every ``checkpoint_every`` steps (default:
+    a tenth of the run, rounded to a logging step): both networks, both optimisers, the schedules, the random
+    state and the data stream's position. A run that finds the file continues from it and ends with the
+    weights of an uninterrupted run.
+
+    ``discriminator_update``: a function with `gencore.gan.discriminator_step`'s signature used in its place
+    (a study's variant of D's step, e.g. in experiments/).
+    """
+    steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
+    d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
+    lr = as_float(lr, "lr", minimum=0)
+    lr_d = lr if lr_d is None else as_float(lr_d, "lr_d", minimum=0)
+    r1, auxiliary = as_float(r1, "r1", minimum=0), as_float(auxiliary, "auxiliary", minimum=0)
+    if auxiliary > 0 and getattr(gan.discriminator, "classifier", None) is None:
+        raise ValueError(f"auxiliary={auxiliary} weighs an auxiliary classifier, but this GAN's discriminator has none; build "
+                         f"it with image_gan(..., n_classes=K, auxiliary=True), or leave auxiliary=0.")
+    if loss not in GENERATOR_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, GENERATOR_LOSSES))}, got {loss!r}.")
+    g_loss_fn = GENERATOR_LOSSES[loss]
+    log_every = max(1, steps // 100) if log_every is None else as_int(log_every, "log_every", minimum=1)
+    snap_steps = sorted({as_int(s, "snapshot step", minimum=0) for s in snapshots})
+    if snap_steps and snap_steps[-1] > steps:
+        raise ValueError(f"Snapshot steps must lie in [0, steps={steps}], got {snap_steps[-1]}.")
+    seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
+    rng = torch.Generator().manual_seed(seed)
+    data = as_data(data)
+    if len(data) == 0:
+        raise ValueError("The GAN's training data has no examples.")
+    data.check_values("GAN training data")
+    if gan.n_classes and data.labels is None:
+        raise ValueError(f"This GAN is conditional ({gan.n_classes} classes) but the data has no labels.")
+    device = data.x.device
+    gan.to(device)
+    G, D = gan.generator, gan.discriminator
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
+    schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1 - i / steps) for opt in (opt_g, opt_d)] \
+        if decay and steps else []
+    stream = _Stream(data, batch_size, rng)
+    every = max(1, steps // 10) if checkpoint_every is None else as_int(checkpoint_every, "checkpoint_every", minimum=1)
+    every = max(log_every, (every // log_every) * log_every)          # at logging steps: no partial averages
+    fixed_z = gan.noise(n_snapshot, torch.Generator().manual_seed(seed + 1))
+    fixed_y = torch.arange(n_snapshot, device=device) % gan.n_classes if gan.n_classes else None
+    shots: dict[int, torch.Tensor] = {}
+    history = History()
+    sums = torch.zeros(4, device=device)
+    count = 0
+
+    def snapshot(step):
+        if step in snap_steps:
+            with torch.no_grad(), eval_mode(G):
+                shots[step] = (G(fixed_z) if fixed_y is None else G(fixed_z, fixed_y)).cpu()
+
+    first, elapsed, name = 0, 0.0, desc or "GAN"
+    if resume is not None:
+        run = dict(loop="gan", weights=state_shapes(G, D), seed=seed, steps=steps, batch_size=batch_size, lr=lr,
+                   lr_d=lr_d, betas=list(betas), d_steps=d_steps, loss=loss, r1=r1, auxiliary=auxiliary, decay=decay,
+                   log_every=log_every, checkpoint_every=every, snapshots=snap_steps, n_snapshot=n_snapshot,
+                   data=fingerprint(data))
+        resumed = load_progress(resume, run, what=name)
+        if resumed is not None:
+            state = resumed["state"]
+            _restore({gan: state["gan"], opt_g: state["opt_g"], opt_d: state["opt_d"],
+                      **dict(zip(schedules, state["schedules"]))})
+            stream.restore(state["stream"], state["rng"])
+            first, elapsed = resumed["done"], state["elapsed"]
+            history, shots = History(state["history"]), state["shots"]
+            print(f"Resuming {name} after step {first} of {steps} (from {Path(resume).name}).")
+    bar = tqdm(range(first, steps), desc=name, unit="step", disable=not progress or steps == first)
+    G.train()
+    D.train()
+    if first == 0:
+        snapshot(0)
+    started = time.perf_counter() - elapsed
+    try:
+        for step in bar:
+            for _ in range(d_steps):
+                x, y = next(stream)
+                y = y.to(device) if gan.n_classes else None
+                d = discriminator_update(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history, auxiliary=auxiliary)
+            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history, auxiliary=auxiliary)
+            _after_step(steps - first)
+            for schedule in schedules:
+                schedule.step()
+            sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])
+            count += 1
+            snapshot(step + 1)
+            if (step + 1) % log_every == 0 or step + 1 == steps:
+                d_l, g_l, d_r, d_f = (sums / count).tolist()
+                history.log("train", {"step": step + 1, "d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f,
+                                      "lr": opt_g.param_groups[0]["lr"], "seconds": time.perf_counter() - started})
+                bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
+                sums.zero_()
+                count = 0
+                if resume is not None and (step + 1) % every == 0 and step + 1 < steps:
+                    save_progress(resume, run, step + 1, {
+                        "gan": gan.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                        "schedules": [s.state_dict() for s in schedules], "stream": stream.state(),
+                        "rng": rng.get_state(), "elapsed": time.perf_counter() - started,
+                        "history": history.to_dict(), "shots": shots})
+    finally:
+        bar.close()
+        G.eval()
+        D.eval()
+    return history, shots

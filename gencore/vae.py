@@ -5,8 +5,9 @@
     mu, logvar = model.encode(x)                        # q(z|x) = N(mu, diag exp(logvar))
     x_hat = model.decode(z)                             # the mean of p(x|z): pixel probabilities
     x_new = model.sample(64)                            # z ~ N(0, I), then decode
-    log_px = log_likelihood(model, test, k=1000)        # IWAE estimate of log p(x), per example (any model
-                                                        # with log_weights: VAE, ConditionalVAE, DRAW)
+
+The measures that every latent-variable model shares (the IWAE `log_likelihood`, `dataset_elbo`) are in
+`gencore.evaluation`; the interactive `latent_explorer` is in `gencore.viz`.
 
 Putting it all together (the lecture's slide), for one image x:
 
@@ -18,30 +19,34 @@ Putting it all together (the lecture's slide), for one image x:
 
 Every quantity is in nats per image: summed over the pixels (and latent dimensions) of one image,
 averaged over the batch. The maths is `gencore.variational` (tested there); this module wires it into a
-model that trains with the shared loop `gencore.train.fit`, and adds the evaluation and pictures the
-VAE notebook uses.
+model that trains with the shared loop `gencore.train.fit`, and adds the pictures the VAE notebook uses.
 """
 from __future__ import annotations
 
-import io
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from .blocks import _widths, make_pair
+from .aggregate_prior import AggregatePrior
+from .blocks import eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
-from .train import History, adam
+from .evaluation import dataset_elbo
+from .history import History
+from .train import adam
 from .validate import as_float, as_int
-from .variational import (active_units, bernoulli_log_likelihood, bernoulli_log_likelihood_binary_, gaussian_kl,
-                          gaussian_log_likelihood, iwae_bound, reparameterize)
+from .variational import (
+    active_units,
+    bernoulli_log_likelihood,
+    bernoulli_log_likelihood_binary_,
+    gaussian_kl,
+    gaussian_log_likelihood,
+    reparameterize,
+)
 
-__all__ = ["VAE", "LIKELIHOODS", "adam", "train_vae", "log_likelihood", "dataset_elbo", "rate_distortion",
-           "encode_means", "count_active_units", "latent_traversal", "prior_quantile_grid", "decode_prior_grid",
-           "latent_explorer", "sharpness", "gaussian_blur"]
+__all__ = ["VAE", "LIKELIHOODS", "train_vae", "rate_distortion", "encode_means", "count_active_units",
+           "latent_traversal", "prior_quantile_grid", "decode_prior_grid"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2 * math.pi)
@@ -49,7 +54,6 @@ _LOG_2PI = math.log(2 * math.pi)
 
 # ------------------------------------------------------------------------------------------ the pieces
 def _check_prior(prior, model) -> None:
-    from .aggregate_prior import AggregatePrior
     if not isinstance(prior, AggregatePrior):
         raise TypeError(f"prior must be an AggregatePrior of this model (gencore.aggregate_prior), or None for "
                         f"N(0, I); got {type(prior).__name__}.")
@@ -153,12 +157,7 @@ class VAE(nn.Module):
         kl = gaussian_kl(mu, logvar)
         rec, kl = -log_px.mean(), kl.mean()
         loss = rec + self.beta * kl
-        return self._penalise({"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -(rec + kl).detach()},
-                              mu, c)
-
-    def _penalise(self, out: dict, mu: torch.Tensor, c) -> dict:
-        """A hook for a term added to the training loss from the codes' means (the VAE adds none)."""
-        return out
+        return {"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -(rec + kl).detach()}
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
@@ -281,7 +280,7 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
     lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
-    hidden = list(_widths(hidden)) if hidden is not None else None        # 64 -> [64], as VAE takes it
+    hidden = list(widths(hidden)) if hidden is not None else None        # 64 -> [64], as VAE takes it
     hyper = dict(kind=kind, latent_dim=latent_dim, beta=beta, likelihood=likelihood, hidden=hidden,
                  activation=activation)
     return fit_cached(lambda in_shape: VAE(latent_dim, kind=kind, in_shape=in_shape, likelihood=likelihood,
@@ -289,101 +288,6 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
                       train, name=name, hyper=hyper, epochs=epochs, test=test, lr=lr, batch_size=batch_size,
                       seed=seed, dataset=dataset, subset=subset, retrain=retrain, verbose=verbose,
                       progress=progress, desc=f"{name} (d={latent_dim}, beta={beta:g})", optimizer=adam)
-
-
-# ------------------------------------------------------------------------------------------ evaluation
-def _batches(data, batch_size: int):
-    return as_data(data).batches(batch_size, shuffle=False)
-
-
-def _device_of(model) -> torch.device:
-    param = next(iter(model.parameters()), None) if isinstance(model, nn.Module) else None
-    return param.device if param is not None else torch.device("cpu")
-
-
-@torch.no_grad()
-def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
-                   generator: torch.Generator | None = None, progress: bool = True, prior=None) -> torch.Tensor:
-    """Per-example IWAE estimates of log p(x) (nats), shape (N,), with k importance samples from q(z|x):
-
-        log p(x) >= L_k = log 1/k sum_{i=1..k} p(x, z_i) / q(z_i|x),   z_i ~ q(z|x)
-
-    L_1 is a one-sample ELBO; L_k increases with k towards log p(x) (Burda et al., 2016).
-
-    One evaluation for every latent-variable model (VAE, ConditionalVAE, DRAW...). The protocol: the model
-    implements
-
-        log_weights(self, x, y, k, *, generator=None, chunk_rows=2048) -> Tensor (k, n)
-
-    returning log w_i = log p(x, z_i) - log q(z_i | x) for k samples z_i ~ q(z|x) of each of the n examples
-    of the batch x, without gradients; y holds the batch's labels (None for unlabelled data: conditional
-    models use them, others ignore them); all randomness comes from ``generator``; ``chunk_rows`` bounds
-    the rows pushed through the decoder at once and must not change the result. For sequential latents
-    (DRAW) log p and log q are summed over the steps. This function loops over the (x, y) batches of
-    ``batch_size`` examples in order (x on the model's device), calls ``model.log_weights`` and returns
-    logsumexp_i(log w_i) - log k per example, on the CPU, in eval mode. Deterministic given ``generator``.
-    ``prior``: a VAE's `gencore.aggregate_prior.AggregatePrior` in place of N(0, I) (the bound of that model).
-    """
-    if not callable(getattr(model, "log_weights", None)):
-        raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
-                        f"generator=None, chunk_rows=2048) returning the (k, n) importance log-weights, and "
-                        f"{type(model).__name__} has none.")
-    k = as_int(k, "k", minimum=1)
-    batch_size = as_int(batch_size, "batch_size", minimum=1)
-    chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
-    data = as_data(data)
-    extra = {}
-    if prior is not None:
-        _check_prior(prior, model)
-        extra["prior"] = prior
-    was_training = model.training
-    model.eval()
-    device = _device_of(model)
-    out = []
-    bar = tqdm(_batches(data, batch_size), desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
-    try:
-        for x, y in bar:
-            log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows, **extra)
-            if not isinstance(log_w, torch.Tensor) or tuple(log_w.shape) != (k, len(x)):
-                got = tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__
-                raise ValueError(f"{type(model).__name__}.log_weights(x, y, k={k}) must return the log-weights "
-                                 f"as a tensor of shape (k, n) = ({k}, {len(x)}), got {got}.")
-            out.append((torch.logsumexp(log_w, dim=0) - math.log(k)).cpu())
-    finally:
-        model.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0)
-
-
-@torch.no_grad()
-def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
-                 generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-    """The ELBO of every example, with the KL in closed form and E_q[log p(x|z)] from ``n_samples`` draws:
-
-        ELBO(x) = 1/S sum_s log p(x|z_s) - KL(q(z|x) || N(0, I))
-
-    Returns per-example tensors (N,): {"elbo", "rec" (= -E_q log p(x|z)), "kl"}; average them for the
-    dataset's numbers (nats per image). The model provides ``per_example_elbo(x, y, n_samples, generator=...)``
-    -> {"rec", "kl"} per example (the VAE and the ConditionalVAE do; labels y go to conditional models).
-    """
-    if not callable(getattr(model, "per_example_elbo", None)):
-        raise TypeError(f"dataset_elbo needs a model with a method per_example_elbo(x, y, n_samples, *, "
-                        f"generator=None) returning per-example 'rec' and 'kl', and {type(model).__name__} has none.")
-    batch_size = as_int(batch_size, "batch_size", minimum=1)
-    n_samples = as_int(n_samples, "n_samples", minimum=1)
-    data = as_data(data)
-    was_training = model.training
-    model.eval()
-    device = _device_of(model)
-    recs, kls = [], []
-    try:
-        for x, y in _batches(data, batch_size):
-            terms = model.per_example_elbo(x.to(device), y, n_samples, generator=generator)
-            recs.append(terms["rec"].cpu())
-            kls.append(terms["kl"].cpu())
-    finally:
-        model.train(was_training)
-    rec, kl = (torch.cat(recs), torch.cat(kls)) if recs else (torch.zeros(0), torch.zeros(0))
-    return {"elbo": -(rec + kl), "rec": rec, "kl": kl}
 
 
 def rate_distortion(model: VAE, data, batch_size: int = 1000) -> tuple[float, float]:
@@ -398,16 +302,12 @@ def encode_means(model: VAE, data, batch_size: int = 1000) -> tuple[torch.Tensor
     A conditional model encodes each example with its own label (``model.posterior_mean(x, y)``)."""
     data = as_data(data)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    was_training = model.training
-    model.eval()
     codes, labels = [], []
-    try:
-        for x, y in _batches(data, batch_size):
+    with eval_mode(model):
+        for x, y in data.batches(batch_size, shuffle=False):
             codes.append(model.posterior_mean(x, y).cpu())
             if y is not None:
                 labels.append(y.cpu())
-    finally:
-        model.train(was_training)
     if not codes:
         return torch.zeros(0, model.latent_dim), None
     return torch.cat(codes), (torch.cat(labels) if labels else None)
@@ -447,11 +347,8 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
     z = z0.repeat(len(dims), len(values), 1)                      # (rows, cols, d)
     for r, j in enumerate(dims):
         z[r, :, j] = values
-    was_training = model.training
-    model.eval()
-    images = _decode(model, z.view(-1, d).to(model.device), y).cpu()
-    model.train(was_training)
-    return images
+    with eval_mode(model):
+        return _decode(model, z.view(-1, d).to(model.device), y).cpu()
 
 
 def _decode(model: VAE, z: torch.Tensor, y) -> torch.Tensor:
@@ -479,97 +376,7 @@ def decode_prior_grid(model: VAE, n: int = 20, y=None) -> torch.Tensor:
     if model.latent_dim != 2:
         raise ValueError(f"decode_prior_grid needs a 2-D latent space; this model has latent_dim="
                          f"{model.latent_dim} (use latent_traversal for larger ones).")
-    was_training = model.training
-    model.eval()
-    images = _decode(model, prior_quantile_grid(n).to(model.device), y).cpu()
-    model.train(was_training)
-    return images
+    with eval_mode(model):
+        return _decode(model, prior_quantile_grid(n).to(model.device), y).cpu()
 
 
-def _png(image: torch.Tensor, scale: int) -> bytes:
-    from PIL import Image
-
-    img = image.detach().float().cpu().clamp(0, 1)
-    img = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)
-    pil = Image.fromarray((img.numpy() * 255).round().astype("uint8"))
-    pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def latent_explorer(model: VAE, z0: torch.Tensor | None = None, dims=None, lim: float = 3.0,
-                    scale: int = 6, display: bool = True, fallback: bool = True, steps: int = 7):
-    """An interactive explorer: one ipywidgets slider per latent dimension in ``dims`` (default: the first
-    eight), and the image decode(z) of the code the sliders set, redrawn as they move.
-
-    Returns the widget (an ``ipywidgets.HBox``; ``.sliders`` and ``.image`` hold its parts, ``.code()`` the
-    current z). With ``display=True`` it is shown; with ``fallback=True`` a static figure of what the
-    sliders do (each slider's dimension swept over [-lim, lim] around ``z0``) is drawn as well, so an
-    executed notebook without a live kernel (nbconvert, nbval, a rendered page) still shows something.
-    """
-    import ipywidgets as widgets
-
-    d = model.latent_dim
-    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
-    dims = list(range(min(d, 8))) if dims is None else [int(j) for j in dims]
-    sliders = [widgets.FloatSlider(value=float(z0[j]), min=-lim, max=lim, step=0.05, description=f"z[{j}]",
-                                   continuous_update=True, readout_format=".2f") for j in dims]
-    image = widgets.Image(format="png", width=28 * scale, height=28 * scale)
-
-    def code() -> torch.Tensor:
-        z = z0.clone()
-        for j, s in zip(dims, sliders):
-            z[j] = s.value
-        return z
-
-    def redraw(change=None) -> None:
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            x = model.decode(code()[None].to(model.device))[0]
-        model.train(was_training)
-        image.value = _png(x, scale)
-
-    for s in sliders:
-        s.observe(redraw, names="value")
-    redraw()
-    box = widgets.HBox([widgets.VBox(sliders), image])
-    box.sliders, box.image, box.code, box.redraw = sliders, image, code, redraw
-    if display:
-        from IPython.display import display as show
-        show(box)
-    if fallback:
-        from . import viz
-        images = latent_traversal(model, z0, dims, torch.linspace(-lim, lim, steps))
-        viz.show_images(images, nrow=steps, size=0.8, row_labels=[f"z[{j}]" for j in dims],
-                        title=f"static view: each slider from {-lim:g} to {lim:g}")
-    return box
-
-
-def sharpness(images: torch.Tensor) -> torch.Tensor:
-    """Variance of the Laplacian per image, (N, [C,] H, W) -> (N,): a standard blur measure.
-
-        L = x * [[0, 1, 0], [1, -4, 1], [0, 1, 0]]   (valid 2-D convolution),  sharpness = Var_pixels(L)
-
-    Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance.
-    """
-    x = torch.as_tensor(images).detach().float().cpu()
-    if x.dim() == 3:
-        x = x.unsqueeze(1)
-    x = x.mean(1, keepdim=True)
-    kernel = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
-    return F.conv2d(x, kernel).flatten(1).var(1)
-
-
-def gaussian_blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
-    """Blur images (N, C, H, W) with a Gaussian of standard deviation ``sigma`` pixels (a reference for blur)."""
-    x = torch.as_tensor(images).detach().float().cpu()
-    r = max(1, int(math.ceil(3 * sigma)))
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
-    g = g / g.sum()
-    c = x.shape[1]
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
-    return x

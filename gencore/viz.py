@@ -1,14 +1,20 @@
-"""Pictures: image grids, training curves, 2-D samples and densities. Each returns its matplotlib figure."""
+"""Pictures: image grids, training curves, 2-D samples and densities (each returns its matplotlib figure),
+and the interactive `latent_explorer` of a VAE."""
 from __future__ import annotations
 
+import io
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from PIL import Image
 from torchvision.utils import make_grid
 
-__all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save"]
+from .blocks import eval_mode
+from .vae import latent_traversal
+
+__all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer"]
 
 
 def _as_images(x) -> torch.Tensor:
@@ -57,26 +63,9 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
 
 
 def plot_history(history, keys=None, title: str | None = None):
-    """One panel per metric name; train (solid) and test (dashed) on the same axes, x = epoch."""
-    names = sorted({k.split("/", 1)[1] for k in history.keys() if "/" in k and not k.endswith("seconds")})
-    names = [n for n in names if keys is None or n in keys]
-    if not names:
-        raise ValueError(f"Nothing to plot: the history has {list(history.keys())}, asked for {keys}.")
-    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        for split, style in (("train", "-"), ("test", "--")):
-            key = f"{split}/{name}"
-            if key in history:
-                values = history[key]
-                ax.plot(range(1, len(values) + 1), values, style, marker="o", ms=3, label=split)
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    """One panel per metric name; train (solid) and test (dashed) on the same axes, x = epoch
+    (`gencore.history.History.plot`)."""
+    return history.plot(keys=keys, title=title)
 
 
 def scatter2d(*point_sets, labels=None, colors=None, title: str | None = None, ax=None, s: float = 3,
@@ -124,3 +113,59 @@ def density2d(points, bins: int = 100, lim: float | None = None, title: str | No
 def save(fig, path) -> None:
     """Save a figure as PNG (tight, 120 dpi)."""
     fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def png_bytes(image: torch.Tensor, scale: int = 1) -> bytes:
+    """One image (C, H, W) in [0, 1] as PNG bytes, each pixel drawn as a ``scale`` x ``scale`` square."""
+    img = image.detach().float().cpu().clamp(0, 1)
+    img = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)
+    pil = Image.fromarray((img.numpy() * 255).round().astype("uint8"))
+    pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def latent_explorer(model, z0: torch.Tensor | None = None, dims=None, lim: float = 3.0,
+                    scale: int = 6, display: bool = True, fallback: bool = True, steps: int = 7):
+    """An interactive explorer: one ipywidgets slider per latent dimension in ``dims`` (default: the first
+    eight), and the image decode(z) of the code the sliders set, redrawn as they move.
+
+    Returns the widget (an ``ipywidgets.HBox``; ``.sliders`` and ``.image`` hold its parts, ``.code()`` the
+    current z). With ``display=True`` it is shown; with ``fallback=True`` a static figure of what the
+    sliders do (each slider's dimension swept over [-lim, lim] around ``z0``) is drawn as well, so an
+    executed notebook without a live kernel (nbconvert, nbval, a rendered page) still shows something.
+    """
+    import ipywidgets as widgets
+
+    d = model.latent_dim
+    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
+    dims = list(range(min(d, 8))) if dims is None else [int(j) for j in dims]
+    sliders = [widgets.FloatSlider(value=float(z0[j]), min=-lim, max=lim, step=0.05, description=f"z[{j}]",
+                                   continuous_update=True, readout_format=".2f") for j in dims]
+    image = widgets.Image(format="png", width=28 * scale, height=28 * scale)
+
+    def code() -> torch.Tensor:
+        z = z0.clone()
+        for j, s in zip(dims, sliders):
+            z[j] = s.value
+        return z
+
+    def redraw(change=None) -> None:
+        with eval_mode(model), torch.no_grad():
+            x = model.decode(code()[None].to(model.device))[0]
+        image.value = png_bytes(x, scale)
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    box = widgets.HBox([widgets.VBox(sliders), image])
+    box.sliders, box.image, box.code, box.redraw = sliders, image, code, redraw
+    if display:
+        from IPython.display import display as show
+        show(box)
+    if fallback:
+        images = latent_traversal(model, z0, dims, torch.linspace(-lim, lim, steps))
+        show_images(images, nrow=steps, size=0.8, row_labels=[f"z[{j}]" for j in dims],
+                        title=f"static view: each slider from {-lim:g} to {lim:g}")
+    return box

@@ -6,6 +6,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist-test"
 
+# The integration tier (`python3 course.py test --all`, what CI runs): whole files, and single tests by name.
+# Everything else is the fast tier that `python3 course.py test` runs.
+INTEGRATION_FILES = {
+    "test_grade.py",            # grades real submissions: a kernel per notebook
+    "test_distributed.py",      # two gloo processes
+}
+INTEGRATION_TESTS = {
+    "test_book.py::test_the_site_is_self_contained",                       # builds the site: two notebooks run
+    "test_book.py::test_pages_load_in_a_browser_with_figures_math_and_working_links",     # headless Chromium
+    "test_classifier.py::test_mnist_classifier_on_the_shared_test_split",                # trains for minutes
+    "test_classifier.py::test_sprites_classifier_reaches_995_percent_on_held_out_sprites_and_handles_grey_levels",
+    "test_classifier.py::test_load_classifier_in_quick_mode_trains_a_small_model_once",
+    "test_cli.py::test_evaluate_prints_the_measures_and_the_likelihood",                 # every model on every measure
+    "test_cli.py::test_an_interrupted_pretrain_resumes_and_ends_with_the_uninterrupted_weights",
+    "test_cli.py::test_pretrain_estimates_trains_and_then_has_nothing_to_do",
+    "test_cli.py::test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = Path(str(item.fspath)).name
+        if name in INTEGRATION_FILES or f"{name}::{item.originalname}" in INTEGRATION_TESTS:
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):

@@ -9,7 +9,8 @@ import torch.distributions as D
 from gencore.aggregate_prior import AggregatePrior
 from gencore.cvae import ConditionalVAE
 from gencore.data import TensorData
-from gencore.vae import VAE, log_likelihood
+from gencore.evaluation import log_likelihood
+from gencore.vae import VAE
 
 IMG = (1, 28, 28)
 

@@ -13,7 +13,8 @@ from gencore.cache import (CacheNotWritable, checkpoint_path, config_key, fit_ca
 from gencore.data import TensorData, load_dataset
 from gencore.data.fingerprint import fingerprint
 from gencore.data.toy import moons, swiss_roll
-from gencore.train import History, fit
+from gencore.history import History
+from gencore.train import fit
 
 CONFIG = {"name": "tiny", "hidden": 4, "dataset": "sprites", "epochs": 2, "seed": 0}
 

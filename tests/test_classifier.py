@@ -6,11 +6,11 @@ import torch
 
 import gencore
 import gencore.cache
-from gencore import classifier as C
-from gencore.classifier import (Classifier, accuracy, as_images, class_probabilities, classify, extract_features,
+from gencore.validate import as_images
+from gencore.classifier import (Classifier, accuracy, class_probabilities, classify, extract_features,
                                 load_classifier, train_classifier)
 from gencore.data import ImageData, TensorData, load_dataset
-from gencore.vae import gaussian_blur
+from gencore.data.augment import gaussian_blur, random_affine, soften
 
 IMG = (1, 28, 28)
 MNIST_EPOCHS, MNIST_BAR = 20, 0.99      # measured: 99.35% (seed 0)
@@ -69,21 +69,21 @@ def test_classify_helpers_run_in_batches_without_gradients_and_restore_the_mode(
 def test_augmentation_is_light_reproducible_and_only_in_training():
     x = torch.zeros(64, *IMG)
     x[:, :, 10:18, 12:20] = 1.0
-    assert C.random_affine(x) is x and C.soften(x, 0.0) is x
+    assert random_affine(x) is x and soften(x, 0.0) is x
     torch.manual_seed(0)
-    moved = C.random_affine(x, shift=2)
+    moved = random_affine(x, shift=2)
     assert moved.shape == x.shape and moved.min() >= 0 and moved.max() <= 1
     assert torch.allclose(moved.sum((1, 2, 3)), x.sum((1, 2, 3)), rtol=1e-4)   # moved inside the frame, not lost
     centre = lambda im: (im[:, 0].sum(1) * torch.arange(28)).sum(1) / im[:, 0].sum((1, 2))   # mean column
     dx = centre(moved) - centre(x)
     assert dx.abs().max() <= 2 + 1e-4 and dx.abs().max() > 1 and dx.std() > 0.5     # up to 2 px, per image
-    turned = C.random_affine(x, rotate=30)
+    turned = random_affine(x, rotate=30)
     assert (turned - x).abs().flatten(1).amax(1).min() > 0                           # every image changed
-    assert torch.allclose(C.random_affine(x, zoom=1e-6), x, atol=1e-4)
+    assert torch.allclose(random_affine(x, zoom=1e-6), x, atol=1e-4)
     torch.manual_seed(0)
-    assert torch.equal(C.random_affine(x, shift=2), moved)                         # torch's global RNG
+    assert torch.equal(random_affine(x, shift=2), moved)                         # torch's global RNG
     torch.manual_seed(1)
-    soft = C.soften(x, 0.5)
+    soft = soften(x, 0.5)
     changed = (soft != x).flatten(1).any(1)
     assert 0.25 < changed.float().mean() < 0.75                                      # about half the batch
     assert soft.min() >= 0 and soft.max() <= 1 and (soft[changed].amax((1, 2, 3)) < 1).all()   # blurred, dimmed

@@ -123,18 +123,14 @@ def test_an_interrupted_pretrain_resumes_and_ends_with_the_uninterrupted_weights
     other = tmp_path / "other"
     monkeypatch.setenv("GENCORE_HOME", str(other))
     ticks = {"n": 0}
-    original = train.StepTimer.tick
 
-    def interrupted(self):
+    def interrupted(total_steps):
         ticks["n"] += 1
         if ticks["n"] == 2 * 6 + 30:            # after the 6-step probe of each model; DRAW (quick) has 24 steps an epoch
             raise KeyboardInterrupt
-        original(self)
 
-    monkeypatch.setattr(train.StepTimer, "tick", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with train.on_every_step(interrupted), pytest.raises(KeyboardInterrupt):
         cli.main(["pretrain", "--notebooks", "05", *QUICK])
-    monkeypatch.setattr(train.StepTimer, "tick", original)
     assert list((other / "models").glob("*.partial")) and not list((other / "models").glob("draw*.pt"))
     capsys.readouterr()
     assert cli.main(["pretrain", "--notebooks", "05", *QUICK]) == 0

@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from gencore.cvae import ConditionalVAE, check_labels, class_grid, train_cvae, with_label
+from gencore.cvae import ConditionalVAE, class_grid, train_cvae, with_label
+from gencore.validate import check_labels
 from gencore.data import ImageData, TensorData, load_dataset
 from gencore.train import fit
-from gencore.vae import (count_active_units, dataset_elbo, decode_prior_grid, encode_means, latent_traversal,
-                         log_likelihood, rate_distortion)
+from gencore.evaluation import dataset_elbo, log_likelihood
+from gencore.vae import count_active_units, decode_prior_grid, encode_means, latent_traversal, rate_distortion
 from gencore.variational import bernoulli_log_likelihood, gaussian_kl, iwae_bound
 
 IMG = (1, 28, 28)
@@ -321,75 +321,3 @@ def test_conditional_samples_draw_the_requested_shape(home):
     assert (judge(other) == (requested + 1) % 3).float().mean() >= 0.9
     grid = model.sample_classes(n=30, generator=g(1))
     assert (judge(grid) == torch.arange(3).repeat_interleave(30)).float().mean() >= 0.9
-
-
-# ------------------------------------------------------------------------------------------ the class adversary
-def test_confusion_loss_is_the_cross_entropy_to_the_uniform_distribution():
-    from gencore.cvae import confusion_loss
-
-    logits = torch.tensor([[0.0, 0.0, 0.0], [100.0, -100.0, 0.0], [2.0, 1.0, -3.0]], dtype=torch.float64)
-    K = logits.shape[1]
-    expected = torch.stack([F.cross_entropy(logits, torch.full((3,), k), reduction="none") for k in range(K)]).mean()
-    assert torch.allclose(confusion_loss(logits), expected) and torch.isfinite(confusion_loss(logits))
-    assert confusion_loss(torch.zeros(4, K)).item() == pytest.approx(math.log(K))     # uniform: the minimum, log K
-    assert confusion_loss(logits[1:]).item() > math.log(K)
-    for bad, error in ((torch.tensor([[1, 2]]), TypeError), ([[0.0, 1.0]], TypeError), (torch.zeros(3), ValueError),
-                       (torch.zeros(0, 3), ValueError)):
-        with pytest.raises(error, match="confusion_loss needs"):
-            confusion_loss(bad)
-
-
-@pytest.mark.parametrize("kind", ["mlp", "conv"])
-def test_the_adversary_learns_the_class_and_the_encoder_learns_to_confuse_it(kind):
-    """With the same noise, loss(w) = loss(0) + w * [CE(a(mu), y) + CE(a(mu), uniform)]: the adversary's gradient is
-    w * dCE(y) only, the encoder's d(loss(0)) + w * dCE(uniform) only, the decoder's unchanged."""
-    from gencore.cvae import confusion_loss
-
-    w, x, y = 0.7, binary(9), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2])
-    model = small(4, 3, kind, adversary=w)
-    torch.manual_seed(1)
-    out = model.loss(x, y)
-    assert out["loss"].item() > -out["elbo"].item() and 0 <= out["adv_acc"].item() <= 1
-    names = [n for n, _ in model.named_parameters()]
-    params, head = list(model.parameters()), model.class_adversary
-    got = dict(zip(names, torch.autograd.grad(out["loss"], params)))
-
-    model.class_adversary = None                                 # the same model without the term
-    torch.manual_seed(1)
-    plain = model.loss(x, y)
-    model.class_adversary = head
-    mu, _ = model.encode(x, y)
-    learn, confuse = F.cross_entropy(head(mu), y), confusion_loss(head(mu))
-    assert plain["loss"].item() + w * (learn + confuse).item() == pytest.approx(out["loss"].item(), rel=1e-6)
-
-    def grads(loss):
-        return {n: (g if g is not None else torch.zeros_like(p))
-                for n, p, g in zip(names, params, torch.autograd.grad(loss, params, allow_unused=True,
-                                                                      retain_graph=True))}
-    base, d_learn, d_confuse = grads(plain["loss"]), grads(w * learn), grads(w * confuse)
-    for n in names:
-        if n.startswith("class_adversary"):
-            assert torch.allclose(got[n], d_learn[n], atol=1e-6) and d_learn[n].abs().sum() > 0, n
-        elif n.startswith("encoder"):
-            assert torch.allclose(got[n], base[n] + d_confuse[n], atol=1e-5), n
-        else:
-            assert n.startswith("decoder") and torch.allclose(got[n], base[n], atol=1e-6), n
-    assert any(d_confuse[n].abs().sum() > 0 for n in names if n.startswith("encoder"))
-    assert any(d_learn[n].abs().sum() > 0 for n in names if n.startswith("encoder"))   # what must not reach it
-
-
-def test_without_the_adversary_the_model_and_its_cache_key_are_unchanged(home, capsys):
-    plain, off = small(3, 3), small(3, 3, adversary=0)
-    assert off.class_adversary is None and "adv_acc" not in off.loss(binary(4), [0, 1, 2, 0])
-    assert list(plain.state_dict()) == list(off.state_dict())
-    assert any(k.startswith("class_adversary") for k in small(3, 3, adversary=1).state_dict())
-    with pytest.raises(ValueError, match="adversary"):
-        small(3, 3, adversary=-1)
-    data = ImageData((binary(300) * 255).to(torch.uint8), torch.arange(300) % 3, name="toy", split="train",
-                     classes=["a", "b", "c"], binarize="dynamic")
-    train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), progress=False)
-    capsys.readouterr()
-    train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), adversary=0.0, progress=False)
-    assert "Loaded cached model" in capsys.readouterr().out
-    model, history = train_cvae(data, latent_dim=2, epochs=1, hidden=(16,), adversary=0.5, progress=False)
-    assert "Saved" in capsys.readouterr().out and model.adversary == 0.5 and "train/adv_acc" in history.keys()

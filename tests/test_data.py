@@ -178,7 +178,7 @@ def test_integer_arguments_accept_numpy_integers_and_refuse_fractions(home):
 # ------------------------------------------------------------------------------------------ generators
 def grey_sprites(n: int, binarize=None, split="test") -> ImageData:
     """Sprites are black and white; blurred, they have grey levels for dynamic binarisation to draw from."""
-    from gencore.vae import gaussian_blur
+    from gencore.data.augment import gaussian_blur
 
     sprites = load_dataset("sprites", split, subset=n)
     grey = (gaussian_blur(sprites.images.float() / 255, 1.0) * 255).round().to(torch.uint8)

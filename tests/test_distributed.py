@@ -7,7 +7,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from gencore.autoencoder import Autoencoder
-from gencore.train import distributed, fit
+from gencore.distributed import distributed
+from gencore.train import fit
 
 STEPS_DATA = 96           # 3 global batches of 32 per epoch
 EPOCHS = 2

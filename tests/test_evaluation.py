@@ -261,6 +261,6 @@ def test_feature_based_measures_refuse_bad_input():
 
 
 def test_sharpness_is_lower_for_blurred_images():
-    from gencore.vae import gaussian_blur
+    from gencore.data.augment import gaussian_blur
     x = (torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()
     assert (E.sharpness(gaussian_blur(x, 1.0)) < E.sharpness(x)).all()

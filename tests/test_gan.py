@@ -7,7 +7,10 @@ import torch
 
 from gencore import gan as G
 from gencore.data import TensorData, toy
-from gencore.train import TrainingDiverged
+from gencore.cache import train_gan_cached
+from gencore.evaluation import entropy_of_counts, mode_metrics
+from gencore.history import TrainingDiverged
+from gencore.train import train_gan
 
 
 def sig(l):
@@ -135,7 +138,7 @@ def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the
     head = gan.discriminator.classifier.weight.detach().clone()
     G.discriminator_step(gan, opt_d, x, y, rng)                   # aux = 0: the head gets no gradient
     assert torch.equal(gan.discriminator.classifier.weight, head)
-    G.discriminator_step(gan, opt_d, x, y, rng, aux=1.0)
+    G.discriminator_step(gan, opt_d, x, y, rng, auxiliary=1.0)
     assert not torch.equal(gan.discriminator.classifier.weight, head)
     assert all(p.grad is None for p in gan.generator.parameters())
     # the G-step's class term: G's gradient differs with and without it, D stays as it was
@@ -143,12 +146,12 @@ def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the
     grads = []
     for aux in (0.0, 1.0):
         G.generator_step(gan, torch.optim.SGD(gan.generator.parameters(), lr=0.0), 6, y,
-                         torch.Generator().manual_seed(1), aux=aux)
+                         torch.Generator().manual_seed(1), auxiliary=aux)
         grads.append(gan.generator.project[0].weight.grad.clone())
     assert not torch.allclose(grads[0], grads[1])
     assert _same(_snapshot(gan.discriminator), d0)
-    history, _ = G.train_gan(gan, TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,))), steps=3, batch_size=8,
-                             aux=1.0, seed=0, progress=False)
+    history, _ = train_gan(gan, TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,))), steps=3, batch_size=8,
+                             auxiliary=1.0, seed=0, progress=False)
     assert len(history["train/d_loss"]) == 3
 
 
@@ -159,7 +162,7 @@ def test_the_auxiliary_classifier_is_refused_where_it_cannot_work():
     with pytest.raises(ValueError, match="has no auxiliary classifier"):
         gan.discriminator(torch.rand(2, 1, 28, 28), torch.tensor([0, 1]), classes=True)
     with pytest.raises(ValueError, match="discriminator has none"):
-        G.train_gan(gan, TensorData(torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))), steps=1, aux=1.0, progress=False)
+        train_gan(gan, TensorData(torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))), steps=1, auxiliary=1.0, progress=False)
 
 
 def test_conditional_generator_depends_on_the_label_and_refuses_bad_labels():
@@ -189,7 +192,7 @@ def test_train_gan_logs_both_players_and_takes_comparable_snapshots():
     torch.manual_seed(0)
     data = toy.ring(2000, std=0.02, generator=torch.Generator().manual_seed(0))
     gan = G.toy_gan()
-    history, shots = G.train_gan(gan, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16,
+    history, shots = train_gan(gan, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16,
                                  log_every=10, seed=1, progress=False)
     assert history["train/step"] == [10, 20, 30, 40]
     for k in ("d_loss", "g_loss", "d_real", "d_fake"):
@@ -200,7 +203,7 @@ def test_train_gan_logs_both_players_and_takes_comparable_snapshots():
     # the same seed gives the same numbers; the snapshots use the same noise from run to run
     torch.manual_seed(0)
     again = G.toy_gan()
-    h2, s2 = G.train_gan(again, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16, log_every=10,
+    h2, s2 = train_gan(again, data, steps=40, batch_size=64, snapshots=(0, 20, 40), n_snapshot=16, log_every=10,
                          seed=1, progress=False)
     assert h2["train/d_loss"] == history["train/d_loss"] and torch.equal(s2[40], shots[40])
 
@@ -219,18 +222,18 @@ def test_a_diverging_gan_stops_and_keeps_its_last_good_weights():
 
     gan.discriminator.register_forward_hook(poison)
     with pytest.raises(TrainingDiverged, match="discriminator diverged at step 3.*not applied"):
-        G.train_gan(gan, torch.randn(500, 2), steps=10, batch_size=32, seed=0, progress=False)
+        train_gan(gan, torch.randn(500, 2), steps=10, batch_size=32, seed=0, progress=False)
     assert _same(_snapshot(gan.discriminator), kept["d"]) and _same(_snapshot(gan.generator), kept["g"])
 
 
 def test_train_gan_validates_its_inputs():
     gan = G.toy_gan()
     with pytest.raises(ValueError, match="loss must be one of"):
-        G.train_gan(gan, torch.randn(10, 2), steps=1, loss="wasserstein", progress=False)
+        train_gan(gan, torch.randn(10, 2), steps=1, loss="wasserstein", progress=False)
     with pytest.raises(ValueError, match="no labels"):
-        G.train_gan(G.toy_gan(n_classes=3), torch.randn(10, 2), steps=1, progress=False)
+        train_gan(G.toy_gan(n_classes=3), torch.randn(10, 2), steps=1, progress=False)
     with pytest.raises(ValueError, match="NaN|finite"):
-        G.train_gan(gan, torch.tensor([[0.0, float("nan")]] * 4), steps=1, progress=False)
+        train_gan(gan, torch.tensor([[0.0, float("nan")]] * 4), steps=1, progress=False)
 
 
 def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home, capsys):
@@ -238,16 +241,16 @@ def test_train_gan_cached_trains_once_then_loads_with_its_snapshots(home, capsys
     data = toy.grid(1000, generator=torch.Generator().manual_seed(0))
     kw = dict(name="toy-gan", hyper=dict(net="mlp"), steps=20, snapshots=(0, 20), n_snapshot=8, batch_size=64,
               progress=False, verbose=False)
-    gan, history, shots = G.train_gan_cached(lambda: G.toy_gan(), data, **kw)
+    gan, history, shots = train_gan_cached(lambda: G.toy_gan(), data, **kw)
     trained = list(models.glob("toy-gan-*.pt"))
     assert len(trained) == 1
-    gan2, history2, shots2 = G.train_gan_cached(lambda: G.toy_gan(), data, **kw)
+    gan2, history2, shots2 = train_gan_cached(lambda: G.toy_gan(), data, **kw)
     assert history2["train/d_loss"] == history["train/d_loss"] and torch.equal(shots2[20], shots[20])
     assert all(torch.equal(a, b) for a, b in zip(gan.state_dict().values(), gan2.state_dict().values()))
-    G.train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "steps": 21, "snapshots": (0, 21)})
+    train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "steps": 21, "snapshots": (0, 21)})
     assert len(list(models.glob("toy-gan-*.pt"))) == 2       # other steps: another model
     capsys.readouterr()
-    G.train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "verbose": True})
+    train_gan_cached(lambda: G.toy_gan(), data, **{**kw, "verbose": True})
     assert "(trained 20 steps)" in capsys.readouterr().out    # a GAN counts steps, not logged entries
 
 
@@ -256,46 +259,32 @@ def test_mode_metrics_on_hand_made_sample_sets():
     centers = toy.ring_centers(8, 2.0)
     g = torch.Generator().manual_seed(0)
     everywhere = centers.repeat_interleave(100, 0) + 0.02 * torch.randn(800, 2, generator=g)
-    m = G.mode_metrics(everywhere, centers, std=0.02)
+    m = mode_metrics(everywhere, centers, std=0.02)
     assert m["modes"] == 8 and m["high_quality"] > 0.98 and m["per_mode"].sum() > 780
     one = centers[3] + 0.02 * torch.randn(800, 2, generator=g)
-    m = G.mode_metrics(one, centers, std=0.02)
+    m = mode_metrics(one, centers, std=0.02)
     assert m["modes"] == 1 and m["per_mode"][3] > 780
     noise = 4 * torch.rand(800, 2, generator=g) - 2
-    m = G.mode_metrics(noise, centers, std=0.02)
+    m = mode_metrics(noise, centers, std=0.02)
     assert m["modes"] == 0 and m["high_quality"] < 0.01
     few = everywhere[:605]                              # modes 0-5: 100 samples each, mode 6: 5 < 20, mode 7: none
-    assert G.mode_metrics(few, centers, std=0.02, min_count=20)["modes"] == 6
-    assert G.mode_metrics(few, centers, std=0.02, min_count=5)["modes"] == 7
+    assert mode_metrics(few, centers, std=0.02, min_count=20)["modes"] == 6
+    assert mode_metrics(few, centers, std=0.02, min_count=5)["modes"] == 7
     with pytest.raises(ValueError, match="dimensions"):
-        G.mode_metrics(torch.zeros(3, 3), centers, std=0.02)
+        mode_metrics(torch.zeros(3, 3), centers, std=0.02)
 
 
 def test_entropy_of_counts():
-    assert G.entropy_of_counts(torch.ones(10)) == pytest.approx(math.log(10))
-    assert G.entropy_of_counts(torch.tensor([5, 0, 0])) == 0
-
-
-def test_a_packed_discriminator_judges_packs_of_samples():
-    D = G.MLPDiscriminator(in_dim=2, hidden=(8,), pack=4)
-    x = torch.randn(12, 2)
-    assert D(x).shape == (3,)
-    torch.manual_seed(0)
-    plain = G.MLPDiscriminator(in_dim=8, hidden=(8,))
-    D.load_state_dict(plain.state_dict())
-    assert torch.allclose(D(x), plain(x.reshape(3, 8)))         # pack k = samples 4k..4k+3 side by side
-    with pytest.raises(ValueError, match="multiple of 4"):
-        D(torch.randn(10, 2))
-    with pytest.raises(ValueError, match="unconditional"):
-        G.MLPDiscriminator(pack=2, n_classes=3)
+    assert entropy_of_counts(torch.ones(10)) == pytest.approx(math.log(10))
+    assert entropy_of_counts(torch.tensor([5, 0, 0])) == 0
 
 
 def test_decay_lowers_both_learning_rates_linearly_to_zero():
     gan = G.toy_gan()
-    history, _ = G.train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, decay=True,
+    history, _ = train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, decay=True,
                              seed=0, progress=False)
     assert history["train/lr"] == pytest.approx([7.5e-4, 5e-4, 2.5e-4, 0.0])
-    history, _ = G.train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, seed=0,
+    history, _ = train_gan(gan, torch.randn(256, 2), steps=20, batch_size=32, lr=1e-3, log_every=5, seed=0,
                              progress=False)
     assert history["train/lr"] == pytest.approx([1e-3] * 4)
 
@@ -343,27 +332,6 @@ def test_conditional_dc_discriminator_uses_the_projection():
     assert not torch.allclose(D(x, y), D(x, (y + 1) % 4))
 
 
-def test_a_pooled_dc_discriminator_judges_a_shape_the_same_wherever_it_lies():
-    torch.manual_seed(0)
-    x = torch.zeros(2, 1, 28, 28)
-    x[0, 0, 10:13, 10:12] = 1.0          # a small bar, then the same bar 4 px (one position of the 7x7 map)
-    x[1, 0, 14:17, 14:16] = 1.0          # down and right; both away from the positions that see the padding
-    y = torch.tensor([1, 1])
-    pooled = G.DCDiscriminator(channels=(8, 16), n_classes=3, pool=True).eval()
-    logits = pooled(x, y)
-    assert logits.shape == (2,) and torch.allclose(logits[0], logits[1], atol=1e-5)
-    assert not torch.allclose(pooled(x, y), pooled(x, torch.tensor([0, 0])))          # still conditional
-    flat = G.DCDiscriminator(channels=(8, 16), n_classes=3).eval()
-    assert not torch.allclose(flat(x, y)[0], flat(x, y)[1], atol=1e-3)
-    # with a third width: the features it projects are the sums over positions of its last 7x7 map
-    pooled = G.DCDiscriminator(channels=(8, 16, 32), n_classes=3, pool=True).eval()
-    h = pooled.net[:-1](x)
-    assert h.shape == (2, 32, 7, 7) and torch.allclose(pooled.net(x), h.sum((2, 3)), atol=1e-5)
-    logit, classes = G.image_gan(n_classes=3, d_channels=(8, 16, 32), auxiliary=True, pool=True
-                                 ).discriminator(torch.rand(97, 1, 28, 28), torch.randint(0, 3, (97,)), classes=True)
-    assert logit.shape == (97,) and classes.shape == (97, 3)
-
-
 def test_dc_discriminator_widths_are_checked_and_the_flat_layout_keeps_its_parameter_names():
     assert set(G.DCDiscriminator(channels=(8, 16)).state_dict()) == {
         "net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias", "out.weight", "out.bias"}   # cached models load
@@ -384,7 +352,7 @@ def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an
               progress=False, lr=1e-3)
 
     gencore.setup(seed=0, home=tmp_path / "a", threads=1, verbose=False)
-    reference, ref_history, ref_shots = G.train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
+    reference, ref_history, ref_shots = train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
 
     gencore.setup(seed=0, home=tmp_path / "b", threads=1, verbose=False)
     calls = {"n": 0}
@@ -402,10 +370,10 @@ def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an
         return gan
 
     with pytest.raises(KeyboardInterrupt):
-        G.train_gan_cached(dying, data, **kw)
+        train_gan_cached(dying, data, **kw)
     assert len(list((tmp_path / "b" / "models").glob("*.partial"))) == 1
     capsys.readouterr()
-    resumed, history, shots = G.train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
+    resumed, history, shots = train_gan_cached(lambda: G.toy_gan(hidden=(16, 16)), data, **kw)
     assert "after step 20 of 40" in capsys.readouterr().out
     for a, b in zip(reference.state_dict().values(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6)
@@ -415,206 +383,72 @@ def test_an_interrupted_cached_gan_resumes_from_its_progress_file_and_matches_an
 
 
 def test_train_gan_refuses_a_progress_file_of_the_same_run_with_another_length_and_leaves_it_intact(tmp_path, capsys):
+    from gencore import train as T
+
     data = toy.ring(512, 8, 2.0, 0.02, generator=torch.Generator().manual_seed(0))
     path = tmp_path / "gan.progress.pt"
     kw = dict(batch_size=64, seed=0, progress=False, resume=path, checkpoint_every=10, log_every=10)
 
     def interrupted(steps):
         gan = G.toy_gan(hidden=(8,))
-        step = G.generator_step
+        step = T.generator_step
 
         def dying(*a, **k):
             if k["step"] > 10:
                 raise KeyboardInterrupt
             return step(*a, **k)
-        G.generator_step = dying
+        T.generator_step = dying
         try:
             with pytest.raises(KeyboardInterrupt):
-                G.train_gan(gan, data, steps=steps, **kw)
+                train_gan(gan, data, steps=steps, **kw)
         finally:
-            G.generator_step = step
+            T.generator_step = step
 
     interrupted(30)
     saved = torch.load(path, weights_only=False)
-    assert (saved["done"], saved["steps"]) == (10, 30)
+    assert (saved["done"], saved["run"]["steps"]) == (10, 30)
     before = path.read_bytes()
-    with pytest.raises(ValueError, match=r"holds 10 of the 30 steps.*steps=20 was asked.*steps=30 to continue"):
-        G.train_gan(G.toy_gan(hidden=(8,)), data, steps=20, **kw)
+    with pytest.raises(ValueError, match=r"another configuration \(steps: 30 in the file, 20 now\)"):
+        train_gan(G.toy_gan(hidden=(8,)), data, steps=20, **kw)
     assert path.read_bytes() == before                        # refused, not overwritten
-    _, shots = G.train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **kw)
+    _, shots = train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **kw)
     assert "after step 10 of 30" in capsys.readouterr().out     # the right length continues it
     interrupted(30)
     capsys.readouterr()
-    G.train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
-    assert "unusable" in capsys.readouterr().out              # another seed: another run, trained from the start
+    train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
+    assert "belongs to another run (seed 0" in capsys.readouterr().out   # another seed: trained from the start
 
 
-# ------------------------------------------------------------------------------------------ what and where
-def _identity_pose(gen):
-    """Set the pose network so that A(z, y) = [I | 0] for every z: s = 1, angle 0, shift 0."""
-    last = gen.where.net[-1]
-    with torch.no_grad():
-        last.weight.zero_()
-        last.bias.copy_(torch.tensor([-math.log(1.5) / 3, 0.0, 0.0, 0.0]))
+@pytest.mark.parametrize("change, expected", [
+    (dict(hidden=(16,)), "weights"),       # another architecture (G's and D's widths)
+    (dict(lr=5e-3), "lr"),                 # another learning rate: the file's optimisers would carry the old one
+    (dict(r1=1.0), "r1"),
+])
+def test_a_gan_progress_file_of_another_configuration_is_refused_before_anything_is_copied(tmp_path, change,
+                                                                                            expected):
+    from gencore import train as T
 
+    data = toy.ring(512, 8, 2.0, 0.02, generator=torch.Generator().manual_seed(0))
+    path = tmp_path / "gan.progress.pt"
+    kw = dict(steps=30, batch_size=64, seed=0, progress=False, resume=path, checkpoint_every=10, log_every=10,
+              lr=1e-3)
+    step = T.generator_step
 
-@pytest.mark.parametrize("n", [1, 97])
-def test_what_where_generator_draws_its_class_glyph_exactly_at_the_identity_pose(n):
-    torch.manual_seed(0)
-    gen = G.WhatWhereGenerator(noise_dim=5, out_shape=(1, 28, 28), n_classes=3, glyph_size=28)
-    _identity_pose(gen)
-    glyphs = torch.rand(3, 1, 28, 28)
-    with torch.no_grad():
-        gen.glyphs.copy_(glyphs / gen.gain)
-    y = torch.arange(n) % 3
-    x = gen(torch.randn(n, 5), y)
-    assert x.shape == (n, 1, 28, 28) and x.dtype == torch.float32
-    assert torch.allclose(x, glyphs[y], atol=1e-5)        # align_corners=False: pixel centres onto pixel centres
-    assert torch.allclose(gen.pose(torch.randn(n, 5), y), torch.tensor([[1.0, 0, 0], [0, 1.0, 0]]).expand(n, 2, 3))
-
-
-def test_what_where_generator_moves_and_turns_the_glyph_by_its_pose():
-    gen = G.WhatWhereGenerator(noise_dim=3, n_classes=2, glyph_size=28)
-    _identity_pose(gen)
-    glyph = torch.zeros(2, 1, 28, 28)
-    glyph[:, 0, 4:10, 12:16] = 1.0                          # a bar above the centre
-    with torch.no_grad():
-        gen.glyphs.copy_(glyph / gen.gain)
-        gen.where.net[-1].bias[1] = 0.5                     # angle = pi / 2
-    turned = gen(torch.zeros(1, 3), torch.tensor([1]))[0, 0]
-    assert torch.allclose(turned, torch.rot90(glyph[1, 0], 1, (0, 1)), atol=1e-5)   # a quarter turn
-    with torch.no_grad():
-        gen.where.net[-1].bias[1] = 0.0
-        gen.where.net[-1].bias[3] = math.atanh(0.5 / 0.6) / 10   # shift 0.5 in glyph units: the bar moves 7 px up
-    moved = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
-    assert moved[4:10].sum() == 0 and torch.allclose(moved[:3, 12:16], torch.ones(3, 4), atol=1e-5)
-    assert moved.sum().item() == pytest.approx(glyph[0, 0, 7:10].sum().item(), abs=1e-4)   # rows 4-6 left the frame
-
-
-def test_what_where_generator_gradients_reach_the_asked_glyphs_and_the_pose_only():
-    torch.manual_seed(0)
-    gen = G.WhatWhereGenerator(noise_dim=4, n_classes=3)
-    gen(torch.randn(6, 4), torch.tensor([0, 2, 0, 2, 0, 2])).sum().backward()
-    grad = gen.glyphs.grad.flatten(1).abs().sum(1)
-    assert grad[0] > 0 and grad[2] > 0 and grad[1] == 0     # class 1 was not asked for: its glyph gets nothing
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.where.parameters())
-
-
-def test_train_gan_keeps_what_where_glyphs_in_the_unit_interval_and_learns_with_a_fake_class():
-    torch.manual_seed(0)
-    x = torch.zeros(64, 1, 28, 28)
-    x[:, :, 10:18, 10:18] = 1.0                               # one white square, two "classes"
-    data = TensorData(x, torch.arange(64) % 2)
-    gan = G.what_where_gan(n_classes=2, d_channels=(4, 8), hidden=(8,))
-    assert gan.discriminator.classifier.out_features == 3     # two classes and "fake"
-    before = gan.generator.glyph_images().clone()
-    G.train_gan(gan, data, steps=5, batch_size=16, lr=0.05, aux=1.0, r1=1.0, seed=0, progress=False)
-    after = gan.generator.glyph_images()
-    assert not torch.allclose(before, after) and after.min() >= 0 and after.max() <= 1 + 1e-6
-    assert (after == 0).any() or (after >= 1 - 1e-6).any()   # the projection was used at this learning rate
-
-
-def test_the_fake_class_learns_the_fakes_as_class_k_in_the_d_step():
-    torch.manual_seed(0)
-    gan = G.image_gan(n_classes=3, g_channels=(8, 4), d_channels=(4, 8), auxiliary=True, fake_class=True)
-    x, y = torch.rand(5, 1, 28, 28), torch.tensor([0, 1, 2, 0, 1])
-    rng = torch.Generator().manual_seed(3)
-    with torch.no_grad():
-        fake = gan.generator(gan.noise(5, torch.Generator().manual_seed(3)), y)
-        real_logits, real_classes = gan.discriminator(x, y, classes=True)
-        fake_logits, fake_classes = gan.discriminator(fake, y, classes=True)
-    expected = (G.discriminator_loss(real_logits, fake_logits) + 0.5 * G.auxiliary_classifier_loss(real_classes, y)
-                + 0.5 * G.auxiliary_classifier_loss(fake_classes, torch.full((5,), 3)))
-    out = G.discriminator_step(gan, torch.optim.SGD(gan.discriminator.parameters(), lr=0.0), x, y, rng, aux=0.5)
-    assert out["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
-    with pytest.raises(ValueError, match="auxiliary=True too"):
-        G.DCDiscriminator(n_classes=3, fake_class=True)
-
-
-def test_what_where_generator_refuses_what_it_cannot_draw():
-    with pytest.raises(ValueError, match="needs labels"):
-        G.WhatWhereGenerator(n_classes=0)
-    with pytest.raises(ValueError, match="gain must be positive"):
-        G.WhatWhereGenerator(gain=0)
-    with pytest.raises(ValueError, match=r"\(channels, height, width\)"):
-        G.WhatWhereGenerator(out_shape=(28, 28))
-    gen = G.WhatWhereGenerator(noise_dim=2, n_classes=3)
-    with pytest.raises(ValueError):
-        gen(torch.randn(2, 2), torch.tensor([0, 3]))
-
-
-def _square_polygon(gen, half: float):
-    """Class polygons of `gen` (4 planes) set to the axis-aligned square |u|, |v| <= half."""
-    with torch.no_grad():
-        gen.angles.zero_()
-        gen.log_support.fill_(math.log(half / 0.5) / gen.gain)
-
-
-@pytest.mark.parametrize("n", [1, 97])
-def test_convex_shape_generator_draws_the_pixels_whose_centres_lie_in_its_polygon(n):
-    torch.manual_seed(0)
-    gen = G.ConvexShapeGenerator(noise_dim=5, n_classes=2, planes=4)
-    _identity_pose(gen)
-    _square_polygon(gen, 0.5)                                   # 7 px from the centre: rows and columns 7..20
-    x = gen(torch.randn(n, 5), torch.arange(n) % 2)
-    assert x.shape == (n, 1, 28, 28) and x.dtype == torch.float32
-    expected = torch.zeros(28, 28)
-    expected[7:21, 7:21] = 1.0
-    assert torch.equal(x, expected.expand(n, 1, 28, 28))       # binary, exactly the sampled square
-    normals, supports = gen.polygons()
-    assert torch.allclose(normals[0], torch.tensor([[1.0, 0], [0, 1], [-1, 0], [0, -1]]), atol=1e-6)
-    assert torch.allclose(supports, torch.full((2, 4), 0.5))
-
-
-def test_convex_shape_generator_draws_a_triangle_of_the_right_area_and_turns_it_with_the_pose():
-    gen = G.ConvexShapeGenerator(noise_dim=3, n_classes=1, planes=3)
-    _identity_pose(gen)
-    with torch.no_grad():
-        gen.angles.zero_()
-        gen.log_support.zero_()                                 # inradius 0.5 = 7 px
-    x = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
-    assert x.sum().item() == pytest.approx(3 * math.sqrt(3) * 7 ** 2, rel=0.05)   # 3 sqrt(3) r^2 px
-    assert torch.equal(x, x.flip(0))                            # its normals at 0, 120, 240 degrees: mirror rows
-    with torch.no_grad():
-        gen.where.net[-1].bias[1] = 1 / 3                       # a turn by 60 degrees points it the other way
-    turned = gen(torch.zeros(1, 3), torch.tensor([0]))[0, 0]
-    assert torch.equal(turned, x.flip(1)) and not torch.equal(turned, x)
-
-
-def test_convex_shape_generator_gradients_pass_straight_through_to_the_asked_polygons_and_the_pose():
-    torch.manual_seed(0)
-    gen = G.ConvexShapeGenerator(noise_dim=4, n_classes=3)
-    out = gen(torch.randn(6, 4), torch.tensor([0, 2, 0, 2, 0, 2]))
-    assert set(out.unique().tolist()) <= {0.0, 1.0}
-    (out * torch.randn_like(out)).sum().backward()
-    for p in (gen.angles, gen.log_support):
-        grad = p.grad.abs().sum(1)
-        assert grad[0] > 0 and grad[2] > 0 and grad[1] == 0     # class 1 was not asked for
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.where.parameters())
-
-
-def test_convex_gan_learns_its_polygons_in_train_gan_and_draws_binary_images():
-    torch.manual_seed(0)
-    x = torch.zeros(64, 1, 28, 28)
-    x[:, :, 10:18, 10:18] = 1.0
-    gan = G.convex_gan(n_classes=2, d_channels=(4, 8), hidden=(8,))
-    assert gan.discriminator.classifier.out_features == 3     # two classes and "fake"
-    before = [p.clone() for p in (gan.generator.angles, gan.generator.log_support)]
-    G.train_gan(gan, TensorData(x, torch.arange(64) % 2), steps=3, batch_size=16, lr=1e-3, lr_d=1e-2, aux=1.0,
-                r1=0.1, seed=0, progress=False)
-    assert all(not torch.equal(b, p) for b, p in zip(before, (gan.generator.angles, gan.generator.log_support)))
-    assert set(gan.sample(10).unique().tolist()) <= {0.0, 1.0}
-
-
-def test_convex_shape_generator_refuses_what_it_cannot_draw():
-    with pytest.raises(ValueError, match="needs labels"):
-        G.ConvexShapeGenerator(n_classes=0)
-    with pytest.raises(ValueError, match="planes"):
-        G.ConvexShapeGenerator(planes=2)
-    with pytest.raises(ValueError, match="edge must be positive"):
-        G.ConvexShapeGenerator(edge=0)
-    with pytest.raises(ValueError, match=r"\(1, height, width\)"):
-        G.ConvexShapeGenerator(out_shape=(3, 28, 28))
-    gen = G.ConvexShapeGenerator(noise_dim=2, n_classes=3)
-    with pytest.raises(ValueError):
-        gen(torch.randn(2, 2), torch.tensor([0, 3]))
+    def dying(*a, **k):
+        if k["step"] > 10:
+            raise KeyboardInterrupt
+        return step(*a, **k)
+    T.generator_step = dying
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_gan(G.toy_gan(hidden=(8,)), data, **kw)
+    finally:
+        T.generator_step = step
+    before = path.read_bytes()
+    torch.manual_seed(3)
+    gan = G.toy_gan(hidden=change.get("hidden", (8,)))
+    weights = {k: v.clone() for k, v in gan.state_dict().items()}
+    with pytest.raises(ValueError, match=rf"another configuration \({expected}: "):
+        train_gan(gan, data, **{**kw, **{k: v for k, v in change.items() if k != "hidden"}})
+    assert all(torch.equal(weights[k], v) for k, v in gan.state_dict().items())       # nothing copied: no mix
+    assert path.read_bytes() == before

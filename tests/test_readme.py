@@ -152,8 +152,14 @@ def test_course_test_runs_in_quick_mode_on_sprites_unless_a_dataset_is_chosen(mo
     assert course.main(["test"]) == 0
     assert calls and all(kw["env"]["GENCORE_DATASET"] == "sprites" and kw["env"]["GENCORE_QUICK"] == "1"
                          for _, kw in calls)
-    commands = [" ".join(map(str, cmd)) for cmd, _ in calls]                 # unit tests and every notebook
-    assert all(any(f" {part}" in c for c in commands) for part in ("tests", "solutions", "notebooks", "--nbval"))
+    commands = [" ".join(map(str, cmd)) for cmd, _ in calls]                 # the fast tier
+    assert all(any(f" {part}" in c for c in commands) for part in ("tests", "solutions", "--nbval", "not integration"))
+    assert not any(" notebooks" in c or " experiments" in c for c in commands)
+    calls.clear()
+    assert course.main(["test", "--all", "-x"]) == 0                         # everything: what CI runs
+    commands = [" ".join(map(str, cmd)) for cmd, _ in calls]
+    assert all(any(f" {part}" in c for c in commands) for part in ("tests", "solutions", "notebooks", "experiments"))
+    assert not any("--all" in c or "not integration" in c for c in commands) and commands[0].endswith(" -x")
     calls.clear()
     monkeypatch.setenv("GENCORE_DATASET", "fashion-mnist")
     assert course.main(["test"]) == 0

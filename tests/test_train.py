@@ -5,8 +5,10 @@ from torch import nn
 
 from gencore.autoencoder import Autoencoder, train_autoencoder
 from gencore.data import ImageData, TensorData, load_dataset
-from gencore.train import History, TrainingDiverged, evaluate, fit
-from gencore.vae import VAE, count_active_units, gaussian_blur, train_vae
+from gencore.history import History, TrainingDiverged
+from gencore.train import evaluate, fit
+from gencore.data.augment import gaussian_blur
+from gencore.vae import VAE, count_active_units, train_vae
 
 
 class Regression(nn.Module):
@@ -348,7 +350,7 @@ def test_one_progress_bar_per_run(home, monkeypatch):
 
 
 def test_probe_steps_times_the_first_steps_and_stops_without_changing_anything_after():
-    from gencore.train import StepProbe, probe_steps
+    from gencore.course.cli import StepProbe, probe_steps
     from gencore.vae import VAE
 
     torch.manual_seed(0)
@@ -372,3 +374,46 @@ def test_a_progress_file_of_a_longer_run_is_refused_not_overwritten(home, tmp_pa
     history = fit(Regression(), regression_data(97), epochs=4, lr=0.05, batch_size=32, seed=0, resume=path,
                   progress=False)
     assert len(history) == 4                  # and a longer run continues it
+
+
+class Wider(Regression):
+    """Another architecture: one more layer, which its loss does not use (only the weights' shapes differ)."""
+
+    def __init__(self):
+        super().__init__()
+        self.extra = nn.Linear(3, 4)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (dict(model=Wider), "weights"),                       # another architecture
+    (dict(lr=0.5), "optimizer"),                          # another learning rate
+    (dict(batch_size=16), "batch_size"),                  # another batch size
+    (dict(data=regression_data(97, seed=1)), "data"),     # other data
+    (dict(clip_grad=1.0), "clip_grad"),
+])
+def test_a_progress_file_of_another_configuration_is_refused_before_anything_is_copied(home, tmp_path, change,
+                                                                                        expected):
+    path = tmp_path / "run.progress.pt"
+    torch.manual_seed(0)
+    fit(Regression(), regression_data(97), epochs=2, lr=0.05, batch_size=32, seed=0, resume=path, progress=False)
+    before = path.read_bytes()
+    torch.manual_seed(1)
+    model = change.get("model", Regression)()
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    kw = dict(epochs=3, lr=0.05, batch_size=32, seed=0, resume=path, progress=False)
+    kw.update({k: v for k, v in change.items() if k not in ("model", "data")})
+    with pytest.raises(ValueError, match=rf"another configuration \({expected}: .* in the file, .* now"):
+        fit(model, change.get("data", regression_data(97)), **kw)
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())     # nothing copied: no mix
+    assert path.read_bytes() == before                                                  # nor overwritten
+
+
+def test_an_unreadable_progress_file_is_reported_and_training_starts_from_the_start(home, tmp_path, capsys):
+    path = tmp_path / "run.progress.pt"
+    path.write_bytes(b"not a checkpoint")
+    torch.manual_seed(0)
+    history = fit(Regression(), regression_data(97), epochs=1, batch_size=32, seed=0, resume=path, progress=False)
+    assert "unusable" in capsys.readouterr().out and len(history) == 1
+    torch.manual_seed(0)
+    fresh = fit(Regression(), regression_data(97), epochs=1, batch_size=32, seed=0, progress=False)
+    assert history["train/loss"] == fresh["train/loss"]                                # a clean run

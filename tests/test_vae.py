@@ -8,9 +8,11 @@ import torch.nn.functional as F
 from gencore.data import TensorData, load_dataset
 from gencore.train import fit
 from gencore.checks.vae import reparameterize_with, vae_loss
-from gencore.vae import (VAE, count_active_units, dataset_elbo, decode_prior_grid,
-                         gaussian_blur, latent_explorer, latent_traversal, log_likelihood, prior_quantile_grid,
-                         rate_distortion, sharpness, train_vae)
+from gencore.data.augment import gaussian_blur
+from gencore.evaluation import dataset_elbo, log_likelihood, sharpness
+from gencore.vae import (VAE, count_active_units, decode_prior_grid, latent_traversal, prior_quantile_grid,
+                         rate_distortion, train_vae)
+from gencore.viz import latent_explorer
 from gencore.variational import bernoulli_log_likelihood, gaussian_kl, gaussian_log_likelihood, iwae_bound
 
 IMG = (1, 28, 28)

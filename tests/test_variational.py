@@ -582,7 +582,7 @@ def _vae_and_data():
 @pytest.mark.parametrize("arg", ["k", "batch_size", "chunk_rows"])
 def test_vae_log_likelihood_counts(arg):
     import numpy as np
-    from gencore.vae import log_likelihood
+    from gencore.evaluation import log_likelihood
     model, x = _vae_and_data()
     with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):
         log_likelihood(model, x, **{"k": 3, arg: 0}, progress=False)
@@ -594,7 +594,7 @@ def test_vae_log_likelihood_counts(arg):
 @pytest.mark.parametrize("arg", ["batch_size", "n_samples"])
 def test_vae_dataset_elbo_counts(arg):
     import numpy as np
-    from gencore.vae import dataset_elbo
+    from gencore.evaluation import dataset_elbo
     model, x = _vae_and_data()
     with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):
         dataset_elbo(model, x, **{arg: 0})

@@ -50,7 +50,7 @@ NOTEBOOK_CALLS = {
         '    lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64),\n'
         '                      auxiliary=True), images,\n'
         '    name="cgan07", hyper=gan_hyper, steps=gan_steps, snapshots=gan_snaps, n_snapshot=8 * K,\n'
-        '    batch_size=64, lr=2e-4, betas=(0.5, 0.999), aux=1.0, seed=0)',
+        '    batch_size=64, lr=2e-4, betas=(0.5, 0.999), auxiliary=1.0, seed=0)',
     ],
 }
 

@@ -17,13 +17,26 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import platform
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
+import torchvision
+from torchvision.utils import save_image
 
+from .. import evaluation as E
+from ..classifier import load_classifier
+from ..config import DATASETS, available_devices, current, setup
+from ..data import load_dataset
+from ..data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
+from ..distributed import is_main_process
+from ..train import on_every_step
+from ..validate import as_int
 from . import zoo
-from ..config import DATASETS, setup
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -64,7 +77,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _setup(args) -> None:
-    from ..train import is_main_process
     setup(seed=0, quick=True if args.quick else None, dataset=args.dataset, device=args.device,
           threads=args.threads, verbose=is_main_process())
 
@@ -78,7 +90,6 @@ def _model_name(name: str) -> str:
 def cmd_train(args) -> int:
     name = _model_name(args.model)
     _setup(args)
-    from ..train import is_main_process
     model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed)
     if not is_main_process():
         return 0
@@ -93,7 +104,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from torchvision.utils import save_image
 
     name = _model_name(args.model)
     if name == "classifier":
@@ -124,8 +134,6 @@ COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverag
 
 
 def _evaluate_one(name: str, classifier, real, cfg) -> dict:
-    from .. import evaluation as E
-    from ..data import load_dataset
 
     model, _ = zoo.load(name)
     fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
@@ -141,9 +149,6 @@ def _evaluate_one(name: str, classifier, real, cfg) -> dict:
 
 
 def cmd_evaluate(args) -> int:
-    from ..classifier import load_classifier
-    from ..config import current
-    from ..data import load_dataset
 
     names = list(GENERATIVE) if args.model == "all" else [_model_name(args.model)]
     if names == ["classifier"]:
@@ -155,7 +160,6 @@ def cmd_evaluate(args) -> int:
     real = load_dataset(cfg.dataset, "test", subset=n if n < 10000 else None).x[:n].float() / 255
     rows = {name: _evaluate_one(name, classifier, real, cfg) for name in names}
     real_train = load_dataset(cfg.dataset, "train", subset=len(real), seed=4).x.float() / 255
-    from .. import evaluation as E
     rows["real (train)"] = {**E.sample_report(classifier, real, real_train), "IWAE": None}
     likelihood = next((r for r in rows.values() if r.get("IWAE_k")), None)
     print(f"\n{cfg.dataset}, {'quick' if cfg.quick else 'full'} mode: {len(real)} samples of each model against "
@@ -179,11 +183,32 @@ NOTEBOOK_MODELS = {"04": ["vae", "cvae", "classifier"], "05": ["draw", "draw-noa
                    "08": ["vae", "cvae", "draw", "draw-noatt", "gan", "cgan", "classifier"]}
 
 
-def cmd_pretrain(args) -> int:
-    import time
+class StepProbe(Exception):
+    """Raised by `probe_steps` inside a training loop: it timed its first steps and stopped. ``seconds_per_step``
+    (the first step, which warms up, not counted) and ``total_steps`` (what the whole run would take)."""
 
-    from ..config import current
-    from ..train import StepProbe, probe_steps
+    def __init__(self, seconds_per_step: float, total_steps: int):
+        super().__init__(f"{seconds_per_step:.4f} s per step, {total_steps} steps")
+        self.seconds_per_step, self.total_steps = seconds_per_step, total_steps
+
+
+@contextmanager
+def probe_steps(n: int = 6):
+    """Inside this block every training loop (`fit`, `train_gan`) stops after ``n`` steps with `StepProbe`,
+    saving nothing: how ``gencore pretrain`` estimates how long training will take."""
+    n = as_int(n, "n", minimum=2)
+    times: list[float] = []
+
+    def probe(total_steps: int) -> None:
+        times.append(time.perf_counter())
+        if len(times) >= n:
+            raise StepProbe((times[-1] - times[0]) / (len(times) - 1), total_steps)
+
+    with on_every_step(probe):
+        yield
+
+
+def cmd_pretrain(args) -> int:
 
     wanted = [n.strip().zfill(2) for n in args.notebooks.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in NOTEBOOK_MODELS]
@@ -230,16 +255,11 @@ def _line(ok: bool, what: str, fix: str = "") -> bool:
 
 def cmd_doctor(args) -> int:
     """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
-    import platform
-
-    from ..config import _available_devices, current
-    from ..data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
 
     cfg = current()
     ok = True
     print("installation")
     ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
-    import torchvision
     ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, gencore from {Path(__file__).parents[1]}")
     try:
         import ipywidgets  # noqa: F401
@@ -247,7 +267,7 @@ def cmd_doctor(args) -> int:
     except ImportError:
         ok &= _line(False, "ipywidgets is missing: progress bars show as text", "pip install ipywidgets")
     print("device")
-    devices = _available_devices()
+    devices = available_devices()
     _line(True, f"available: {', '.join(devices)}; the notebooks use {cfg.device} (GENCORE_DEVICE to change)")
     if "cuda" not in devices and "mps" not in devices:
         print("       (no GPU: every notebook runs on the CPU; quick mode GENCORE_QUICK=1 for a fast pass)")
@@ -298,7 +318,6 @@ def _start_distributed(args) -> bool:
     process, cuda:LOCAL_RANK). Returns whether it did."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return False
-    import torch.distributed as dist
     if args.command != "train":
         raise SystemExit(f"gencore {args.command}: run it as one process; only `train` uses several (torchrun).")
     local = int(os.environ.get("LOCAL_RANK", "0"))
@@ -325,8 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         if started:
-            import torch.distributed as dist
-            dist.destroy_process_group()
+                    dist.destroy_process_group()
 
 
 if __name__ == "__main__":

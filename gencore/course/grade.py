@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..checks import REGISTRY
+
 __all__ = ["reference_checks", "identify", "grade_submission", "grade", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +60,6 @@ def _source(cell: dict) -> str:
 def reference_checks(notebooks_dir: Path = ROOT / "notebooks") -> dict[str, list[dict]]:
     """{notebook stem: [{"check": name, "title": ..., "source": the check cell's code}, ...]} from the course's
     student notebooks, in order."""
-    from ..checks import REGISTRY
 
     out = {}
     for path in sorted(Path(notebooks_dir).glob("*.ipynb")):

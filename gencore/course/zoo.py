@@ -22,13 +22,20 @@ from typing import Callable
 
 import torch
 
+from ..cache import train_gan_cached
+from ..classifier import train_classifier
 from ..config import current
+from ..cvae import train_cvae
+from ..data import load_dataset
+from ..draw import train_draw
+from ..gan import image_gan
+from ..vae import train_vae
+from ..validate import requested_labels
 
 __all__ = ["MODELS", "load", "sample", "describe", "CONDITIONAL", "LIKELIHOOD"]
 
 
 def _vae_data():
-    from ..data import load_dataset
     cfg = current()
     train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))
     test = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=None, quick=500))
@@ -55,13 +62,11 @@ def _override(config: dict, epochs, latent, seed, latent_key: str = "latent_dim"
 
 
 def _vae(epochs=None, latent=None, seed=None, **kw):
-    from ..vae import train_vae
     cfg, train, test = _vae_data()
     return train_vae(train, test=test, **_override({**_ARCH, **_budget(cfg)}, epochs, latent, seed), **kw)
 
 
 def _cvae(epochs=None, latent=None, seed=None, **kw):
-    from ..cvae import train_cvae
     cfg, train, test = _vae_data()
     return train_cvae(train, test=test, **_override({**_ARCH, "beta": 2.0, **_budget(cfg)}, epochs, latent, seed),
                       name="cvae-beta2", **kw)
@@ -69,8 +74,6 @@ def _cvae(epochs=None, latent=None, seed=None, **kw):
 
 def _draw(attention: bool):
     def train(epochs=None, latent=None, seed=None, **kw):
-        from ..data import load_dataset
-        from ..draw import train_draw
         cfg, _, test = _vae_data()
         config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,
                       epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)
@@ -80,8 +83,6 @@ def _draw(attention: bool):
 
 
 def _dcgan(epochs=None, latent=None, seed=None, **kw):
-    from ..data import load_dataset
-    from ..gan import image_gan, train_gan_cached
     cfg = current()
     images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
     steps = cfg.pick(full=6000, quick=150) if epochs is None else max(1, epochs * len(images) // 64)
@@ -100,8 +101,6 @@ def _dcgan(epochs=None, latent=None, seed=None, **kw):
 
 
 def _cdcgan(epochs=None, latent=None, seed=None, **kw):
-    from ..data import load_dataset
-    from ..gan import image_gan, train_gan_cached
     cfg = current()
     images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))
     K = len(images.classes)
@@ -114,12 +113,11 @@ def _cdcgan(epochs=None, latent=None, seed=None, **kw):
         lambda: image_gan(in_shape=images.shape, n_classes=K, g_channels=(64, 32), d_channels=(32, 64),
                           auxiliary=True, **noise),
         images, name="cgan07", hyper=hyper, steps=steps, snapshots=snaps, n_snapshot=8 * K, batch_size=64, lr=2e-4,
-        betas=(0.5, 0.999), aux=1.0, seed=0 if seed is None else seed, **kw)
+        betas=(0.5, 0.999), auxiliary=1.0, seed=0 if seed is None else seed, **kw)
     return gan, history
 
 
 def _classifier(epochs=None, latent=None, seed=None, **kw):
-    from ..classifier import train_classifier
     if latent is not None:
         raise ValueError("The classifier has no latent code; leave out --latent.")
     return train_classifier(current().dataset, epochs=epochs, seed=seed, **kw)
@@ -179,7 +177,6 @@ def sample(name: str, model, n: int, generator: torch.Generator | None = None, l
         raise ValueError("The classifier is not a generative model; it has no samples.")
     out, y = [], None
     if name in CONDITIONAL:
-        from ..cvae import requested_labels
         y = requested_labels(n if labels is None else labels, model.n_classes)
         for chunk in y.split(1000):
             out.append(model.sample(chunk, generator=generator).cpu())

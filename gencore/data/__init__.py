@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..config import DATASETS, current
-from ..validate import as_int
+from ..validate import as_int, check_dataset_labels
 from .sprites import FACTOR_NAMES, SHAPES, make_sprites
 from .torchvision_data import DataUnavailableError, load_idx_dataset
 
@@ -183,7 +183,7 @@ class ImageData(TensorData):
         seed = as_int(seed, "seed")
         classes = list(classes)
         if labels is not None:
-            _check_labels(labels, classes)
+            check_dataset_labels(labels, classes)
         super().__init__(images, labels)
         self.name, self.split, self.classes = name, split, classes
         self.binarize = binarize
@@ -221,23 +221,6 @@ class ImageData(TensorData):
     def __repr__(self) -> str:
         return (f"ImageData({self.name}, split={self.split}, n={len(self)}, shape={self.shape}, "
                 f"binarize={self.binarize}, classes={len(self.classes)})")
-
-
-def _check_labels(labels, classes: list) -> None:
-    """Class labels: a 1-D integer tensor with values in [0, len(classes))."""
-    if (not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.dtype == torch.bool
-            or labels.dtype.is_floating_point or labels.dtype.is_complex):
-        got = (f"{labels.dtype} of shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor)
-               else type(labels).__name__)
-        raise ValueError(f"labels must be a 1-D integer tensor of class indices (one per image), got {got}; "
-                         f"convert them with torch.as_tensor(labels).long().")
-    k = len(classes)
-    bad = (labels < 0) | (labels >= k)
-    if bad.any():
-        i = _first(bad)
-        raise ValueError(f"labels must be class indices in [0, {k}) for the {k} classes "
-                         f"{classes if k <= 12 else classes[:12] + ['...']}, but label {labels[i].item()} at "
-                         f"index {i} is not ({int(bad.sum())} such labels); fix the labels or pass every class.")
 
 
 def load_dataset(name: str | None = None, split: str = "train", *, subset: int | None = None,

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import hashlib
 
-import torch
+from ..checkpoint import hash_tensor
 
-__all__ = ["fingerprint", "hash_tensor"]
-
-
-def hash_tensor(h, tensor: torch.Tensor) -> None:
-    """Feed a tensor's dtype, shape and bytes (in row-major order, on the CPU) into the hash object ``h``."""
-    t = tensor.detach().cpu().contiguous()
-    h.update(f"{t.dtype}{tuple(t.shape)};".encode())
-    # Reinterpreting the bytes as uint8 (no copy) works for every dtype, bool and bfloat16 included.
-    h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy()))
+__all__ = ["fingerprint"]
 
 
 def fingerprint(data) -> str:

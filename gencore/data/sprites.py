@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ..validate import as_int
+from ..validate import as_images, as_int, check_labels
 
 __all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render",
            "every_sprite", "distinct_sprites"]
@@ -134,8 +134,6 @@ def distinct_sprites(images: torch.Tensor, labels: torch.Tensor, chunk: int = 10
     """A diversity count for generated sprites: per shape (label 0, 1, 2), how many distinct sprites the images
     of that label show, each image read as its nearest (L2) sprite of `every_sprite`. Images (N, 1, 28, 28),
     float in [0, 1] or uint8 0..255; labels (N,) shape indices."""
-    from ..classifier import as_images          # both import this module: imported here, not at the top
-    from ..cvae import check_labels
 
     x = as_images(images, "sprites").flatten(1)
     labels = check_labels(labels, len(SHAPES), len(x), what=f"labels (one shape index per image, 0 to {len(SHAPES) - 1})")

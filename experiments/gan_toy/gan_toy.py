@@ -1,12 +1,12 @@
 """The GAN toy benchmarks in the standard protocol (Srivastava et al., 2017, VEEGAN), over several seeds.
 
-    .venv/bin/python benchmarks/gan_toy.py                  # 5 seeds, plain and stabilised, ring and grid
-    .venv/bin/python benchmarks/gan_toy.py --seeds 2 --steps 2000
+    .venv/bin/python experiments/gan_toy/gan_toy.py                  # 5 seeds, plain and stabilised, ring and grid
+    .venv/bin/python experiments/gan_toy/gan_toy.py --seeds 2 --steps 2000
 
 Data: a ring of 8 Gaussians of std 0.02 on a circle of radius 2, and a 5x5 grid of Gaussians of std 0.05
 spaced 2 apart (100,000 training points each). After training, 2,500 samples of G: a sample is high quality
 within 3 std of its nearest mode's centre; a mode is covered when at least ``--min-count`` (20) high-quality
-samples fall in it (`gencore.gan.mode_metrics`). Prints, per configuration, the mean over seeds of the modes
+samples fall in it (`gencore.evaluation.mode_metrics`). Prints, per configuration, the mean over seeds of the modes
 covered and the share of high-quality samples, and the seconds per run (GENCORE_THREADS threads, default 1).
 
 VEEGAN's table for comparison (ring: modes / high quality; grid: modes / high quality): plain GAN 1.0 / 99.3%
@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gencore.data import toy  # noqa: E402
-from gencore.gan import mode_metrics, toy_gan, train_gan  # noqa: E402
+from gencore.evaluation import mode_metrics  # noqa: E402
+from gencore.gan import toy_gan  # noqa: E402
+from gencore.train import train_gan  # noqa: E402
 
 DATA = {
     "ring": (lambda n, g: toy.ring(n, 8, 2.0, 0.02, generator=g), toy.ring_centers(8, 2.0), 0.02),

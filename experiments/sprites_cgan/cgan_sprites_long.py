@@ -1,12 +1,12 @@
-"""Benchmark: how often a conditional GAN's samples show the shape asked for, on sprites, over a long run.
+"""Study: how often a conditional GAN's samples show the shape asked for, on sprites, over a long run.
 
-Trains the library's conditional DCGAN (`gencore.gan.image_gan`: one-hot label into G, projection D with
-AC-GAN's auxiliary classifier and spectral normalisation; `train_gan` with the non-saturating loss) on the
-60,000 sprites. ``--pool`` gives D a global sum over positions (`gencore.gan.DCDiscriminator`), ``--flat`` the
-notebooks' flattened features. ``--what-where`` trains `gencore.gan.what_where_gan` instead: G draws a learned
+Trains a conditional DCGAN (`gencore.gan.DCGenerator`: one-hot label into G; `generators.StudyDiscriminator`:
+projection D with AC-GAN's auxiliary classifier and spectral normalisation; `train_gan` with the non-saturating
+loss) on the 60,000 sprites. ``--pool`` gives D a global sum over positions, ``--flat`` the
+notebooks' flattened features. ``--what-where`` trains `generators.what_where_gan` instead: G draws a learned
 glyph per class at a pose computed from the noise, against a flattened D without spectral norm whose auxiliary
 classifier also learns a "fake" class, with R1 (gamma 1) and learning rates decaying to 0. ``--convex`` trains
-`gencore.gan.convex_gan`: G draws a learned convex polygon per class (binary pixels) at a pose from the noise,
+`generators.convex_gan`: G draws a learned convex polygon per class (binary pixels) at a pose from the noise,
 against the same D, which learns 10 times faster than G (Adam 2e-3 for D, the two time-scale rule), with R1
 gamma 0.1 and learning rates decaying to 0. Every ``--every`` steps it prints the domain classifier's accuracy on the same
 3,000 samples G(z_fixed) (1,000 per shape, from `train_gan`'s snapshots), at the end on 3,000 fresh samples,
@@ -14,9 +14,9 @@ with how many distinct sprites the 1,000 samples of each shape show (each read a
 1,000 real training sprites of each shape for comparison). Progress is checkpointed (`train_gan`'s
 ``resume``): the same command continues an interrupted run and gives the same numbers.
 
-    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --pool --threads 2
-    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 6000 --what-where --threads 1
-    .venv/bin/python benchmarks/cgan_sprites_long.py --steps 4800 --convex --threads 1
+    .venv/bin/python experiments/sprites_cgan/cgan_sprites_long.py --steps 6000 --pool --threads 2
+    .venv/bin/python experiments/sprites_cgan/cgan_sprites_long.py --steps 6000 --what-where --threads 1
+    .venv/bin/python experiments/sprites_cgan/cgan_sprites_long.py --steps 4800 --convex --threads 1
 
 Prints; it is not a test.
 """
@@ -26,13 +26,20 @@ import argparse
 import time
 
 import torch
+from generators import (
+    StudyDiscriminator,
+    convex_gan,
+    fake_class_discriminator_step,
+    what_where_gan,
+)
 
 import gencore
-import gencore.cache
+from gencore.checkpoint import save_checkpoint
 from gencore.classifier import classify, load_classifier
 from gencore.data import load_dataset
 from gencore.data.sprites import distinct_sprites
-from gencore.gan import convex_gan, image_gan, train_gan, what_where_gan
+from gencore.gan import GAN, DCGenerator
+from gencore.train import train_gan
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -80,8 +87,9 @@ def main() -> None:
     elif a.what_where:
         gan, options = what_where_gan(n_classes=3), dict(r1=1.0, decay=True)
     else:
-        gan = image_gan(n_classes=3, g_channels=a.g_channels, d_channels=a.d_channels, spectral_norm=True,
-                        auxiliary=True, pool=a.pool)
+        gan = GAN(DCGenerator(64, (1, 28, 28), a.g_channels, 3),
+                  StudyDiscriminator((1, 28, 28), a.d_channels, 3, spectral_norm=True, auxiliary=True, pool=a.pool),
+                  64, 3)
         options = {}
     t0 = time.perf_counter()
     final = progress.with_name(f"{tag}.final.pt")
@@ -92,11 +100,12 @@ def main() -> None:
         print(f"Loaded the finished run from {final}.")
     else:
         history, shots = train_gan(gan, train, steps=a.steps, batch_size=a.batch_size, lr=a.lr,
-                                   betas=tuple(a.betas), aux=a.aux, seed=a.seed, n_snapshot=3000,
+                                   betas=tuple(a.betas), auxiliary=a.aux, seed=a.seed, n_snapshot=3000,
                                    snapshots=range(a.every, a.steps + 1, a.every), resume=progress, desc="cGAN",
+                                   discriminator_update=fake_class_discriminator_step,
                                    **options)
         seconds = history["train/seconds"][-1]
-        gencore.cache.save_checkpoint({"gan": gan.state_dict(), "shots": shots, "seconds": seconds}, final)
+        save_checkpoint({"gan": gan.state_dict(), "shots": shots, "seconds": seconds}, final)
         progress.unlink(missing_ok=True)
     requested = torch.arange(3000) % 3                         # the snapshots' labels: classes in turn
     for step, x in sorted(shots.items()):

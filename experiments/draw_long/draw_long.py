@@ -5,7 +5,7 @@ network (the zoo's configuration: T=10, read 6x6, write 12x12, LSTMs of 128, 10 
 on the whole binarised training split for ``--epochs`` epochs through the model cache (resumable: rerun after
 an interruption), then prints the IWAE bound L_k of both models on the test images notebook 08 uses.
 
-    .venv/bin/python benchmarks/draw_long.py --dataset fashion-mnist --epochs 50 --threads 2
+    .venv/bin/python experiments/draw_long/draw_long.py --dataset fashion-mnist --epochs 50 --threads 2
 
 Prints; it is not a test.
 """

@@ -1,7 +1,7 @@
 """Benchmark: how often a class-conditional VAE's samples show the shape asked for, on sprites, over a long run.
 
 Trains a convolutional cVAE (16 latents, hidden 256, beta 1) on the 60,000 sprites, with or without the class
-adversary (``--adversary``, `gencore.cvae.ConditionalVAE`), and after every ``--every`` epochs prints the
+adversary (``--adversary``, `adversary.AdversarialCVAE`), and after every ``--every`` epochs prints the
 domain classifier's accuracy on 3,000 samples (1,000 per shape) with z drawn from the prior N(0, I) and from
 the aggregate prior (`gencore.aggregate_prior.AggregatePrior`: the encoder's posteriors at every training
 sprite, or at ``--exemplars`` per shape), on the test reconstructions (true label), and the adversary's accuracy
@@ -9,7 +9,7 @@ at reading the shape off the test codes. Diversity: how many distinct sprites th
 show (each sample counted as its nearest rendered sprite), beside 1,000 real training sprites of each shape. Progress is checkpointed every epoch (`gencore.train.fit`'s ``resume``):
 a rerun continues where it stopped (also with more ``--epochs``) and gives the same numbers.
 
-    .venv/bin/python benchmarks/cvae_sprites_long.py --epochs 50 --adversary 1 --threads 1
+    .venv/bin/python experiments/sprites_cvae/cvae_sprites_long.py --epochs 50 --adversary 1 --threads 1
 
 Prints; it is not a test.
 """
@@ -19,6 +19,7 @@ import argparse
 import time
 
 import torch
+from adversary import AdversarialCVAE
 
 import gencore
 from gencore.aggregate_prior import AggregatePrior
@@ -45,7 +46,8 @@ def main() -> None:
     train = load_dataset("sprites", "train")
     test = load_dataset("sprites", "test", subset=2000)
     classifier = load_classifier("sprites", progress=False)
-    model = ConditionalVAE(a.latent, 3, kind="conv", hidden=[256], beta=a.beta, adversary=a.adversary)
+    model = (AdversarialCVAE(a.latent, 3, kind="conv", hidden=[256], beta=a.beta, adversary=a.adversary) if a.adversary
+             else ConditionalVAE(a.latent, 3, kind="conv", hidden=[256], beta=a.beta))
     tag = f"cvae-sprites-a{a.adversary:g}-b{a.beta:g}-d{a.latent}-lr{a.lr:g}-bs{a.batch_size}"
     progress = cfg.cache_dir / f"{tag}.progress.pt"
     progress.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +57,7 @@ def main() -> None:
     real = torch.cat([torch.nonzero(train.labels == c)[:1000, 0] for c in range(3)])
     print(f"1,000 real training sprites of each shape show {distinct_sprites(*train.get(real))} distinct sprites")
     t0 = time.perf_counter()
-    start = torch.load(progress, weights_only=False)["epochs_done"] if progress.exists() else 0
+    start = torch.load(progress, weights_only=False)["done"] if progress.exists() else 0
     for done in range(max(a.every, -(-start // a.every) * a.every), a.epochs + 1, a.every):
         history = fit(model, train, test=test, epochs=done, lr=a.lr, batch_size=a.batch_size, seed=0,
                       resume=progress, progress=False)

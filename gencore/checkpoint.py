@@ -1,0 +1,127 @@
+"""Files that hold training state: written atomically, checked when read, and one mechanism for the progress
+of a run (`fit` and `train_gan` save it and resume from it).
+
+    save_checkpoint(obj, path)                 # a temporary file, then an atomic rename: never half-written
+    weights_checksum(model.state_dict())       # blake2b over every entry's name, dtype, shape and bytes
+    save_progress(path, run, done, state)      # the run's configuration beside its state
+    progress = load_progress(path, run, what="VAE")   # None, or {"done": ..., "state": ...} of this very run
+
+A progress file records the configuration of its run (``run``: the seed, the hyper-parameters, the shapes of
+every weight, the data's fingerprint). It is used only when the new run's configuration is the same, and
+this is checked before anything is copied from it: a resumed run never mixes two runs. A leaf module: it
+imports nothing of gencore.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+__all__ = ["hash_tensor", "load_progress", "normalise", "save_checkpoint", "save_progress", "state_shapes",
+           "weights_checksum"]
+
+PROGRESS_FORMAT = "gencore-progress-2"      # 2: the run's configuration is recorded and checked
+
+
+def hash_tensor(h, tensor: torch.Tensor) -> None:
+    """Feed a tensor's dtype, shape and bytes (in row-major order, on the CPU) into the hash object ``h``."""
+    t = tensor.detach().cpu().contiguous()
+    h.update(f"{t.dtype}{tuple(t.shape)};".encode())
+    # Reinterpreting the bytes as uint8 (no copy) works for every dtype, bool and bfloat16 included.
+    h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy()))
+
+
+def weights_checksum(state_dict: dict) -> str:
+    """A hash of every entry of a state_dict (name, dtype, shape, bytes), in sorted key order."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(state_dict):
+        h.update(name.encode())
+        value = state_dict[name]
+        if isinstance(value, torch.Tensor):
+            hash_tensor(h, value)
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()
+
+
+def normalise(config: dict) -> dict:
+    """The configuration as JSON sees it: tuples become lists, other objects (nn.SiLU) their str()."""
+    try:
+        return json.loads(json.dumps(config, sort_keys=True, default=str))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"The configuration could not be written as JSON ({e}); use numbers, strings, "
+                        f"lists and dicts with string keys.") from None
+
+
+def save_checkpoint(obj, path: str | Path) -> Path:
+    """torch.save to a temporary file in the same folder, then an atomic rename: never a half-written file.
+    The file gets the permissions the user's umask gives a new file (so a shared folder can share it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def state_shapes(*modules: nn.Module) -> list[dict]:
+    """The name and shape of every entry of each module's state_dict: what a progress file must fit."""
+    return [{k: list(v.shape) for k, v in m.state_dict().items() if isinstance(v, torch.Tensor)} for m in modules]
+
+
+def save_progress(path: str | Path, run: dict, done: int, state: dict) -> None:
+    """Write the progress of a run atomically: its configuration ``run``, how much is ``done`` (epochs or
+    steps) and its ``state`` (weights, optimisers, random states, history...)."""
+    save_checkpoint({"format": PROGRESS_FORMAT, "run": normalise(run), "done": int(done), "state": state}, path)
+
+
+def load_progress(path: str | Path, run: dict, *, what: str) -> dict | None:
+    """The saved progress of this run, {"done": ..., "state": ...}, or None: no file, or a file that cannot be
+    read or belongs to another seed (a sentence says so; training ``what`` then starts from the start and the
+    file is overwritten at the first checkpoint). A file of the same seed whose configuration differs from
+    ``run`` (another learning rate, another architecture, other data...) raises ValueError naming what
+    differs: continuing it would mix two runs, and starting over would destroy it."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+        if not isinstance(saved, dict) or saved.get("format") != PROGRESS_FORMAT:
+            raise ValueError("it is not a progress file of this version of gencore")
+        if not 0 < saved["done"]:
+            raise ValueError("it holds no finished epoch or step")
+    except Exception as e:                      # damaged or foreign: never use it
+        reason = str(e) or type(e).__name__
+        print(f"The progress file {path} is unusable ({reason}); training {what} from the start.")
+        return None
+    stored, now = saved["run"], normalise(run)
+    if stored.get("seed") != now.get("seed"):
+        print(f"The progress file {path} belongs to another run (seed {stored.get('seed')}, this one "
+              f"{now.get('seed')}); training {what} from the start.")
+        return None
+    differ = [k for k in sorted(set(stored) | set(now)) if stored.get(k) != now.get(k)]
+    if differ:
+        def show(v):
+            text = json.dumps(v)
+            return text if len(text) <= 40 else text[:37] + "..."
+        what_differs = "; ".join(f"{k}: {show(stored.get(k))} in the file, {show(now.get(k))} now" for k in differ[:3])
+        raise ValueError(f"The progress file {path} is this seed's run of {what} with another configuration "
+                         f"({what_differs}); continue it with its own settings, or pass another resume file (or "
+                         f"delete this one) to train from the start.")
+    return {"done": saved["done"], "state": saved["state"]}

@@ -1,0 +1,71 @@
+"""Image transforms: the Gaussian blur (a reference for blur in notebooks 03 and 08), and the classifier's
+augmentations (`random_affine`, `soften`). Batches (N, C, H, W) of floats in [0, 1]."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["gaussian_blur", "random_affine", "soften"]
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
+    """Blur images (N, C, H, W) with a Gaussian of standard deviation ``sigma`` pixels (a reference for blur)."""
+    x = torch.as_tensor(images).detach().float().cpu()
+    r = max(1, int(math.ceil(3 * sigma)))
+    t = torch.arange(-r, r + 1, dtype=torch.float32)
+    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+    return x
+
+
+def _uniform(n: int, k: int, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """(k, n) numbers U(0, 1) drawn on ``generator``'s device (default: torch's global CPU RNG), moved to x's."""
+    u = torch.rand(k, n, generator=generator, device=generator.device if generator is not None else "cpu")
+    return u.to(device=x.device, dtype=x.dtype)
+
+
+def random_affine(x: torch.Tensor, shift: float = 0.0, rotate: float = 0.0, zoom: float = 0.0,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image moved by up to ``shift`` pixels in x and in y, turned by up to ``rotate`` degrees and scaled
+    by a factor in [1 - zoom, 1 + zoom] (all uniform, independent per image), resampled bilinearly with zeros
+    outside: one affine_grid + grid_sample for the batch. With all three 0 it returns x unchanged."""
+    if len(x) == 0 or not (shift or rotate or zoom):
+        return x
+    n, _, h, w = x.shape
+    u = 2 * _uniform(n, 4, x, generator) - 1                           # U(-1, 1)
+    angle = u[0] * math.radians(rotate)
+    scale = 1 + u[1] * zoom
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, u[2] * (2 * shift / w)], 1),      # grid units: 2 / side
+                         torch.stack([sin, cos, u[3] * (2 * shift / h)], 1)], 1)   # per pixel; (n, 2, 3)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def _gaussian_kernel(sigma: float, device, dtype) -> torch.Tensor:
+    r = max(1, math.ceil(2 * sigma))
+    t = torch.arange(-r, r + 1, dtype=torch.float32, device=device)
+    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).view(1, 1, 2 * r + 1, 2 * r + 1).to(dtype)
+
+
+def soften(x: torch.Tensor, fraction: float = 0.5, sigma: float = 1.0, dim: float = 0.4,
+           generator: torch.Generator | None = None) -> torch.Tensor:
+    """Grey-level augmentation: a random ``fraction`` of the images (each with that probability) is mixed
+    with its Gaussian blur (``sigma`` pixels) with a weight U(0, 1), then dimmed by a factor U(1 - dim, 1):
+    what a generator's soft, blurry samples look like. The others are returned unchanged; values stay in
+    [0, 1]."""
+    if fraction <= 0 or len(x) == 0:
+        return x
+    n, c = x.shape[:2]
+    u = _uniform(n, 3, x, generator).view(3, n, 1, 1, 1)
+    k = _gaussian_kernel(sigma, x.device, x.dtype)
+    blurred = F.conv2d(x.reshape(n * c, 1, *x.shape[2:]), k, padding=k.shape[-1] // 2).view_as(x)
+    softened = (x + u[1] * (blurred - x)) * (1 - dim * u[2])
+    return torch.where(u[0] < fraction, softened, x)

@@ -1,0 +1,108 @@
+"""What a training run records (`History`), and how a step that stops being finite ends it
+(`step_is_finite`, `TrainingDiverged`). Shared by every training loop (`gencore.train`) and the GAN's steps
+(`gencore.gan`); it imports nothing of gencore.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import torch
+from torch import nn
+
+__all__ = ["History", "TrainingDiverged", "step_is_finite"]
+
+
+class History:
+    """Per-epoch metrics: ``history["test/loss"]`` is a list with one value per epoch."""
+
+    def __init__(self, metrics: dict | None = None):
+        self.metrics: dict[str, list[float]] = defaultdict(list, metrics or {})
+
+    def log(self, prefix: str, values: dict[str, float]) -> None:
+        for k, v in values.items():
+            self.metrics[f"{prefix}/{k}"].append(float(v))
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key not in self.metrics:
+            raise KeyError(f"No metric {key!r} in this history; it has {', '.join(self.metrics) or 'none'}.")
+        return self.metrics[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.metrics
+
+    def __len__(self) -> int:
+        return max((len(v) for v in self.metrics.values()), default=0)
+
+    def last(self, key: str) -> float:
+        return self[key][-1]
+
+    def keys(self):
+        return self.metrics.keys()
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return dict(self.metrics)
+
+    def plot(self, keys=None, title: str | None = None):
+        """One panel per metric name, train (solid) and test (dashed) on the same axes, x = epoch; returns the
+        figure. (matplotlib is imported here, when a figure is asked for: training needs no plotting library.)"""
+        import matplotlib.pyplot as plt
+
+        names = sorted({k.split("/", 1)[1] for k in self.keys() if "/" in k and not k.endswith("seconds")})
+        names = [n for n in names if keys is None or n in keys]
+        if not names:
+            raise ValueError(f"Nothing to plot: the history has {list(self.keys())}, asked for {keys}.")
+        fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
+        for ax, name in zip(axes[0], names):
+            for split, style in (("train", "-"), ("test", "--")):
+                key = f"{split}/{name}"
+                if key in self:
+                    values = self[key]
+                    ax.plot(range(1, len(values) + 1), values, style, marker="o", ms=3, label=split)
+            ax.set_title(name)
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+            ax.legend()
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        return fig
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.metrics.items() if v)
+        return f"History({len(self)} epochs: {last})"
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss or a gradient became NaN or infinite. That step was not applied: the model keeps the weights
+    from before it. ``cause`` is "loss" or "gradient"; ``epoch`` and ``step`` say where (1-based)."""
+
+    def __init__(self, message: str, history: "History", *, cause: str | None = None, epoch: int | None = None,
+                 step: int | None = None):
+        super().__init__(message)
+        self.history, self.cause, self.epoch, self.step = history, cause, epoch, step
+
+
+def _grads_finite(params: list[torch.Tensor]) -> torch.Tensor:
+    """One boolean tensor, no synchronisation: are all gradients finite? NaN/inf propagate into each
+    gradient's sum (accumulated in float32 at least; only sums beyond 3e38 would be flagged without cause)."""
+    sums = [p.grad.sum(dtype=torch.float32 if p.grad.element_size() < 4 else None) for p in params
+            if p.grad is not None]
+    if not sums:
+        return torch.ones((), dtype=torch.bool)
+    return torch.isfinite(torch.stack(sums).sum())
+
+
+def step_is_finite(loss: torch.Tensor, params: list[torch.Tensor], clip_grad: float | None = None
+                   ) -> tuple[bool, bool, torch.Tensor | None]:
+    """After ``loss.backward()``: (loss finite?, gradients finite?, gradient norm or None), with one
+    synchronisation; with ``clip_grad`` the gradients are clipped to that total norm first. Every training
+    loop (`fit`, `gencore.gan.train_gan`) calls it before ``optimizer.step()`` and skips the step when either
+    is False, so a model keeps the weights from before a diverging step."""
+    if clip_grad is not None:     # the total norm it returns is NaN/inf if any gradient is
+        grad_norm = nn.utils.clip_grad_norm_(params, clip_grad)
+        grads_ok = torch.isfinite(grad_norm)
+    else:
+        grad_norm, grads_ok = None, _grads_finite(params)
+    loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
+                                     grads_ok.to(loss.device)]).tolist()
+    return loss_ok, grads_ok, grad_norm
