@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import eval_mode, make_pair, widths
+from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
@@ -73,7 +73,7 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Te
 
 
 # ------------------------------------------------------------------------------------------ the model
-class Autoencoder(nn.Module):
+class Autoencoder(LikelihoodModel):
     """x -> z = encoder(x) (N, latent_dim) -> decoder(z) (N, *in_shape) raw outputs.
 
     ``encoder`` and ``decoder`` are ordinary modules usable alone (``model.decoder(z)`` gives logits for
@@ -116,16 +116,6 @@ class Autoencoder(nn.Module):
             loss = 0.5 * (raw - x).pow(2).sum() / len(x)
         mse = (self._mean(raw) - x).pow(2).mean()
         return {"loss": loss, "mse": mse.detach()}
-
-    @property
-    def target_range(self) -> tuple[float, float] | None:
-        """The values the data must take: [0, 1] for Bernoulli pixels, any finite values for a Gaussian
-        (`gencore.train.fit` checks the data against it once)."""
-        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
 
 
 def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp",

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "KINDS", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
+__all__ = ["ACTIVATIONS", "KINDS", "LikelihoodModel", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
            "make_decoder", "make_pair"]
 
 @contextmanager
@@ -39,6 +39,21 @@ def eval_mode(model: nn.Module):
         yield model
     finally:
         model.train(was_training)
+
+
+class LikelihoodModel(nn.Module):
+    """A model whose decoder has a ``likelihood``, "bernoulli" (pixels in [0, 1]) or "gaussian" (any real
+    values): the autoencoder and the VAE."""
+
+    @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The values the data must take: [0, 1] for Bernoulli pixels, any finite values for a Gaussian
+        (`gencore.train.fit` checks the data against it once)."""
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
 
 
 KINDS = ("mlp", "conv")

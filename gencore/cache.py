@@ -220,7 +220,7 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     snap_steps = sorted({int(s) for s in snapshots})
     config = dict(name=name, kind="gan", **hyper, data=fingerprint(data), binarize=getattr(data, "binarize", None),
                   steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot, quick=cfg.quick, seed=seed,
-                  **{k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})
+                  training={k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})
     torch.manual_seed(seed)
     gan = build().to(data.x.device)
     shape = (n_snapshot, *_sample_shape(gan))

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from .aggregate_prior import AggregatePrior
-from .blocks import eval_mode, make_pair, widths
+from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .evaluation import dataset_elbo
@@ -66,7 +66,7 @@ def _log_normal(z: torch.Tensor) -> torch.Tensor:
 
 
 # ------------------------------------------------------------------------------------------ the model
-class VAE(nn.Module):
+class VAE(LikelihoodModel):
     """x -> q(z|x) = N(mu(x), diag exp(logvar(x))) -> z -> p(x|z); prior p(z) = N(0, I).
 
     * ``encoder``: (N, *in_shape) -> (N, 2 * latent_dim), split into (mu, logvar) by `encode`;
@@ -252,16 +252,6 @@ class VAE(nn.Module):
     def posterior_mean(self, x: torch.Tensor, y=None) -> torch.Tensor:
         """The mean mu(x) of q(z|x) (N, latent_dim); ``y`` ignored here, used by conditional models."""
         return self._encode(x.to(self.device), self._condition(y, len(x)))[0]
-
-    @property
-    def target_range(self) -> tuple[float, float] | None:
-        """The values the data must take: [0, 1] for Bernoulli pixels, any finite values for a Gaussian
-        (`gencore.train.fit` checks the data against it once)."""
-        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
 
 
 def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp", beta: float = 1.0,

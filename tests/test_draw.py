@@ -267,32 +267,27 @@ def rectangles(n, seed=0, size=16):
     return x
 
 
-_TRAINED = {}
+@pytest.fixture(scope="session", params=[True, False], ids=["attention", "no-attention"])
+def trained(request):
+    """A small DRAW trained briefly on rectangles, once per test session and attention setting:
+    (model, loss before training, history, test data)."""
+    train, test = rectangles(1024, 0), rectangles(128, 1)
+    model = small(request.param, T=4, in_shape=(1, 16, 16))
+    before = evaluate(model, test)["loss"]
+    history = fit(model, train, test=test, epochs=4, lr=3e-3, batch_size=64, seed=0, progress=False)
+    return model.eval(), before, history, test
 
 
-def trained(attention):
-    """A small DRAW trained briefly on rectangles (once per test session): (model, before, history, test)."""
-    if attention not in _TRAINED:
-        train, test = rectangles(1024, 0), rectangles(128, 1)
-        model = small(attention, T=4, in_shape=(1, 16, 16))
-        before = evaluate(model, test)["loss"]
-        history = fit(model, train, test=test, epochs=4, lr=3e-3, batch_size=64, seed=0, progress=False)
-        _TRAINED[attention] = model.eval(), before, history, test
-    return _TRAINED[attention]
-
-
-@pytest.mark.parametrize("attention", [True, False])
-def test_a_short_training_run_lowers_the_loss(attention):
-    model, before, history, test = trained(attention)
+def test_a_short_training_run_lowers_the_loss(trained):
+    model, before, history, test = trained
     after = history["test/loss"][-1]
     assert after < 0.8 * before, (before, after)
     assert history["test/loss"][-1] < history["test/loss"][0]
     assert history["test/elbo"][-1] == pytest.approx(-after, rel=1e-5)
 
 
-@pytest.mark.parametrize("attention", [True, False])
-def test_log_weights_iwae_above_the_elbo_and_rising_with_k(attention):
-    model, _, _, test = trained(attention)
+def test_log_weights_iwae_above_the_elbo_and_rising_with_k(trained):
+    model, _, _, test = trained
     x = test[:64]
     lw = model.log_weights(x, None, 200, generator=g(1))
     assert lw.shape == (200, 64) and torch.isfinite(lw).all()

@@ -452,3 +452,16 @@ def test_a_gan_progress_file_of_another_configuration_is_refused_before_anything
         train_gan(gan, data, **{**kw, **{k: v for k, v in change.items() if k != "hidden"}})
     assert all(torch.equal(weights[k], v) for k, v in gan.state_dict().items())       # nothing copied: no mix
     assert path.read_bytes() == before
+
+
+def test_train_gan_cached_keeps_the_models_and_the_trainings_options_apart(home, capsys):
+    """The same name in the model's hyper-parameters and in train_gan's options (auxiliary=True builds D's class
+    head, auxiliary=1.0 weighs its loss) are two entries of the key, not a clash."""
+    data = TensorData(torch.rand(64, 1, 28, 28), torch.arange(64) % 2)
+    kw = dict(name="clash", hyper=dict(auxiliary=True, n_classes=2), steps=2, batch_size=16, progress=False)
+    build = lambda: G.image_gan(n_classes=2, g_channels=(8, 4), d_channels=(4, 8), auxiliary=True)   # noqa: E731
+    train_gan_cached(build, data, auxiliary=1.0, **kw)
+    train_gan_cached(build, data, auxiliary=1.0, **kw)
+    assert "Loaded cached model clash-" in capsys.readouterr().out
+    train_gan_cached(build, data, auxiliary=0.5, **kw)
+    assert "Saved" in capsys.readouterr().out                    # another weight: another model

@@ -6,21 +6,29 @@ import math
 
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.v2.functional as TF
+
+from ..validate import as_float
 
 __all__ = ["gaussian_blur", "random_affine", "soften"]
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
-    """Blur images (N, C, H, W) with a Gaussian of standard deviation ``sigma`` pixels (a reference for blur)."""
-    x = torch.as_tensor(images).detach().float().cpu()
-    r = max(1, int(math.ceil(3 * sigma)))
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
-    g = g / g.sum()
-    c = x.shape[1]
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
-    return x
+    """Blur images (N, C, H, W) with a Gaussian of standard deviation ``sigma`` pixels, truncated at 3 sigma:
+
+        blurred = x * g,   g(u, v) proportional to exp(-(u^2 + v^2) / (2 sigma^2)),  |u|, |v| <= ceil(3 sigma)
+
+    torchvision's `gaussian_blur` (borders reflected, so a constant image stays constant); the reference for
+    blur in notebooks 03 and 08 and the classifier's `soften` augmentation. ``sigma`` = 0 returns a copy."""
+    sigma = as_float(sigma, "sigma", minimum=0)
+    x = torch.as_tensor(images).detach().float()
+    if x.dim() != 4:
+        raise ValueError(f"gaussian_blur needs a batch of images (N, C, H, W), got shape {tuple(x.shape)}; add the "
+                         f"channel axis with x.unsqueeze(1), or the batch axis with x.unsqueeze(0).")
+    if sigma == 0:
+        return x.clone()
+    r = max(1, math.ceil(3 * sigma))
+    return TF.gaussian_blur(x, [2 * r + 1, 2 * r + 1], [sigma, sigma])
 
 
 def _uniform(n: int, k: int, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -47,14 +55,6 @@ def random_affine(x: torch.Tensor, shift: float = 0.0, rotate: float = 0.0, zoom
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def _gaussian_kernel(sigma: float, device, dtype) -> torch.Tensor:
-    r = max(1, math.ceil(2 * sigma))
-    t = torch.arange(-r, r + 1, dtype=torch.float32, device=device)
-    g = torch.exp(-t.pow(2) / (2 * sigma ** 2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :]).view(1, 1, 2 * r + 1, 2 * r + 1).to(dtype)
-
-
 def soften(x: torch.Tensor, fraction: float = 0.5, sigma: float = 1.0, dim: float = 0.4,
            generator: torch.Generator | None = None) -> torch.Tensor:
     """Grey-level augmentation: a random ``fraction`` of the images (each with that probability) is mixed
@@ -63,9 +63,8 @@ def soften(x: torch.Tensor, fraction: float = 0.5, sigma: float = 1.0, dim: floa
     [0, 1]."""
     if fraction <= 0 or len(x) == 0:
         return x
-    n, c = x.shape[:2]
+    n = len(x)
     u = _uniform(n, 3, x, generator).view(3, n, 1, 1, 1)
-    k = _gaussian_kernel(sigma, x.device, x.dtype)
-    blurred = F.conv2d(x.reshape(n * c, 1, *x.shape[2:]), k, padding=k.shape[-1] // 2).view_as(x)
+    blurred = gaussian_blur(x, sigma).to(x.dtype)
     softened = (x + u[1] * (blurred - x)) * (1 - dim * u[2])
     return torch.where(u[0] < fraction, softened, x)
