@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 
 import torch
+from timing import Timer, default_dataset, load, pure_epoch
 
 import gencore
-from timing import Timer, default_dataset, load, pure_epoch
 from gencore.data import load_dataset
 from gencore.draw import DRAW, train_draw
 from gencore.train import adam, fit

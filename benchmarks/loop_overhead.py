@@ -19,8 +19,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gencore  # noqa: E402
 from timing import Timer, default_dataset, load  # noqa: E402
+
+import gencore  # noqa: E402
 from gencore.autoencoder import Autoencoder  # noqa: E402
 from gencore.classifier import Classifier  # noqa: E402
 from gencore.cvae import ConditionalVAE  # noqa: E402

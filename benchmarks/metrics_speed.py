@@ -15,8 +15,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gencore  # noqa: E402
 from timing import Timer, default_dataset, load  # noqa: E402
+
+import gencore  # noqa: E402
 from gencore import evaluation as E  # noqa: E402
 from gencore.classifier import extract_features, load_classifier  # noqa: E402
 from gencore.data import load_dataset  # noqa: E402
@@ -41,7 +42,8 @@ def main() -> None:
     print(f"{cfg.dataset}, {len(real)} real and {len(fake)} generated images, {cfg.threads} threads; {load()}\n")
     print("| step | seconds |")
     print("|---|---:|")
-    print(f"| features of {len(real) + len(fake):,} images (domain classifier, {f_real.shape[1]} dims) | {t_feat.wall:.1f} |")
+    print(f"| features of {len(real) + len(fake):,} images (domain classifier, {f_real.shape[1]} dims) "
+          f"| {t_feat.wall:.1f} |")
     print(f"| Fréchet distance (float64, eigen square roots) = {fd:.3f} | {t_fd.wall:.2f} |")
     print(f"| KID, 100 subsets of 1,000 = {kid:.4f} ± {kid_std:.4f} | {t_kid.wall:.2f} |")
     print(f"| **total** (target <= 30 s) | **{total:.1f}** |")

@@ -63,7 +63,8 @@ def main() -> None:
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True)
         seconds = time.perf_counter() - start
-        body = done.stdout.strip() if done.returncode == 0 else f"FAILED ({done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```"
+        body = (done.stdout.strip() if done.returncode == 0
+                else f"FAILED ({done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```")
         print(body, flush=True)
         parts.append(f"## {title}\n\n`benchmarks/{' '.join(command)}` ({seconds:.0f} s)\n\n{body}\n")
     Path(args.out).write_text("\n".join(parts))

@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 
 import torch
+from timing import Timer, default_dataset, load, pure_epoch
 
 import gencore
-from timing import Timer, default_dataset, load, pure_epoch
 from gencore.cache import load_or_train
 from gencore.data import load_dataset
 from gencore.evaluation import dataset_elbo, log_likelihood

@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "KINDS", "LikelihoodModel", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder", "ConvDecoder", "make_encoder",
-           "make_decoder", "make_pair"]
+__all__ = ["ACTIVATIONS", "KINDS", "LikelihoodModel", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder",
+           "ConvDecoder", "make_encoder", "make_decoder", "make_pair"]
 
 @contextmanager
 def eval_mode(model: nn.Module):

@@ -160,7 +160,8 @@ class ConditionalVAE(VAE):
 
 
 def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int | None = None, kind: str = "mlp",
-               beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu", lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,
+               beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
+               lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,
                dataset: str | None = None, subset: int | None = None, name: str = "cvae", retrain: bool = False,
                verbose: bool = True, progress: bool = True) -> tuple[ConditionalVAE, History]:
     """Build a `ConditionalVAE`, then load it from the model cache or train it with `fit` and cache it

@@ -37,9 +37,10 @@ from .classifier import class_probabilities, extract_features
 from .data import as_data
 from .validate import as_float, as_int
 
-__all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts", "feature_diversity", "frechet_gaussian",
-           "frechet_distance", "kernel_distance", "inception_score", "precision_recall", "density_coverage",
-           "nearest_neighbours", "two_sample_accuracy", "sample_report", "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
+__all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
+           "feature_diversity", "frechet_gaussian", "frechet_distance", "kernel_distance", "inception_score",
+           "precision_recall", "density_coverage", "nearest_neighbours", "two_sample_accuracy", "sample_report",
+           "parzen_log_likelihood", "parzen_bandwidth", "gaussian_stats"]
 
 F64 = torch.float64
 

@@ -40,9 +40,9 @@ from .history import History, TrainingDiverged, step_is_finite
 from .validate import as_int, as_logits, check_labels, requested_labels
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
-           "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator", "MLPDiscriminator", "DCGenerator",
-           "DCDiscriminator", "GAN", "toy_gan", "image_gan", "discriminator_step", "generator_step",
-           "GENERATOR_LOSSES"]
+           "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator",
+           "MLPDiscriminator", "DCGenerator", "DCDiscriminator", "GAN", "toy_gan", "image_gan", "discriminator_step",
+           "generator_step", "GENERATOR_LOSSES"]
 
 
 # ------------------------------------------------------------------------------------------ the objective
@@ -79,7 +79,8 @@ def auxiliary_classifier_loss(class_logits: torch.Tensor, y: torch.Tensor) -> to
     if class_logits.dim() != 2:
         raise ValueError(f"class_logits must be (N, K), one row of class scores per example, got "
                          f"{tuple(class_logits.shape)}.")
-    return F.cross_entropy(class_logits, check_labels(y, class_logits.shape[1], len(class_logits)).to(class_logits.device))
+    labels = check_labels(y, class_logits.shape[1], len(class_logits)).to(class_logits.device)
+    return F.cross_entropy(class_logits, labels)
 
 
 # Inside the training steps the labels were already checked by D's forward: the formulas without the checks.
@@ -134,8 +135,8 @@ def projection_logit(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor, embeddin
                          f"{tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__}.")
     n, f = h.shape
     if not (isinstance(embeddings, torch.Tensor) and embeddings.dim() == 2 and embeddings.shape[1] == f):
-        raise ValueError(f"embeddings must hold one row of {f} numbers per class, (K, {f}), got "
-                         f"{tuple(embeddings.shape) if isinstance(embeddings, torch.Tensor) else type(embeddings).__name__}.")
+        got = tuple(embeddings.shape) if isinstance(embeddings, torch.Tensor) else type(embeddings).__name__
+        raise ValueError(f"embeddings must hold one row of {f} numbers per class, (K, {f}), got {got}.")
     if w.numel() != f or b.numel() != 1:
         raise ValueError(f"w must hold {f} numbers (one per feature) and b one, got {w.numel()} and {b.numel()}.")
     return _projection(h, w, b, embeddings, check_labels(y, len(embeddings), n).to(h.device))
@@ -195,7 +196,8 @@ class DCGenerator(nn.Module):
     def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), channels: Sequence[int] = (128, 64),
                  n_classes: int = 0):
         super().__init__()
-        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
         self.out_shape = tuple(int(s) for s in out_shape)
         C, H, W = self.out_shape
         if (H, W) != (28, 28):
@@ -269,7 +271,8 @@ class GAN(nn.Module):
     def __init__(self, generator: nn.Module, discriminator: nn.Module, noise_dim: int, n_classes: int = 0):
         super().__init__()
         self.generator, self.discriminator = generator, discriminator
-        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
 
     @property
     def device(self) -> torch.device:
@@ -318,7 +321,7 @@ def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_c
                DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary), noise_dim, n_classes)
 
 
-# ------------------------------------------------------------------------------------------ the two steps of training (Algorithm 1)
+# ------------------------------------------------------------------------------ the two steps of training (Algorithm 1)
 def _diverged(who: str, step: int, loss: torch.Tensor, loss_ok: bool, history: History) -> TrainingDiverged:
     what = f"its loss became {loss.item()}" if not loss_ok else "a gradient became NaN or infinite"
     return TrainingDiverged(
@@ -385,7 +388,7 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     if not (loss_ok and grads_ok):
         raise _diverged("generator", step, loss, loss_ok, history if history is not None else History())
     optimizer.step()
-    if hasattr(G, "constrain"):                                  # projected gradient descent, e.g. pixels kept in [0, 1]
+    if hasattr(G, "constrain"):                  # projected gradient descent, e.g. pixels kept in [0, 1]
         G.constrain()
     return loss.detach()
 

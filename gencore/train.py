@@ -244,7 +244,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     # and DistributedDataParallel averages the gradients: the same steps as one process on the global batches
     if shards is not None:
         from torch.nn.parallel import DistributedDataParallel
-        compute = DistributedDataParallel(LossModule(model), device_ids=[device.index] if device.type == "cuda" else None)
+        devices = [device.index] if device.type == "cuda" else None
+        compute = DistributedDataParallel(LossModule(model), device_ids=devices)
     else:
         compute = model.loss
     try:
@@ -399,8 +400,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     lr_d = lr if lr_d is None else as_float(lr_d, "lr_d", minimum=0)
     r1, auxiliary = as_float(r1, "r1", minimum=0), as_float(auxiliary, "auxiliary", minimum=0)
     if auxiliary > 0 and getattr(gan.discriminator, "classifier", None) is None:
-        raise ValueError(f"auxiliary={auxiliary} weighs an auxiliary classifier, but this GAN's discriminator has none; build "
-                         f"it with image_gan(..., n_classes=K, auxiliary=True), or leave auxiliary=0.")
+        raise ValueError(f"auxiliary={auxiliary} weighs an auxiliary classifier, but this GAN's discriminator has "
+                         f"none; build it with image_gan(..., n_classes=K, auxiliary=True), or leave auxiliary=0.")
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"loss must be one of {', '.join(map(repr, GENERATOR_LOSSES))}, got {loss!r}.")
     g_loss_fn = GENERATOR_LOSSES[loss]
@@ -464,8 +465,10 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
             for _ in range(d_steps):
                 x, y = next(stream)
                 y = y.to(device) if gan.n_classes else None
-                d = discriminator_update(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history, auxiliary=auxiliary)
-            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history, auxiliary=auxiliary)
+                d = discriminator_update(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history,
+                                         auxiliary=auxiliary)
+            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history,
+                                    auxiliary=auxiliary)
             _after_step(steps - first)
             for schedule in schedules:
                 schedule.step()

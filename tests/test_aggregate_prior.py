@@ -79,7 +79,7 @@ def test_samples_come_from_the_labels_own_class_and_follow_the_mixture():
     z = prior.sample(y, generator=g(0))
     assert z.shape == (len(y), 2) and z.dtype == torch.float32
     assert ((z - 100.0 * y[:, None]).abs() < 50).all()
-    for c in range(3):                      # the mixture moments: E z = mean mu_k, Var z = mean (s_k^2 + mu_k^2) - (E z)^2
+    for c in range(3):              # the mixture moments: E z = mean mu_k, Var z = mean (s_k^2 + mu_k^2) - (E z)^2
         zc = z[y == c].double()
         mean = prior.mu[c].double().mean(0)
         var = (prior.logvar[c].double().exp() + prior.mu[c].double() ** 2).mean(0) - mean ** 2

@@ -3,9 +3,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gencore.autoencoder import (PCA, Autoencoder, code_extent, decode_grid, encode_dataset, grid_codes,
-                                 interpolate, pca_reconstruct, reconstruct, reconstruction_loss,
-                                 reconstruction_mse, train_autoencoder)
+from gencore.autoencoder import (
+    PCA,
+    Autoencoder,
+    code_extent,
+    decode_grid,
+    encode_dataset,
+    grid_codes,
+    interpolate,
+    pca_reconstruct,
+    reconstruct,
+    reconstruction_loss,
+    reconstruction_mse,
+    train_autoencoder,
+)
 from gencore.blocks import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, make_decoder, make_encoder
 from gencore.data import TensorData, load_dataset
 

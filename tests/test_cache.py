@@ -8,8 +8,15 @@ import torch
 from torch import nn
 
 from gencore import cache
-from gencore.cache import (CacheNotWritable, checkpoint_path, config_key, fit_cached, load_or_train,
-                           make_checkpoint, save_checkpoint)
+from gencore.cache import (
+    CacheNotWritable,
+    checkpoint_path,
+    config_key,
+    fit_cached,
+    load_or_train,
+    make_checkpoint,
+    save_checkpoint,
+)
 from gencore.data import TensorData, load_dataset
 from gencore.data.fingerprint import fingerprint
 from gencore.data.toy import moons, swiss_roll

@@ -126,7 +126,7 @@ def test_an_interrupted_pretrain_resumes_and_ends_with_the_uninterrupted_weights
 
     def interrupted(total_steps):
         ticks["n"] += 1
-        if ticks["n"] == 2 * 6 + 30:            # after the 6-step probe of each model; DRAW (quick) has 24 steps an epoch
+        if ticks["n"] == 2 * 6 + 30:    # after the 6-step probe of each model; DRAW (quick) has 24 steps an epoch
             raise KeyboardInterrupt
 
     with train.on_every_step(interrupted), pytest.raises(KeyboardInterrupt):

@@ -5,8 +5,20 @@ import math
 import pytest
 import torch
 
-from gencore.draw import (DRAW, Trace, Window, attention_params, filterbank, filters, glimpse, grid_window,
-                          read_attention, train_draw, window_box, write_attention)
+from gencore.draw import (
+    DRAW,
+    Trace,
+    Window,
+    attention_params,
+    filterbank,
+    filters,
+    glimpse,
+    grid_window,
+    read_attention,
+    train_draw,
+    window_box,
+    write_attention,
+)
 from gencore.train import evaluate, fit
 from gencore.variational import bernoulli_log_likelihood, iwae_bound
 

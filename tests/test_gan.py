@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from gencore import gan as G
-from gencore.data import TensorData, toy
 from gencore.cache import train_gan_cached
+from gencore.data import TensorData, toy
 from gencore.evaluation import entropy_of_counts, mode_metrics
 from gencore.history import TrainingDiverged
 from gencore.train import train_gan
@@ -150,7 +150,8 @@ def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the
         grads.append(gan.generator.project[0].weight.grad.clone())
     assert not torch.allclose(grads[0], grads[1])
     assert _same(_snapshot(gan.discriminator), d0)
-    history, _ = train_gan(gan, TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,))), steps=3, batch_size=8,
+    data = TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,)))
+    history, _ = train_gan(gan, data, steps=3, batch_size=8,
                              auxiliary=1.0, seed=0, progress=False)
     assert len(history["train/d_loss"]) == 3
 
@@ -162,7 +163,8 @@ def test_the_auxiliary_classifier_is_refused_where_it_cannot_work():
     with pytest.raises(ValueError, match="has no auxiliary classifier"):
         gan.discriminator(torch.rand(2, 1, 28, 28), torch.tensor([0, 1]), classes=True)
     with pytest.raises(ValueError, match="discriminator has none"):
-        train_gan(gan, TensorData(torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))), steps=1, auxiliary=1.0, progress=False)
+        train_gan(gan, TensorData(torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))), steps=1, auxiliary=1.0,
+                  progress=False)
 
 
 def test_conditional_generator_depends_on_the_label_and_refuses_bad_labels():

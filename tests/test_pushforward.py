@@ -4,8 +4,14 @@ import torch
 
 from gencore.data import toy
 from gencore.mmd import gaussian_kernel, mmd2
-from gencore.pushforward import (Generator, affine, exponential_icdf, exponential_log_prob, fit_generator_mmd,
-                                 random_generator)
+from gencore.pushforward import (
+    Generator,
+    affine,
+    exponential_icdf,
+    exponential_log_prob,
+    fit_generator_mmd,
+    random_generator,
+)
 
 
 def test_exponential_icdf_matches_torch_distributions():

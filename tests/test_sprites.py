@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from gencore.data import sprites
-from gencore.data.sprites import (FACTOR_NAMES, POSITIONS, ROTATIONS, SCALES, SHAPES,
-                                  make_sprites)
+from gencore.data.sprites import FACTOR_NAMES, POSITIONS, ROTATIONS, SCALES, SHAPES, make_sprites
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from torch import nn
 
 from gencore.autoencoder import Autoencoder, train_autoencoder
 from gencore.data import ImageData, TensorData, load_dataset
+from gencore.data.augment import gaussian_blur
 from gencore.history import History, TrainingDiverged
 from gencore.train import evaluate, fit
-from gencore.data.augment import gaussian_blur
 from gencore.vae import VAE, count_active_units, train_vae
 
 

@@ -5,15 +5,22 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gencore.data import TensorData, load_dataset
-from gencore.train import fit
 from gencore.checks.vae import reparameterize_with, vae_loss
+from gencore.data import TensorData, load_dataset
 from gencore.data.augment import gaussian_blur
 from gencore.evaluation import dataset_elbo, log_likelihood, sharpness
-from gencore.vae import (VAE, count_active_units, decode_prior_grid, latent_traversal, prior_quantile_grid,
-                         rate_distortion, train_vae)
-from gencore.viz import latent_explorer
+from gencore.train import fit
+from gencore.vae import (
+    VAE,
+    count_active_units,
+    decode_prior_grid,
+    latent_traversal,
+    prior_quantile_grid,
+    rate_distortion,
+    train_vae,
+)
 from gencore.variational import bernoulli_log_likelihood, gaussian_kl, gaussian_log_likelihood, iwae_bound
+from gencore.viz import latent_explorer
 
 IMG = (1, 28, 28)
 
@@ -91,7 +98,8 @@ def test_loss_terms_match_gencore_variational(beta):
 def test_fast_bernoulli_likelihood_equals_the_reference_with_its_gradient():
     logits = (5 * torch.randn(33, *IMG, generator=g())).double().requires_grad_()
     for x in (binary(33).double(), torch.rand(33, *IMG, generator=g(1)).double()):   # binary and grey levels
-        fast, ref = bernoulli_log_likelihood(logits, x), -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+        fast = bernoulli_log_likelihood(logits, x)
+        ref = -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
         assert torch.allclose(fast, ref, atol=1e-8)
         assert torch.allclose(torch.autograd.grad(fast.sum(), logits)[0],
                               torch.autograd.grad(ref.sum(), logits)[0], atol=1e-10)

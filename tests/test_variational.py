@@ -8,13 +8,23 @@ import math
 
 import pytest
 import torch
-from torch.distributions import (Bernoulli, Independent, MultivariateNormal, Normal,
-                                 kl_divergence)
+from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal, kl_divergence
 
-from gencore.variational import (LinearGaussian, active_units, bernoulli_log_likelihood, elbo,
-                                 estimator_variance, gaussian_kl, gaussian_log_likelihood,
-                                 iwae_bound, log_importance_weights, mc_kl, reparam_grad,
-                                 reparameterize, score_function_grad)
+from gencore.variational import (
+    LinearGaussian,
+    active_units,
+    bernoulli_log_likelihood,
+    elbo,
+    estimator_variance,
+    gaussian_kl,
+    gaussian_log_likelihood,
+    iwae_bound,
+    log_importance_weights,
+    mc_kl,
+    reparam_grad,
+    reparameterize,
+    score_function_grad,
+)
 
 Z = 5.0
 DT = torch.float64
@@ -582,6 +592,7 @@ def _vae_and_data():
 @pytest.mark.parametrize("arg", ["k", "batch_size", "chunk_rows"])
 def test_vae_log_likelihood_counts(arg):
     import numpy as np
+
     from gencore.evaluation import log_likelihood
     model, x = _vae_and_data()
     with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):
@@ -594,6 +605,7 @@ def test_vae_log_likelihood_counts(arg):
 @pytest.mark.parametrize("arg", ["batch_size", "n_samples"])
 def test_vae_dataset_elbo_counts(arg):
     import numpy as np
+
     from gencore.evaluation import dataset_elbo
     model, x = _vae_and_data()
     with pytest.raises(ValueError, match=f"^{arg} must be at least 1"):

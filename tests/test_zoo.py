@@ -38,7 +38,8 @@ NOTEBOOK_CALLS = {
         'images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))',
         'dc_steps = cfg.pick(full=6000, quick=150)',
         'dc_snaps = sorted({0, dc_steps // 20, dc_steps // 6, dc_steps // 2, dc_steps})',
-        '    lambda: image_gan(in_shape=images.shape, g_channels=(64, 32), d_channels=(32, 64)), images, name="gan06-dcgan",\n'
+        '    lambda: image_gan(in_shape=images.shape, g_channels=(64, 32), d_channels=(32, 64)), images, '
+        'name="gan06-dcgan",\n'
         '    hyper=dict(g_channels=[64, 32], d_channels=[32, 64]), steps=dc_steps, snapshots=dc_snaps, n_snapshot=64,\n'
         '    batch_size=64, lr=2e-4, betas=(0.5, 0.999), seed=0)',
     ],

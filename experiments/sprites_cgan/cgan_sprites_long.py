@@ -2,17 +2,17 @@
 
 Trains a conditional DCGAN (`gencore.gan.DCGenerator`: one-hot label into G; `generators.StudyDiscriminator`:
 projection D with AC-GAN's auxiliary classifier and spectral normalisation; `train_gan` with the non-saturating
-loss) on the 60,000 sprites. ``--pool`` gives D a global sum over positions, ``--flat`` the
-notebooks' flattened features. ``--what-where`` trains `generators.what_where_gan` instead: G draws a learned
-glyph per class at a pose computed from the noise, against a flattened D without spectral norm whose auxiliary
-classifier also learns a "fake" class, with R1 (gamma 1) and learning rates decaying to 0. ``--convex`` trains
-`generators.convex_gan`: G draws a learned convex polygon per class (binary pixels) at a pose from the noise,
-against the same D, which learns 10 times faster than G (Adam 2e-3 for D, the two time-scale rule), with R1
-gamma 0.1 and learning rates decaying to 0. Every ``--every`` steps it prints the domain classifier's accuracy on the same
-3,000 samples G(z_fixed) (1,000 per shape, from `train_gan`'s snapshots), at the end on 3,000 fresh samples,
-with how many distinct sprites the 1,000 samples of each shape show (each read as its nearest rendered sprite;
-1,000 real training sprites of each shape for comparison). Progress is checkpointed (`train_gan`'s
-``resume``): the same command continues an interrupted run and gives the same numbers.
+loss) on the 60,000 sprites. ``--pool`` gives D a global sum over positions, ``--no-pool`` the notebooks' flattened
+features. ``--what-where`` trains `generators.what_where_gan` instead: G draws a learned glyph per class at a pose
+computed from the noise, against a flattened D without spectral norm whose auxiliary classifier also learns a "fake"
+class, with R1 (gamma 1) and learning rates decaying to 0. ``--convex`` trains `generators.convex_gan`: G draws a
+learned convex polygon per class (binary pixels) at a pose from the noise, against the same D, which learns 10 times
+faster than G (Adam 2e-3 for D, the two time-scale rule), with R1 gamma 0.1 and learning rates decaying to 0. Every
+``--every`` steps it prints the domain classifier's accuracy on the same 3,000 samples G(z_fixed) (1,000 per shape,
+from `train_gan`'s snapshots), at the end on 3,000 fresh samples, with how many distinct sprites the 1,000 samples
+of each shape show (each read as its nearest rendered sprite; 1,000 real training sprites of each shape for
+comparison). Progress is checkpointed (`train_gan`'s ``resume``): the same command continues an interrupted run and
+gives the same numbers.
 
     .venv/bin/python experiments/sprites_cgan/cgan_sprites_long.py --steps 6000 --pool --threads 2
     .venv/bin/python experiments/sprites_cgan/cgan_sprites_long.py --steps 6000 --what-where --threads 1
@@ -72,7 +72,8 @@ def main() -> None:
     cfg = gencore.setup(seed=a.seed, quick=False, threads=a.threads, dataset="sprites")
     train = load_dataset("sprites", "train")
     classifier = load_classifier("sprites", progress=False)
-    arch = (f"convex-d64-128-lrd{10 * a.lr:g}-r0.1-decay" if a.convex else "whatwhere-d64-128-r1-decay" if a.what_where else
+    arch = (f"convex-d64-128-lrd{10 * a.lr:g}-r0.1-decay" if a.convex
+            else "whatwhere-d64-128-r1-decay" if a.what_where else
             f"{'pool' if a.pool else 'flat'}-d{'-'.join(map(str, a.d_channels))}-g{'-'.join(map(str, a.g_channels))}")
     tag = (f"cgan-sprites-{arch}-lr{a.lr:g}-b{a.betas[0]:g},{a.betas[1]:g}-aux{a.aux:g}"
            f"-bs{a.batch_size}-s{a.seed}-{a.steps}")
@@ -116,7 +117,8 @@ def main() -> None:
     with torch.no_grad():
         x = gan.sample(labels, generator=torch.Generator().manual_seed(a.seed + 7))
     hit = (classify(classifier, x) == labels).float()
-    print(f"after {a.steps} steps ({seconds:.0f} s of training, {time.perf_counter() - t0:.0f} s this run): 3,000 fresh "
+    print(f"after {a.steps} steps ({seconds:.0f} s of training, {time.perf_counter() - t0:.0f} s this run): "
+          f"3,000 fresh "
           f"samples drawn as asked {hit.mean():.1%} "
           f"({' / '.join(f'{hit[labels == c].mean():.1%}' for c in range(3))}), "
           f"{distinct_sprites(x, labels)} distinct sprites per 1,000", flush=True)

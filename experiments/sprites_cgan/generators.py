@@ -55,17 +55,18 @@ class WhatWhereGenerator(nn.Module):
 
         G(z, y)[p] = T_y(A(z, y) p)      for every pixel p of the output, bilinearly, 0 outside T_y
 
-    The label alone chooses the shape and the noise only its pose, so no noise draws a shape between two
-    classes; the price is no variety of shape within a class. The glyphs are kept in [0, 1] by `constrain`
-    (projected gradient descent: `gencore.train.train_gan` calls it after every step of G) and stored divided by ``gain``,
-    so that Adam moves their pixels ``gain`` times faster than the pose network's weights (ProGAN's
-    equalised learning rate). At the start every glyph is a soft disc and the rotations are narrow, so that a
-    glyph can take a shape before it is spun (at random angles the gradients for its corners would cancel)."""
+    The label alone chooses the shape and the noise only its pose, so no noise draws a shape between two classes;
+    the price is no variety of shape within a class. The glyphs are kept in [0, 1] by `constrain` (projected
+    gradient descent: `gencore.train.train_gan` calls it after every step of G) and stored divided by ``gain``,
+    so that Adam moves their pixels ``gain`` times faster than the pose network's weights (ProGAN's equalised
+    learning rate). At the start every glyph is a soft disc and the rotations are narrow, so that a glyph can
+    take a shape before it is spun (at random angles the gradients for its corners would cancel)."""
 
-    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3, hidden: Sequence[int] = (128, 128),
-                 glyph_size: int = 32, gain: float = 50.0):
+    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3,
+                 hidden: Sequence[int] = (128, 128), glyph_size: int = 32, gain: float = 50.0):
         super().__init__()
-        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
         if not self.n_classes:
             raise ValueError("WhatWhereGenerator draws one glyph per class, so it needs labels: build it with "
                              "n_classes >= 1 (1 for an unconditional GAN whose samples all show one shape).")
@@ -115,10 +116,11 @@ class ConvexShapeGenerator(nn.Module):
     those became ragged blobs and stars that D accepted. The parameters are stored divided by ``gain`` (their
     learning rate is ``gain`` times the pose network's). At the start every class is a regular M-gon."""
 
-    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3, hidden: Sequence[int] = (128, 128),
-                 planes: int = 8, gain: float = 10.0, edge: float = 0.5):
+    def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), n_classes: int = 3,
+                 hidden: Sequence[int] = (128, 128), planes: int = 8, gain: float = 10.0, edge: float = 0.5):
         super().__init__()
-        self.noise_dim, self.n_classes = as_int(noise_dim, "noise_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
+        self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=0)
         if not self.n_classes:
             raise ValueError("ConvexShapeGenerator draws one polygon per class, so it needs labels: build it with "
                              "n_classes >= 1.")
@@ -138,7 +140,8 @@ class ConvexShapeGenerator(nn.Module):
         return similarity(self.where(z, y))
 
     def polygons(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(normals (n_classes, M, 2), supports (n_classes, M)): class y's polygon is {q : normals[y] q <= supports[y]}."""
+        """(normals (n_classes, M, 2), supports (n_classes, M)): class y's polygon is
+        {q : normals[y] q <= supports[y]}."""
         angle = torch.arange(self.planes, device=self.angles.device) * (2 * math.pi / self.planes) \
             + self.gain * self.angles
         return torch.stack([angle.cos(), angle.sin()], -1), 0.5 * (self.gain * self.log_support).exp()
@@ -226,7 +229,8 @@ def what_where_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hi
     (`cgan_sprites_long.py --what-where`: no spectral norm, R1 gamma 1, aux 1; on sprites its samples
     showed the shape asked for 50-73% of the time, see README.md)."""
     return GAN(WhatWhereGenerator(noise_dim, in_shape, n_classes, hidden, glyph_size, gain),
-               StudyDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim, n_classes)
+               StudyDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim,
+               n_classes)
 
 
 def convex_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hidden=(128, 128), planes: int = 8,
@@ -236,4 +240,5 @@ def convex_gan(n_classes: int, in_shape=(1, 28, 28), noise_dim: int = 64, hidden
     a small ``r1`` and D faster than G (`cgan_sprites_long.py --convex`: aux 1, r1 0.1, lr 2e-4 for G and
     ``lr_d`` 2e-3 for D, both decaying to 0; README.md)."""
     return GAN(ConvexShapeGenerator(noise_dim, in_shape, n_classes, hidden, planes, gain, edge),
-               StudyDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim, n_classes)
+               StudyDiscriminator(in_shape, d_channels, n_classes, auxiliary=True, fake_class=True), noise_dim,
+               n_classes)

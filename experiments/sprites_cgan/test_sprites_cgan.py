@@ -108,7 +108,8 @@ def test_train_gan_keeps_what_where_glyphs_in_the_unit_interval_and_learns_with_
 
 def test_the_fake_class_learns_the_fakes_as_class_k_in_the_d_step():
     torch.manual_seed(0)
-    gan = G.GAN(G.DCGenerator(8, n_classes=3, channels=(8, 4)), StudyDiscriminator(channels=(4, 8), n_classes=3, auxiliary=True, fake_class=True), 8, 3)
+    D = StudyDiscriminator(channels=(4, 8), n_classes=3, auxiliary=True, fake_class=True)
+    gan = G.GAN(G.DCGenerator(8, n_classes=3, channels=(8, 4)), D, 8, 3)
     x, y = torch.rand(5, 1, 28, 28), torch.tensor([0, 1, 2, 0, 1])
     rng = torch.Generator().manual_seed(3)
     with torch.no_grad():
@@ -117,7 +118,8 @@ def test_the_fake_class_learns_the_fakes_as_class_k_in_the_d_step():
         fake_logits, fake_classes = gan.discriminator(fake, y, classes=True)
     expected = (G.discriminator_loss(real_logits, fake_logits) + 0.5 * G.auxiliary_classifier_loss(real_classes, y)
                 + 0.5 * G.auxiliary_classifier_loss(fake_classes, torch.full((5,), 3)))
-    out = fake_class_discriminator_step(gan, torch.optim.SGD(gan.discriminator.parameters(), lr=0.0), x, y, rng, auxiliary=0.5)
+    frozen = torch.optim.SGD(gan.discriminator.parameters(), lr=0.0)
+    out = fake_class_discriminator_step(gan, frozen, x, y, rng, auxiliary=0.5)
     assert out["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
     with pytest.raises(ValueError, match="auxiliary=True too"):
         StudyDiscriminator(n_classes=3, fake_class=True)

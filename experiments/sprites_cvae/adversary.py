@@ -2,10 +2,11 @@
 to leave the class out of its code.
 
 Nothing in the ELBO forces the code to forget the class: a label is worth only log K nats of KL, so a trained
-encoder often keeps it in z, and a prior sample then carries a class of its own that fights the label. The
-study's ``AdversarialCVAE(..., adversary=w)`` makes forgetting part of training, as in Fader networks (Lample et al., 2017): a small
-classifier a(mu), the adversary, learns to read the class off the code, while the encoder is trained to leave
-it clueless, its prediction uniform over the K classes (the "confusion" loss of Tzeng et al., 2015):
+encoder often keeps it in z, and a prior sample then carries a class of its own that fights the label. The study's
+``AdversarialCVAE(..., adversary=w)`` makes forgetting part of training, as in Fader networks (Lample et al., 2017):
+a small classifier a(mu), the adversary, learns to read the class off the code, while the encoder is trained to
+leave it clueless, its prediction uniform over the K classes (the "confusion" loss of Tzeng et al., 2015):
+
 
     loss = rec + beta * kl + w * [ CE(a(sg[mu]), y)  +  CE(sg[a](mu), uniform) ],
 

@@ -1,13 +1,15 @@
 """Benchmark: how often a class-conditional VAE's samples show the shape asked for, on sprites, over a long run.
 
 Trains a convolutional cVAE (16 latents, hidden 256, beta 1) on the 60,000 sprites, with or without the class
-adversary (``--adversary``, `adversary.AdversarialCVAE`), and after every ``--every`` epochs prints the
-domain classifier's accuracy on 3,000 samples (1,000 per shape) with z drawn from the prior N(0, I) and from
-the aggregate prior (`gencore.aggregate_prior.AggregatePrior`: the encoder's posteriors at every training
-sprite, or at ``--exemplars`` per shape), on the test reconstructions (true label), and the adversary's accuracy
-at reading the shape off the test codes. Diversity: how many distinct sprites the 1,000 samples of each shape
-show (each sample counted as its nearest rendered sprite), beside 1,000 real training sprites of each shape. Progress is checkpointed every epoch (`gencore.train.fit`'s ``resume``):
-a rerun continues where it stopped (also with more ``--epochs``) and gives the same numbers.
+adversary (``--adversary``, `adversary.AdversarialCVAE`), and after every ``--every`` epochs prints the domain
+classifier's accuracy on 3,000 samples (1,000 per shape) with z drawn from the prior N(0, I) and from the aggregate
+prior (`gencore.aggregate_prior.AggregatePrior`: the encoder's posteriors at every training sprite, or at
+``--exemplars`` per shape), on the test reconstructions (true label), and the adversary's accuracy at reading the
+shape off the test codes. Diversity: how many distinct sprites the 1,000 samples of each shape show (each sample
+counted as its nearest rendered sprite), beside 1,000 real training sprites of each shape. Progress is checkpointed
+every epoch (`gencore.train.fit`'s ``resume``): a rerun continues where it stopped (also with more ``--epochs``) and
+gives the same numbers.
+
 
     .venv/bin/python experiments/sprites_cvae/cvae_sprites_long.py --epochs 50 --adversary 1 --threads 1
 

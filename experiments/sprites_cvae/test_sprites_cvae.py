@@ -79,7 +79,8 @@ def test_the_adversary_learns_the_class_and_the_encoder_learns_to_confuse_it(kin
 
 def test_the_adversary_is_an_extra_head_and_a_positive_weight():
     plain, adv = small(3, 3), adversarial(3, 3, adversary=1)
-    assert set(adv.state_dict()) - set(plain.state_dict()) == {k for k in adv.state_dict() if k.startswith("class_adversary")}
+    extra = {k for k in adv.state_dict() if k.startswith("class_adversary")}
+    assert set(adv.state_dict()) - set(plain.state_dict()) == extra
     assert "adv_acc" in adv.loss(binary(4), [0, 1, 2, 0]) and "adv_acc" not in plain.loss(binary(4), [0, 1, 2, 0])
     for bad in (0, -1):
         with pytest.raises(ValueError, match="adversary must be"):

@@ -161,7 +161,8 @@ def build_book(out: str | Path = "site", *, full: bool = False, notebooks: list[
     for i, (stem, nb) in enumerate(executed):
         body, _ = exporter.from_notebook_node(nb)
         body = _offline(body)
-        body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(_title(nb))}</title>", body, count=1, flags=re.DOTALL)
+        body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(_title(nb))}</title>", body, count=1,
+                      flags=re.DOTALL)
         prev = pages[i - 1] if i > 0 else None
         nxt = pages[i + 1] if i + 1 < len(pages) else None
         body = body.replace("</head>", STYLE + "</head>", 1)

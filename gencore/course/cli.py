@@ -7,7 +7,7 @@
     gencore evaluate all --dataset fashion-mnist        # every model, one markdown table (the README's)
     gencore pretrain --dataset fashion-mnist            # before class: every shared model, with a time estimate
     torchrun --nproc_per_node=4 -m gencore train draw   # data parallel over 4 processes (GPUs: one each)
-    gencore doctor                                      # installation, device, data, cache: what is missing and how to fix it
+    gencore doctor                                      # installation, device, data, cache: what to fix, and how
 
 (also ``python -m gencore ...``). Models are those of `gencore.course.zoo`; they go through the same model cache,
 under the same configuration key, as the notebooks.
@@ -45,7 +45,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: the best available)")
     p.add_argument("--seed", type=int, default=None, help="training seed (default: the notebooks' seed, 0)")
     p.add_argument("--quick", action="store_true", help="the notebooks' quick-mode configuration")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GENCORE_THREADS or all cores, at most 8)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads (default: GENCORE_THREADS or all cores, at most 8)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,13 +55,15 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("train", help="train a course model (or load it when cached)")
     _add_common(p)
-    p.add_argument("--epochs", type=int, default=None, help="epochs (GANs: passes over the data); default: the notebook's")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs (GANs: passes over the data); default: the notebook's")
     p.add_argument("--latent", type=int, default=None, help="latent (noise) size; default: the notebook's")
     p = sub.add_parser("sample", help="write an image grid of a model's samples")
     _add_common(p)
     p.add_argument("--out", required=True, help="the PNG file to write")
     p.add_argument("-n", type=int, default=64, help="number of samples (conditional models: per class, up to 16)")
-    p = sub.add_parser("evaluate", help="print notebook 08's measures for a model, or for all of them (a markdown table)")
+    p = sub.add_parser("evaluate",
+                       help="print notebook 08's measures for a model, or for all of them (a markdown table)")
     _add_common(p)
     p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
     p = sub.add_parser("pretrain", help="train every model the notebooks share, before class (resumable)")
@@ -260,7 +263,8 @@ def cmd_doctor(args) -> int:
     ok = True
     print("installation")
     ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
-    ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, gencore from {Path(__file__).parents[1]}")
+    ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
+                      f"gencore from {Path(__file__).parents[1]}")
     try:
         import ipywidgets  # noqa: F401
         _line(True, "ipywidgets (progress bars and widgets in Jupyter)")
@@ -291,14 +295,15 @@ def cmd_doctor(args) -> int:
                 _line(True, f"{name} {split}: will be copied from {local[0]} on first use")
             else:
                 hint = " or `apt-get install dataset-fashion-mnist`" if name == "fashion-mnist" else ""
-                ok &= _line(False, f"{name} {split}: not in {raw} (downloaded on first use if the internet is reachable)",
+                ok &= _line(False, f"{name} {split}: not in {raw} (downloaded on first use when online)",
                             f"put {', '.join(f + '.gz' for f in files)} into {raw}{hint}, "
                             f"or use GENCORE_DATASET=sprites")
     print("model cache")
     folder = cfg.cache_dir
     entries = sorted(folder.glob("*.pt")) if folder.is_dir() else []
     size = sum(p.stat().st_size for p in entries)
-    writable = os.access(folder if folder.is_dir() else folder.parent if folder.parent.exists() else Path.home(), os.W_OK)
+    nearest = folder if folder.is_dir() else folder.parent if folder.parent.exists() else Path.home()
+    writable = os.access(nearest, os.W_OK)
     ok &= _line(writable, f"{folder}: {len(entries)} models, {size / 2 ** 20:.1f} MiB",
                 f"make {folder} writable, or set GENCORE_HOME to a writable folder")
     for p in entries[:40]:

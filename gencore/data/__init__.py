@@ -207,7 +207,7 @@ class ImageData(TensorData):
         """Images (float in [0, 1]; dynamically binarised ones drawn from ``generator``, by default the
         dataset's own) and labels at the given indices."""
         x = self.x[idx].float().div_(255)
-        if self.binarize == "dynamic":  # x_ij ~ Bernoulli(p_ij), drawn as [u_ij < p_ij] (multithreaded, unlike bernoulli)
+        if self.binarize == "dynamic":  # x_ij ~ Bernoulli(p_ij), drawn as [u_ij < p_ij] (multithreaded)
             u = _uniform(x.shape, x.device, generator if generator is not None else self.generator)
             x = (u < x).float()
         return x, self.labels[idx]

@@ -136,7 +136,8 @@ def distinct_sprites(images: torch.Tensor, labels: torch.Tensor, chunk: int = 10
     float in [0, 1] or uint8 0..255; labels (N,) shape indices."""
 
     x = as_images(images, "sprites").flatten(1)
-    labels = check_labels(labels, len(SHAPES), len(x), what=f"labels (one shape index per image, 0 to {len(SHAPES) - 1})")
+    labels = check_labels(labels, len(SHAPES), len(x),
+                          what=f"labels (one shape index per image, 0 to {len(SHAPES) - 1})")
     chunk = as_int(chunk, "chunk", minimum=1)
     every = every_sprite().flatten(1).float() / 255
     nearest = torch.cat([(-2 * part @ every.T + every.pow(2).sum(1)).argmin(1) for part in x.split(chunk)])
