@@ -77,3 +77,32 @@ def test_zoo_vae_is_the_cache_entry_a_second_call_loads(tmp_path, capsys):
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
     images, labels = zoo.sample("vae", model, 7, generator=torch.Generator().manual_seed(0))
     assert images.shape == (7, 1, 28, 28) and labels is None and 0 <= images.min() and images.max() <= 1
+
+
+def test_sample_gives_n_images_or_says_why_not(tmp_path):
+    """n images as the docstring promises: labels of another length are refused, not silently obeyed."""
+    gencore.setup(seed=0, quick=True, dataset="sprites", home=tmp_path, threads=1, verbose=False)
+    from gencore.cvae import ConditionalVAE
+    from gencore.vae import VAE
+
+    cvae = ConditionalVAE(4, 3, hidden=[16]).eval()
+    images, labels = zoo.sample("cvae", cvae, 4, labels=[2, 0, 1, 2])
+    assert images.shape[0] == 4 and labels.tolist() == [2, 0, 1, 2]
+    with pytest.raises(ValueError, match=r"labels holds 2 labels but n=5 images were asked for"):
+        zoo.sample("cvae", cvae, 5, labels=[0, 1])
+    with pytest.raises(ValueError, match="labels are for the conditional models"):
+        zoo.sample("vae", VAE(4, hidden=[16]).eval(), 5, labels=[0, 1, 2, 0, 1])
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        zoo.sample("vae", VAE(4, hidden=[16]).eval(), 0)
+
+
+@pytest.mark.parametrize("kw, match", [(dict(epochs=0), "epochs must be at least 1"),
+                                       (dict(epochs=-1), "epochs must be at least 1"),
+                                       (dict(latent=0), "latent must be at least 1"),
+                                       (dict(seed=-3), "seed must be at least 0"),
+                                       (dict(epochs=2.5), "epochs must be a whole number")])
+def test_load_refuses_a_configuration_that_trains_nothing_before_training(tmp_path, kw, match):
+    gencore.setup(seed=0, quick=True, dataset="sprites", home=tmp_path, threads=1, verbose=False)
+    with pytest.raises((ValueError, TypeError), match=match):
+        zoo.load("gan", **kw)
+    assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())

@@ -30,7 +30,7 @@ from ..data import load_dataset
 from ..draw import train_draw
 from ..gan import image_gan
 from ..vae import train_vae
-from ..validate import requested_labels
+from ..validate import as_int, requested_labels
 
 __all__ = ["MODELS", "load", "sample", "describe", "CONDITIONAL", "LIKELIHOOD"]
 
@@ -160,8 +160,13 @@ def load(name: str, *, epochs: int | None = None, latent: int | None = None, see
     """The course model ``name`` for the current dataset and mode: (model in eval mode, training history),
     loaded from the model cache when its notebook (or an earlier call) trained it, else trained now.
     ``epochs``, ``latent``, ``seed`` change the notebook's configuration (another cache entry); None keeps it.
-    For the GANs ``epochs`` counts passes over the training data."""
-    model, history = MODELS[_check_name(name)](epochs=epochs, latent=latent, seed=seed, verbose=verbose,
+    For the GANs ``epochs`` counts passes over the training data. A value that would train nothing (epochs,
+    latent below 1, a negative seed) is refused before anything is loaded or trained."""
+    _check_name(name)
+    epochs = None if epochs is None else as_int(epochs, "epochs", minimum=1)
+    latent = None if latent is None else as_int(latent, "latent", minimum=1)
+    seed = None if seed is None else as_int(seed, "seed", minimum=0)
+    model, history = MODELS[name](epochs=epochs, latent=latent, seed=seed, verbose=verbose,
                                                progress=progress)
     model.eval()
     return model, history
@@ -171,13 +176,21 @@ def load(name: str, *, epochs: int | None = None, latent: int | None = None, see
 def sample(name: str, model, n: int, generator: torch.Generator | None = None, labels=None
            ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """n images (n, C, H, W) in [0, 1] on the CPU, and their requested labels (conditional models; the
-    classes in turn unless ``labels`` are given) or None. Likelihood models give their Bernoulli means."""
+    classes in turn unless ``labels``, one per image, are given) or None. Likelihood models give their
+    Bernoulli means."""
     _check_name(name)
     if name == "classifier":
         raise ValueError("The classifier is not a generative model; it has no samples.")
+    n = as_int(n, "n", minimum=1)
+    if labels is not None and name not in CONDITIONAL:
+        raise ValueError(f"labels are for the conditional models ({', '.join(sorted(CONDITIONAL))}); {name} "
+                         f"samples without them: leave labels out.")
     out, y = [], None
     if name in CONDITIONAL:
         y = requested_labels(n if labels is None else labels, model.n_classes)
+        if len(y) != n:
+            raise ValueError(f"labels holds {len(y)} labels but n={n} images were asked for; pass one label per "
+                             f"image, or leave labels out for the classes in turn.")
         for chunk in y.split(1000):
             out.append(model.sample(chunk, generator=generator).cpu())
     else:
