@@ -6,8 +6,8 @@ input changed in place, a float64 result)."""
 import pytest
 import torch
 import torch.nn.functional as F
-
 from check_helpers import fails, passes
+
 from gencore import checks
 from gencore.checks.cvae import CHANNELS, NUM_CLASSES, OWN_CODES, STACKED
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
+from check_helpers import fails, passes
 from torch.distributions import Normal
 
-from check_helpers import fails, passes
 from gencore import checks
 from gencore.checks.draw import EPSILON_Z, EXPONENT_SQUARED, UNSTABLE, VARIANCE_SQUARED
 

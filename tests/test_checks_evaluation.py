@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from check_helpers import fails, passes
+
 from gencore import checks
 
 
@@ -26,7 +26,8 @@ def fd_symmetric(mu1, cov1, mu2, cov2):
 def fd_scipy(mu1, cov1, mu2, cov2):
     from scipy import linalg
     covmean = linalg.sqrtm(cov1.double().numpy() @ cov2.double().numpy()).real
-    value = ((mu1 - mu2).double() ** 2).sum().item() + np.trace(cov1.double().numpy() + cov2.double().numpy() - 2 * covmean)
+    value = (((mu1 - mu2).double() ** 2).sum().item()
+             + np.trace(cov1.double().numpy() + cov2.double().numpy() - 2 * covmean))
     return torch.tensor(value, dtype=mu1.dtype)
 
 

@@ -2,8 +2,8 @@
 alternatives (BCE with logits, logsigmoid, float64) and reject catalogued mistakes with their hints."""
 import torch
 import torch.nn.functional as F
-
 from check_helpers import fails, passes
+
 from gencore import checks
 from gencore.checks import gan as C
 
@@ -44,7 +44,7 @@ def test_discriminator_loss_rejects_catalogued_mistakes():
 
 def test_discriminator_loss_that_breaks_the_gradient_is_named():
     fails(checks.gan_discriminator_loss, lambda r, f: (F.softplus(-r).mean() + F.softplus(f).mean()).detach(),
-          "no gradient")
+          "No gradient reaches `real_logits` and `fake_logits`", r"\.detach\(\)")
 
 
 # ---------------------------------------------------------------- the generator loss

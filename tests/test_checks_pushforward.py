@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from check_helpers import fails as rejected
+from check_helpers import passes
 
-from check_helpers import fails as rejected, passes
 from gencore import checks
 from gencore.checks.pushforward import NAN_GRADIENT, NO_GRADIENT, RANDOM_NUMBERS
-
 
 
 # ---------------------------------------------------------------- inverse CDF

@@ -8,13 +8,13 @@ actual mistake, no crash, every correct alternative accepted.
 """
 import sys
 
-from check_helpers import measure, outcome, report_unnamed
-from gencore import checks
-
 import test_checks_uncatalogued_00_01 as nb00_01
 import test_checks_uncatalogued_02_03 as nb02_03
 import test_checks_uncatalogued_04_05 as nb04_05
 import test_checks_uncatalogued_06_08 as nb06_08
+from check_helpers import measure, outcome, report_unnamed
+
+from gencore import checks
 
 MODULES = (nb00_01, nb02_03, nb04_05, nb06_08)
 WRONG = [c for m in MODULES for c in m.CAT.wrongs]

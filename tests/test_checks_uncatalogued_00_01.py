@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from check_helpers import Catalogue, assert_accepted, assert_rejected_without_crash
 
 CAT = Catalogue()
@@ -27,7 +26,8 @@ W("inverse_cdf", "log2 instead of the natural log", r"natural|log ?2",
   lambda u, rate: -torch.log2(1 - u) / rate)
 W("inverse_cdf", "divided by the rate squared", r"rate ?\^ ?2|rate \*\* ?2|rate squared|twice|1 ?/ ?rate",
   lambda u, rate: -torch.log(1 - u) / rate ** 2)
-W("inverse_cdf", "exp where the log belongs", r"\bexp\b.{0,40}(instead of|where|in place of|not).{0,40}\blog\b|\blog\b.{0,40}(not|instead of).{0,40}\bexp\b",
+W("inverse_cdf", "exp where the log belongs",
+  r"\bexp\b.{0,40}(instead of|where|in place of|not).{0,40}\blog\b|\blog\b.{0,40}(not|instead of).{0,40}\bexp\b",
   lambda u, rate: -torch.exp(1 - u) / rate)
 W("inverse_cdf", "the rate inside the log", r"inside the log|log\(rate\)|outside the log|log of the rate",
   lambda u, rate: -torch.log((1 - u) / rate))
@@ -111,7 +111,8 @@ W("mmd", "L1 distance (cdist p=1)", r"euclidean|squared (euclidean )?distance|p 
       lambda a, b: torch.exp(-torch.cdist(a, b, p=1) ** 2 / (2 * h ** 2)).mean()))
 W("mmd", "no pairwise broadcasting: x - y", r"pair|a\[:, None\]|every x_i|broadcast",
   lambda x, y, h: torch.exp(-((x - x) ** 2).sum(-1) / (2 * h ** 2)).mean()
-  + torch.exp(-((y - y) ** 2).sum(-1) / (2 * h ** 2)).mean() - 2 * torch.exp(-((x - y) ** 2).sum(-1) / (2 * h ** 2)).mean())
+  + torch.exp(-((y - y) ** 2).sum(-1) / (2 * h ** 2)).mean()
+  - 2 * torch.exp(-((x - y) ** 2).sum(-1) / (2 * h ** 2)).mean())
 W("mmd", "distances through numpy (no gradient)", (r"numpy", r"gradient"),
   lambda x, y, h: (lambda k: k(x, x) + k(y, y) - 2 * k(x, y))(lambda a, b: torch.exp(-torch.from_numpy(
       ((a.detach().numpy()[:, None] - b.detach().numpy()[None]) ** 2).sum(-1)) / (2 * h ** 2)).mean()))
@@ -240,7 +241,8 @@ W("pca_reconstruction", "k hard-coded to 2", r"hard-coded|ignor|your k|\bk direc
 W("pca_reconstruction", "images not flattened (a batched SVD)", r"flatten|reshape|\(N, D\)",
   lambda x, k: (lambda m: (lambda vh: m + (x - m) @ vh[..., :k, :].transpose(-1, -2) @ vh[..., :k, :])(
       torch.linalg.svd(x - m, full_matrices=False)[2]))(x.mean(0)))
-W("pca_reconstruction", "every direction (k ignored)", r"every direction|all (the )?directions|all components|returned x|input itself|\bk directions|ignor",
+W("pca_reconstruction", "every direction (k ignored)",
+  r"every direction|all (the )?directions|all components|returned x|input itself|\bk directions|ignor",
   lambda x, k: _pca(x, k, directions=lambda f, m, vh: vh.T))
 W("pca_reconstruction", "float32 inside for float64 x", r"dtype|float64",
   lambda x, k: _pca(x.float(), k))
@@ -263,11 +265,14 @@ R("latent_interpolation", "np.linspace", lambda z0, z1, steps: torch.from_numpy(
 R("latent_interpolation", "einsum", lambda z0, z1, steps: (lambda t: torch.einsum("s,...->s...", 1 - t, z0)
   + torch.einsum("s,...->s...", t, z1))(torch.linspace(0, 1, steps)))
 
-W("latent_interpolation", "t not reshaped for broadcasting", r"view|reshape|broadcast|new (first )?dimension|\(steps, 1",
+W("latent_interpolation", "t not reshaped for broadcasting",
+  r"view|reshape|broadcast|new (first )?dimension|\(steps, 1",
   lambda z0, z1, steps: (1 - torch.linspace(0, 1, steps)) * z0 + torch.linspace(0, 1, steps) * z1)
-W("latent_interpolation", "the first endpoint left out", r"first (point|step)|t ?= ?0|starts? at z0|z0 is missing|missing z0|linspace\(0",
+W("latent_interpolation", "the first endpoint left out",
+  r"first (point|step)|t ?= ?0|starts? at z0|z0 is missing|missing z0|linspace\(0",
   lambda z0, z1, steps: (lambda t: (1 - t) * z0 + t * z1)(_t(steps + 1, z0)[1:]))
-W("latent_interpolation", "steps - 1 points", r"steps ?- ?1|too few|number of points|linspace\(0, 1, steps\)|`steps` (points|values)",
+W("latent_interpolation", "steps - 1 points",
+  r"steps ?- ?1|too few|number of points|linspace\(0, 1, steps\)|`steps` (points|values)",
   lambda z0, z1, steps: (lambda t: (1 - t) * z0 + t * z1)(_t(steps - 1, z0)))
 W("latent_interpolation", "weights matrix for flat codes only", r"flat|1-D|hard-coded|any shape|\*z0\.shape",
   lambda z0, z1, steps: (lambda t: torch.stack([1 - t, t], 1) @ torch.stack([z0, z1]))(torch.linspace(0, 1, steps)))
@@ -277,14 +282,17 @@ W("latent_interpolation", "squeezed result", r"squeeze",
   lambda z0, z1, steps: (z0 + _t(steps, z0) * (z1 - z0)).squeeze())
 W("latent_interpolation", "z1 + z0 where z1 - z0 belongs", r"z1 - z0|sign",
   lambda z0, z1, steps: z0 + _t(steps, z0) * (z1 + z0))
-W("latent_interpolation", "t of shape (steps, 1): flat codes only", r"\(steps, 1, \.\.\.|broadcast|z0\.dim\(\)|every dimension|any shape",
+W("latent_interpolation", "t of shape (steps, 1): flat codes only",
+  r"\(steps, 1, \.\.\.|broadcast|z0\.dim\(\)|every dimension|any shape",
   lambda z0, z1, steps: torch.linspace(0, 1, steps).view(-1, 1) * (z1 - z0) + z0)
 W("latent_interpolation", "a list of points", r"torch\.Tensor|stack",
   lambda z0, z1, steps: [z0 + t * (z1 - z0) for t in torch.linspace(0, 1, steps)])
 W("latent_interpolation", "float64 t for float32 codes", r"dtype|float64",
-  lambda z0, z1, steps: z0 + torch.linspace(0, 1, steps, dtype=torch.float64).view(steps, *([1] * z0.dim())) * (z1 - z0))
+  lambda z0, z1, steps: z0 + torch.linspace(0, 1, steps, dtype=torch.float64).view(steps, *([1] * z0.dim()))
+  * (z1 - z0))
 W("latent_interpolation", "random sorted t", r"linspace|evenly|random",
-  lambda z0, z1, steps: (lambda t: (1 - t) * z0 + t * z1)(torch.rand(steps).sort().values.view(steps, *([1] * z0.dim()))))
+  lambda z0, z1, steps: (lambda t: (1 - t) * z0 + t * z1)(
+      torch.rand(steps).sort().values.view(steps, *([1] * z0.dim()))))
 
 
 @pytest.mark.parametrize("case", CAT.wrongs, ids=[c.id for c in CAT.wrongs])

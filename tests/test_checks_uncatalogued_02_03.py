@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
-
 from check_helpers import Catalogue, assert_accepted, assert_rejected_without_crash
+from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
 CAT = Catalogue()
 W, R = CAT.wrong, CAT.right
@@ -145,10 +144,12 @@ R("score_function_estimator", "a loop over samples", _score_loop)
 
 W("score_function_estimator", "f(z) not reshaped to (n_samples, 1)", r"\[:, None\]|broadcast|\(n_samples, 1\)",
   lambda mu, logvar, f, n, g: _score(mu, logvar, f, n, g, fz=lambda f, z, m: f(z)))
-W("score_function_estimator", "derivative in sigma^2, not in logvar", r"chain rule|with respect to (the )?(variance|sigma)|d ?/ ?d ?(sigma|variance)|not (in|with respect to) logvar",
+W("score_function_estimator", "derivative in sigma^2, not in logvar",
+  r"chain rule|with respect to (the )?(variance|sigma)|d ?/ ?d ?(sigma|variance)|not (in|with respect to) logvar",
   lambda mu, logvar, f, n, g: _score(mu, logvar, f, n, g, s_lv=lambda z, m, s, e: 0.5 * ((z - m) ** 2 / s ** 4
                                                                                           - 1 / s ** 2)))
-W("score_function_estimator", "derivative in sigma, not in logvar", r"chain rule|with respect to (the )?(variance|sigma)|d ?/ ?d ?(sigma|variance)|not (in|with respect to) logvar",
+W("score_function_estimator", "derivative in sigma, not in logvar",
+  r"chain rule|with respect to (the )?(variance|sigma)|d ?/ ?d ?(sigma|variance)|not (in|with respect to) logvar",
   lambda mu, logvar, f, n, g: _score(mu, logvar, f, n, g, s_lv=lambda z, m, s, e: (z - m) ** 2 / s ** 3 - 1 / s))
 W("score_function_estimator", "a mean baseline subtracted", r"baseline",
   lambda mu, logvar, f, n, g: _score(mu, logvar, f, n, g, fz=lambda f, z, m: (f(z) - f(z).mean())[:, None]))

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.distributions import Normal
-
 from check_helpers import Catalogue, assert_accepted, assert_rejected_without_crash
 
 CAT = Catalogue()
@@ -96,7 +94,8 @@ W("cvae_class_grid", "squeezed images", r"squeeze",
   lambda z, labels, decode: decode(z.repeat(len(labels), 1), labels.repeat_interleave(len(z))).squeeze())
 W("cvae_class_grid", "labels sorted", r"order|sort",
   lambda z, labels, decode: decode(z.repeat(len(labels), 1), labels.sort().values.repeat_interleave(len(z))))
-W("cvae_class_grid", "z repeated along the features", r"repeat\(len\(labels\), 1\)|dim(ension)? 0|along the rows|\(M, ?\d+\)",
+W("cvae_class_grid", "z repeated along the features",
+  r"repeat\(len\(labels\), 1\)|dim(ension)? 0|along the rows|\(M, ?\d+\)",
   lambda z, labels, decode: decode(z.repeat(1, len(labels)), labels.repeat_interleave(len(z))))
 
 
@@ -139,9 +138,11 @@ R("draw_filters", "softmax over a transposed view", lambda g, delta, sigma2, N, 
 
 W("draw_filters", "grid centre off by half a stride", r"half (a )?(stride|step)|- ?0\.5|0\.5 ?delta|delta ?/ ?2",
   lambda g, delta, sigma2, N, size: _fb(g, delta, sigma2, N, size, centre=0.0))
-W("draw_filters", "sigma2 taken as a log-variance", r"log[- ]variance|exp\(sigma2\)|variance itself|already the variance",
+W("draw_filters", "sigma2 taken as a log-variance",
+  r"log[- ]variance|exp\(sigma2\)|variance itself|already the variance",
   lambda g, delta, sigma2, N, size: _fb(g, delta, sigma2.exp(), N, size))
-W("draw_filters", "normalised over the whole matrix", r"whole|each row|every row|per row|each filter|over a\b|over the pixels",
+W("draw_filters", "normalised over the whole matrix",
+  r"whole|each row|every row|per row|each filter|over a\b|over the pixels",
   lambda g, delta, sigma2, N, size: _fb(g, delta, sigma2, N, size, norm=lambda e, d2: torch.softmax(
       e.flatten(1), -1).view_as(e)))
 W("draw_filters", "F.softmax without dim (over the batch)", r"\bdim\b|over the batch",
@@ -208,7 +209,8 @@ R("draw_read", "float64 inside", lambda x, x_hat, F_X, F_Y, gamma: _read(x.doubl
 W("draw_read", "F_X not transposed", r"transpos|F_X\^T|F_X\.T",
   lambda x, x_hat, F_X, F_Y, gamma: _read(x, x_hat, F_X, F_Y, gamma, both=[F_Y[:, None] @ x @ F_X[:, None],
                                                                           F_Y[:, None] @ x_hat @ F_X[:, None]]))
-W("draw_read", "gamma not broadcast per example", r"gamma\[:, None, None, None\]|broadcast|per example|\.view\(-1, 1, 1, 1\)",
+W("draw_read", "gamma not broadcast per example",
+  r"gamma\[:, None, None, None\]|broadcast|per example|\.view\(-1, 1, 1, 1\)",
   lambda x, x_hat, F_X, F_Y, gamma: _read(x, x_hat, F_X, F_Y, gamma, scale=lambda out, gm: gm * out))
 W("draw_read", "flattened glimpses", r"\(n, 2C, N, N\)|flat",
   lambda x, x_hat, F_X, F_Y, gamma: _read(x, x_hat, F_X, F_Y, gamma).flatten(1))

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from check_helpers import Catalogue, assert_accepted, assert_rejected_without_crash
+from torch import nn
 
 CAT = Catalogue()
 W, R = CAT.wrong, CAT.right
@@ -32,7 +31,8 @@ W("gan_discriminator_loss", "fakes labelled real", r"label 0|fake.{0,40}(zero|so
   lambda r, f: F.softplus(-r).mean() + F.softplus(-f).mean())
 W("gan_discriminator_loss", "real samples labelled fake", r"label 1|real.{0,40}softplus\(-l_real\)",
   lambda r, f: F.softplus(r).mean() + F.softplus(f).mean())
-W("gan_discriminator_loss", "one mean over both batches, elementwise", r"own batch|separately|different sizes|each (expectation|term)",
+W("gan_discriminator_loss", "one mean over both batches, elementwise",
+  r"own batch|separately|different sizes|each (expectation|term)",
   lambda r, f: (F.softplus(-r) + F.softplus(f)).mean())
 W("gan_discriminator_loss", "targets of shape (n,) for (n, 1) logits", r"ones_like|shape|target",
   lambda r, f: F.binary_cross_entropy_with_logits(r, torch.ones(len(r), dtype=r.dtype))
@@ -51,7 +51,8 @@ W("gan_discriminator_loss", "Wasserstein critic loss", r"Wasserstein|critic",
   lambda r, f: f.mean() - r.mean())
 W("gan_discriminator_loss", "float32 result for float64 logits", r"dtype|float64",
   lambda r, f: (F.softplus(-r).mean() + F.softplus(f).mean()).float())
-W("gan_discriminator_loss", "softplus of the mean logit", r"mean of (the )?(logits|softplus)|each logit|inside|softplus of (the )?mean",
+W("gan_discriminator_loss", "softplus of the mean logit",
+  r"mean of (the )?(logits|softplus)|each logit|inside|softplus of (the )?mean",
   lambda r, f: F.softplus(-r.mean()) + F.softplus(f.mean()))
 W("gan_discriminator_loss", "least squares", r"least[ -]squares|squared error",
   lambda r, f: ((torch.sigmoid(r) - 1) ** 2).mean() + (torch.sigmoid(f) ** 2).mean())
@@ -65,7 +66,8 @@ R("gan_generator_loss", "softplus(l) - l", lambda f: (F.softplus(f) - f).mean())
 R("gan_generator_loss", "log1p(exp(-|l|)) + max(-l, 0)", lambda f: torch.mean(torch.log1p(torch.exp(-f.abs()))
   + torch.clamp(-f, min=0)))
 
-W("gan_generator_loss", "softplus of the mean logit", r"mean of (the )?(logits|softplus)|each logit|inside|softplus of (the )?mean",
+W("gan_generator_loss", "softplus of the mean logit",
+  r"mean of (the )?(logits|softplus)|each logit|inside|softplus of (the )?mean",
   lambda f: F.softplus(-f.mean()))
 W("gan_generator_loss", "an epsilon inside the log", r"epsilon|softplus|large logits|stabl",
   lambda f: -torch.log(torch.sigmoid(f) + 1e-8).mean())
@@ -122,13 +124,15 @@ W("cgan_projection", "embeddings detached", (r"detach", r"gradient"),
 W("cgan_projection", "class term through numpy", (r"numpy", r"gradient"),
   lambda h, w, b, e, y: _u(h, w, b) + torch.from_numpy(np.einsum("nf,nf->n", e.detach().numpy()[y.numpy()],
                                                                  h.detach().numpy())))
-W("cgan_projection", "one_hot(y) without the number of classes", r"num_classes|n_classes|number of classes|len\(embeddings\)",
+W("cgan_projection", "one_hot(y) without the number of classes",
+  r"num_classes|n_classes|number of classes|len\(embeddings\)",
   lambda h, w, b, e, y: _u(h, w, b) + ((F.one_hot(y).to(h.dtype) @ e) * h).sum(1))
 W("cgan_projection", "e_y @ h.T: every pair", r"each example|diagonal|\(N, N\)|pair|its own",
   lambda h, w, b, e, y: _u(h, w, b) + e[y] @ h.T)
 W("cgan_projection", "class term summed over the batch", r"sum\(1\)|over the features|dim ?=? ?1",
   lambda h, w, b, e, y: _u(h, w, b) + (e[y] * h).sum(0))
-W("cgan_projection", "class term averaged over the features", r"dot product|sum over the features|not (the )?mean|\.sum\(1\)",
+W("cgan_projection", "class term averaged over the features",
+  r"dot product|sum over the features|not (the )?mean|\.sum\(1\)",
   lambda h, w, b, e, y: _u(h, w, b) + (e[y] * h).mean(1))
 W("cgan_projection", "labels taken as 1-based", r"y - 1|0-based|embeddings\[y\]",
   lambda h, w, b, e, y: _u(h, w, b) + (e[y - 1] * h).sum(1))
@@ -167,9 +171,11 @@ R("frechet_gaussians", "dot and diagonal sums", lambda m1, c1, m2, c2: (m1 - m2)
 
 W("frechet_gaussians", "elementwise sqrt of C1 C2, unclamped", r"elementwise|matrix square root|entr",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: torch.trace(torch.sqrt(a @ b))))
-W("frechet_gaussians", "product of the two square roots", r"commut|C1\^1/2 C2\^1/2|product of (the )?(two )?(square )?roots",
+W("frechet_gaussians", "product of the two square roots",
+  r"commut|C1\^1/2 C2\^1/2|product of (the )?(two )?(square )?roots",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: torch.trace(_sqrt_psd(a) @ _sqrt_psd(b))))
-W("frechet_gaussians", "mean of the squared differences", r"sum of (the )?squares|\.sum\(\)|not (the )?mean|squared distance",
+W("frechet_gaussians", "mean of the squared differences",
+  r"sum of (the )?squares|\.sum\(\)|not (the )?mean|squared distance",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, mean=lambda d: (d ** 2).mean()))
 W("frechet_gaussians", "tr(C1 C2) for tr(C1) + tr(C2)", r"tr\(C1\) ?\+ ?tr\(C2\)|trace of each",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cov=lambda a, b: torch.trace(a @ b)))
@@ -185,7 +191,8 @@ W("frechet_gaussians", "eigvalsh of the non-symmetric C1 C2", r"eigvalsh|symmetr
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: torch.linalg.eigvalsh(a @ b).clamp(min=0).sqrt().sum()))
 W("frechet_gaussians", "elementwise product C1 * C2", r"matrix product|elementwise product|@|\bC1 \* C2",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: torch.linalg.eigvals(a * b).sqrt().real.sum()))
-W("frechet_gaussians", "covariances taken as diagonal", r"off-diagonal|only the diagonal|diagonal (entries|only)|as if .{0,30}diagonal",
+W("frechet_gaussians", "covariances taken as diagonal",
+  r"off-diagonal|only the diagonal|diagonal (entries|only)|as if .{0,30}diagonal",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: torch.sqrt(a.diagonal() * b.diagonal()).sum()))
 W("frechet_gaussians", "eigenvalues of C1 and of C2 multiplied", r"eigenvalues of (the product )?C1 ?C2|product C1 ?C2",
   lambda m1, c1, m2, c2: _fd(m1, c1, m2, c2, cross=lambda a, b: (torch.linalg.eigvalsh(a).clamp(min=0)

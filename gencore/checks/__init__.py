@@ -2,16 +2,25 @@
 
 Each raises AssertionError with a hint naming the likely mistake, or prints a one-line success.
 """
+from .autoencoder import (
+           autoencoder_forward,
+           autoencoder_loss,
+           latent_interpolation,
+           pca_reconstruction,
+)
+from .cgan import cgan_projection
 from .core import REGISTRY, exercise
-from .pushforward import affine_pushforward, inverse_cdf, mmd
-from .autoencoder import autoencoder_forward, autoencoder_loss, latent_interpolation, pca_reconstruction
-from .variational import kl_standard_normal, reparameterized_sample, score_function_estimator
-from .vae import iwae, negative_elbo, vae_reparameterize
 from .cvae import cvae_class_grid, cvae_input
 from .draw import draw_filters, draw_read
-from .gan import gan_discriminator_loss, gan_generator_loss
-from .cgan import cgan_projection
 from .evaluation import frechet_gaussians, inception_score
+from .gan import gan_discriminator_loss, gan_generator_loss
+from .pushforward import affine_pushforward, inverse_cdf, mmd
+from .vae import iwae, negative_elbo, vae_reparameterize
+from .variational import (
+           kl_standard_normal,
+           reparameterized_sample,
+           score_function_estimator,
+)
 
 __all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
            "autoencoder_forward", "autoencoder_loss", "latent_interpolation", "pca_reconstruction",

@@ -15,30 +15,25 @@ import torch.nn.functional as F
 from ..autoencoder import interpolate, pca_reconstruct, reconstruct, reconstruction_loss
 from ..blocks import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 from .common import batch_mean_mistakes, swapped
-from .core import StudentError, _close, compare, exercise, gradient, seeded, wrong_outputs
-
-
-def _shape_mistake(got, expected: torch.Tensor, wrong: dict, hints, rtol: float = 1e-4, atol: float = 1e-5):
-    """Name a catalogued mistake that changes only the shape (flattened, concatenated): compare does not name
-    those, since their values equal the reference's once reshaped."""
-    if not isinstance(got, torch.Tensor) or got.shape == expected.shape:
-        return
-    for hint in hints:
-        value = wrong.get(hint)
-        if isinstance(value, torch.Tensor) and value.shape == got.shape and _close(got, value, rtol, atol):
-            raise AssertionError(hint)
-
-
-def _finite(wrong: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The catalogued wrong outputs that are finite: a NaN one would 'match' any student's NaN."""
-    return {hint: v for hint, v in wrong.items() if not v.is_floating_point() or bool(torch.isfinite(v).all())}
-
+from .core import (
+    Context,
+    StudentError,
+    close,
+    compare,
+    exercise,
+    expect_gradient,
+    finite,
+    seeded,
+    shape_mistake,
+    wrong_outputs,
+)
+from .trace import nonfinite_text
 
 # ---------------------------------------------------------------- the forward pass x -> z -> x_hat
 FLAT = ("Your reconstruction is flat (N, D): give it back in the input's shape, x_hat.view(x.shape) "
         "(or use the decoder's output shape, which already is).")
-DETACHED = ("No gradient reaches the encoder: the code was detached (.detach(), torch.no_grad, "
-            "requires_grad_(False) or numpy). Training needs the gradient of the loss through z into the encoder.")
+DETACHED = ("Training needs the gradient of the loss through the code z into the encoder: keep the code attached "
+            "(no .detach(), torch.no_grad, requires_grad_(False) or numpy on the way).")
 SOFTMAX = ("You used a softmax: it makes the pixels compete so that they sum to 1 (over one channel it is 1 "
            "everywhere). Each pixel is its own Bernoulli variable: apply torch.sigmoid elementwise.")
 SWAPPED = ("Encoder and decoder swapped: the encoder f comes first and maps x to the code z = encoder(x), "
@@ -96,10 +91,10 @@ def _softmax_like(got, expected: torch.Tensor) -> None:
     """SOFTMAX when the output sums to 1 along a dimension or over each example (and is not the sigmoid)."""
     if not isinstance(got, torch.Tensor) or got.shape != expected.shape or not got.is_floating_point():
         return
-    if got.dim() < 2 or _close(got, expected, 1e-4, 1e-5):
+    if got.dim() < 2 or close(got, expected, 1e-4, 1e-5):
         return
     sums = [got.detach().sum(d) for d in range(1, got.dim())] + [got.detach().flatten(1).sum(1)]
-    if any(_close(s, torch.ones_like(s), 1e-4, 1e-5) for s in sums):
+    if any(close(s, torch.ones_like(s), 1e-4, 1e-5) for s in sums):
         raise AssertionError(SOFTMAX)
 
 
@@ -108,19 +103,18 @@ def _forward_case(student, what, x, enc, dec) -> None:
     wrong = wrong_outputs(FORWARD_MISTAKES, x, enc, dec)
     with torch.no_grad():
         expected = reconstruct(x, enc, dec)
-    _shape_mistake(got, expected, wrong, [FLAT])
+    shape_mistake(got, expected, wrong, [FLAT])
     _softmax_like(got, expected)
-    compare(got, expected, what=what, wrong=wrong)
+    compare(got, expected, what=what, wrong=wrong, context=Context(reconstruct, (x, enc, dec), student))
     # the gradient must flow through the code into the encoder, and be the reference's
     params = list(enc.parameters())
-    if not got.requires_grad or not all(p.requires_grad for p in params):
-        raise AssertionError(DETACHED)
     w = torch.randn(x.shape, generator=seeded(len(x) + 1), dtype=x.dtype)
-    g_got = gradient((got * w).sum(), params, f"your x_hat ({what})", allow_unused=True)
-    if any(g is None for g in g_got) or not any(bool(g.abs().sum() > 0) for g in g_got):
-        raise AssertionError(DETACHED)
+    g_got = expect_gradient(got, {"the encoder's parameters": params}, what=f"your x_hat ({what})", student=student,
+                            args=(x, enc, dec), weight=w, why=DETACHED)["the encoder's parameters"]
+    if not bool(g_got.abs().sum() > 0):
+        raise AssertionError(f"The gradient of your x_hat with respect to the encoder's parameters is 0. {DETACHED}")
     g_ref = torch.autograd.grad((reconstruct(x, enc, dec) * w).sum(), params)
-    g_got, g_ref = torch.cat([g.flatten() for g in g_got]), torch.cat([g.flatten() for g in g_ref])
+    g_ref = torch.cat([g.flatten() for g in g_ref])
     compare(g_got, g_ref, what=f"the gradient of your x_hat with respect to the encoder's parameters ({what})",
             rtol=1e-3, atol=1e-4 * max(g_ref.abs().max().item(), 1e-8))
 
@@ -133,10 +127,10 @@ def _explain_error(student) -> str | None:
         got = student(x, enc, dec)
     except Exception:
         return None
-    if not isinstance(got, torch.Tensor) or _close(got, reconstruct(x, enc, dec), 1e-4, 1e-5):
+    if not isinstance(got, torch.Tensor) or close(got, reconstruct(x, enc, dec), 1e-4, 1e-5):
         return None
     for hint, value in wrong_outputs(FORWARD_MISTAKES, x, enc, dec).items():
-        if _close(got, value, 1e-4, 1e-5):
+        if close(got, value, 1e-4, 1e-5):
             return hint
     return None
 
@@ -151,10 +145,6 @@ def autoencoder_forward(student):
             hint = _explain_error(student)
             if hint:
                 raise AssertionError(f"{hint} (On images: {e})") from None
-            if len(x) == 1:
-                raise StudentError(f"{e} It worked for larger batches: look for a .squeeze(), which also drops "
-                                   f"the batch dimension of a batch of one (squeeze only the dimension you "
-                                   f"mean).") from None
             raise
 
 
@@ -231,6 +221,12 @@ def _loss_inputs():
         yield f"the loss for logits and x of shape {tuple(x.shape)}{note}", logits, x, bool(extremes)
 
 
+def _loss_terms(logits, x):
+    n = len(x)
+    return {"sum of softplus(logits)": (1.0, F.softplus(logits).sum() / n),
+            "sum of x * logits": (-1.0, (x * logits).sum() / n)}
+
+
 @exercise("The reconstruction loss", reference=reconstruction_loss, mistakes=LOSS_MISTAKES,
           signature="reconstruction_loss(logits, x)")
 def autoencoder_loss(student):
@@ -241,24 +237,22 @@ def autoencoder_loss(student):
         got = student(logits, x)
         if isinstance(got, torch.Tensor) and got.numel() == 1 and got.dim() > 0:
             got = got.reshape(())                        # one number in a (1,) tensor is fine too
+        context = Context(reconstruction_loss, (logits0, x), student, terms=_loss_terms,
+                          sizes={"batch size": len(x), "pixels": x[0].numel()})
         try:
-            compare(got, expected, what=what, wrong=wrong, batch=len(x))
+            compare(got, expected, what=what, wrong=wrong, batch=len(x), context=context)
         except AssertionError as e:
             if (extreme and str(e) not in LOSS_MISTAKES and isinstance(got, torch.Tensor)
-                    and got.shape == expected.shape and got.dtype == expected.dtype):
+                    and got.shape == expected.shape and got.dtype == expected.dtype
+                    and "equals the expected" not in str(e)):
                 raise AssertionError(f"{UNSTABLE} Your loss is {got.item():.6g} where {expected.item():.6g} "
-                                     f"was expected ({what}); it was right for ordinary logits.") from None
+                                     f"was expected ({what}); it was right for ordinary logits."
+                                     f"{nonfinite_text(context.run('student'))}") from None
             raise
-        if not got.requires_grad:
-            raise AssertionError("Your loss does not pass gradients back to the logits (did you use .item(), "
-                                 ".detach(), torch.no_grad or numpy?); training needs them.")
-        g_got, = gradient(got, logits, f"your loss ({what})", allow_unused=True)
-        if g_got is None:
-            raise AssertionError("Your loss does not depend on the logits in autograd's graph; training needs "
-                                 "its gradient with respect to them.")
         g_ref = (torch.sigmoid(logits0) - x) / len(x)                # d/dl of the mean over the batch of BCEs
-        compare(g_got, g_ref, what=f"the gradient of your loss with respect to the logits ({what})",
-                rtol=1e-3, atol=1e-6 / len(x))
+        expect_gradient(got, {"logits": logits}, what=f"your loss ({what})", student=student, args=(logits, x),
+                        expected={"logits": g_ref}, rtol=1e-3, atol=1e-6 / len(x),
+                        why="Training needs the gradient of the loss with respect to the logits.")
 
 
 # ---------------------------------------------------------------- PCA, the linear autoencoder
@@ -353,8 +347,11 @@ def pca_reconstruction(student):
         expected = pca_reconstruct(x, k)
         wrong = wrong_outputs(PCA_MISTAKES, x, k)
         got = student(x, k)
-        _shape_mistake(got, expected, wrong, [FLAT_PCA], rtol, atol)
-        compare(got, expected, what=what, wrong=wrong, rtol=rtol, atol=atol)
+        shape_mistake(got, expected, wrong, [FLAT_PCA], rtol, atol)
+        compare(got, expected, what=what, wrong=wrong, rtol=rtol, atol=atol,
+                context=Context(pca_reconstruct, (x, k), student, variants={
+                    "it equals the input x itself: you projected on every direction (all the components); keep only "
+                    "the first k": lambda x, k: x * 1}))
 
 
 # ---------------------------------------------------------------- interpolation
@@ -417,10 +414,10 @@ def _interpolate_inputs():
 def latent_interpolation(student):
     for what, z0, z1, steps in _interpolate_inputs():
         expected = interpolate(z0, z1, steps)
-        wrong = _finite(wrong_outputs(INTERPOLATE_MISTAKES, z0, z1, steps))
+        wrong = finite(wrong_outputs(INTERPOLATE_MISTAKES, z0, z1, steps))
         got = student(z0, z1, steps)
-        _shape_mistake(got, expected, wrong, [STACK])
-        compare(got, expected, what=what, wrong=wrong)
+        shape_mistake(got, expected, wrong, [STACK])
+        compare(got, expected, what=what, wrong=wrong, context=Context(interpolate, (z0, z1, steps), student))
 
 
 __all__ = ["autoencoder_forward", "autoencoder_loss", "pca_reconstruction", "latent_interpolation"]

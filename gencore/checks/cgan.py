@@ -3,9 +3,10 @@ l(x, y) = w^T h + b + e_y^T h (Miyato & Koyama, 2018), from D's features h.
 
 Inputs vary the batch (1, 5, an odd 97), the feature dimensionality (1, 3, 8, 64), the number of classes
 (1, 2, 4, 10), the shapes of w and b (w (1, F) as nn.Linear(F, 1).weight stores it and w (F,); b (1,) and b a
-scalar) and the dtype (one float64 case); labels include batches of one class only and batches where the first
+scalar) and the dtype (one float64 case); labels include batches of one class only, batches where the first
 label is not 0, so that "every example gets the first label" and "every example gets class 0" both differ from
-the right answer.
+the right answer, and a batch without the top class (where a one-hot as wide as the batch's largest label is too
+narrow). The gradient must reach h, w, b and the embeddings: D is trained through its logit.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import torch
 
 from ..gan import projection_logit
 from .common import dtype_note as _kind
-from .core import compare, exercise, seeded, wrong_outputs
+from .core import Context, compare, exercise, expect_gradient, seeded, wrong_outputs
 
 F64 = torch.float64
 
@@ -30,6 +31,7 @@ COLUMNS = ("embeddings holds one ROW per class (K, F), as nn.Embedding stores it
 SIGMOID = ("You returned D's probability sigmoid(l): the function returns the LOGIT l(x, y) = w^T h + b + e_y^T h "
            "(the losses of notebook 06 take logits and apply the sigmoid themselves, stably).")
 
+SHIFTED = "the labels are shifted by one (y - 1 or y + 1): embeddings[y] is the row of label y, counted from 0"
 KEEPDIM = ("You kept a trailing dimension of 1: the result must be (N,), one logit per example (w^T h with w of "
            "shape (1, F) gives (N, 1); use w.reshape(-1) or .squeeze(1)).")
 
@@ -65,13 +67,17 @@ MISTAKES = {
 
 
 def _inputs():
-    """(what, h, w, b, embeddings, y): h (9, 4) of 4 classes (square embeddings); h (97, 64) of 10 classes, w (1, F), b (1,) as nn.Linear stores them;
-    one example of class 3 of 4; h (5, 3) of 2 classes with w (F,) and a scalar b, labels starting at 1;
+    """(what, h, w, b, embeddings, y): h (9, 4) of 4 classes (square embeddings); h (8, 6) of 5 classes without the
+    top class; h (97, 64) of 10 classes, w (1, F), b (1,) as nn.Linear stores them; one example of class 3 of 4;
+    h (5, 3) of 2 classes with w (F,) and a scalar b, labels starting at 1;
     h (6, 8) all of the last of 4 classes; h (4, 1) of a single class; float64 (7, 8) of 10 classes."""
     g = seeded(70)
     F_, K = 64, 10
     yield ("h (9, 4) of 4 classes, embeddings (4, 4)", torch.randn(9, 4, generator=g), torch.randn(1, 4, generator=g),
            torch.randn(1, generator=g), torch.randn(4, 4, generator=g), torch.tensor([1, 3, 0, 2, 2, 1, 3, 0, 1]))
+    yield ("h (8, 6) of 5 classes, labels 0 to 3 only (class 4 is absent from this batch)",
+           torch.randn(8, 6, generator=g), torch.randn(1, 6, generator=g), torch.randn(1, generator=g),
+           torch.randn(5, 6, generator=g), torch.tensor([0, 3, 1, 2, 3, 0, 1, 2]))
     yield (("h (97, 64), w (1, 64) and b (1,) as nn.Linear(64, 1) stores them, embeddings (10, 64), labels of "
             "all 10 classes"), torch.randn(97, F_, generator=g), torch.randn(1, F_, generator=g),
            torch.randn(1, generator=g), torch.randn(K, F_, generator=g), (torch.randperm(97, generator=g) + 1) % K)
@@ -95,9 +101,25 @@ def _inputs():
 def cgan_projection(student):
     for what, h, w, b, e, y in _inputs():
         what = f"the logits for {what}{_kind(h)}"
-        got = student(h.clone(), w.clone(), b.clone(), e.clone(), y.clone())
+        leaves = {n: t.clone().requires_grad_() for n, t in (("h", h), ("w", w), ("b", b), ("embeddings", e))}
+        args = (leaves["h"], leaves["w"], leaves["b"], leaves["embeddings"], y.clone())
+        got = student(*args)
         expected = projection_logit(h, w, b, e, y)
         wrong = wrong_outputs(MISTAKES, h, w, b, e, y)
         if isinstance(got, torch.Tensor) and got.shape == (len(h), 1):
             raise AssertionError(KEEPDIM)
-        compare(got, expected, what=what, wrong=wrong, batch=len(h))
+        k = len(e)
+        context = Context(projection_logit, (h, w, b, e, y), student, sizes={"features": h.shape[1]}, variants=[
+            (SHIFTED, lambda h, w, b, e, y: projection_logit(h, w, b, e, (y - 1) % k)),
+            (SHIFTED, lambda h, w, b, e, y: projection_logit(h, w, b, e, (y + 1) % k))],
+            terms=lambda h, w, b, e, y: {"w^T h": (1.0, h @ w.reshape(-1)), "b": (1.0, b.reshape(()).expand(len(h))),
+                                         "e_y^T h (the class term)": (1.0, (e[y] * h).sum(1))})
+        compare(got, expected, what=what, wrong=wrong, batch=len(h), context=context)
+        # D is trained through its logit: the gradient must reach its features, w, b and the class embeddings
+        weight = torch.randn(len(h), generator=seeded(len(h)), dtype=h.dtype)
+        refs = {n: t.detach().clone().requires_grad_() for n, t in leaves.items()}
+        out = projection_logit(refs["h"], refs["w"], refs["b"], refs["embeddings"], y)
+        grads = dict(zip(refs, torch.autograd.grad((out * weight).sum(), list(refs.values()))))
+        expect_gradient(got, leaves, what="the logits", student=student, args=args, weight=weight, expected=grads,
+                        why="D is trained through its logit: w, b and the embeddings are its parameters, and h "
+                            "carries the gradient into its features.")

@@ -6,7 +6,8 @@ The labels are int64 class indices, as a dataset gives them. Inputs vary the bat
 and the dtype (one float64 case); the extremes are a batch whose labels are all 0 or all the last class, or
 use only part of the classes, where a one-hot whose width is read off the batch comes out too narrow. The grid's
 decoder is a fixed random function of [z; onehot(y)] that refuses labels of the wrong shape with one
-sentence, as a model's decoder does.
+sentence, as a model's decoder does. The conditioned input is what the encoder and decoder are trained through:
+the gradient must reach x (or z).
 """
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ import torch
 import torch.nn.functional as F
 
 from ..cvae import class_grid, with_label
-from .autoencoder import _shape_mistake
 from .common import dtype_note as _kind
-from .core import StudentError, compare, exercise, seeded, wrong_outputs
+from .core import Context, compare, exercise, expect_gradient, seeded, shape_mistake, wrong_outputs
 
 F64 = torch.float64
 
@@ -73,22 +73,58 @@ def _label_inputs():
            torch.zeros(9).long(), 2)
 
 
+SHIFTED = ("the labels are shifted by one (y - 1 or y + 1): they run from 0 to n_classes - 1 and index the one-hot "
+           "columns as they are")
+
+
+def _explain_onehot(got, x, y, k, what: str) -> None:
+    """Name what is wrong with the one-hot part of a result of the right number of rows."""
+    d = x[0].numel()
+    if not isinstance(got, torch.Tensor) or got.dim() != 2 or len(got) != len(x) or got.shape[1] <= d:
+        return
+    width = got.shape[1] - d
+    if width != k:
+        raise AssertionError(f"{what} has shape {tuple(got.shape)}, expected {(len(x), d + k)}: the one-hot part "
+                             f"has {width} column{'s' if width > 1 else ''} where n_classes = {k} "
+                             f"are expected: one column per class, however many classes this batch happens to "
+                             f"contain (F.one_hot(y, n_classes)).")
+    onehot = got[:, d:].detach()
+    if not bool(((onehot == 0) | (onehot == 1)).all()):
+        values = sorted({round(v, 3) for v in onehot.unique().tolist()})[:4]
+        raise AssertionError(f"The one-hot part must hold 0 and 1 (a 1 in the label's column, zeros elsewhere); "
+                             f"yours holds {values}.")
+    ones = onehot.sum(1)
+    if not bool((ones == 1).all()):
+        raise AssertionError(f"Each row of the one-hot part needs exactly one 1, in the column of its own label; "
+                             f"row 0 has {int(ones[0])}. onehot[:, y] = 1 sets the columns of every label in the "
+                             f"batch in every row: index both axes, onehot[torch.arange(len(y)), y] = 1, or use "
+                             f"F.one_hot(y, n_classes).")
+
+
 @exercise("The conditioned input [vec(x); onehot(y)]", reference=with_label, mistakes=LABEL_MISTAKES,
           signature="with_label(x, y, n_classes)")
 def cvae_input(student):
-    for what, x, y, k in _label_inputs():
+    for what, x0, y, k in _label_inputs():
         what = f"[vec(x); onehot(y)] for {what}"
+        x = x0.clone().requires_grad_()
+        got = student(x, y.clone(), k)
+        expected = with_label(x0, y, k)
+        wrong = wrong_outputs(LABEL_MISTAKES, x0, y, k)
+        shape_mistake(got, expected, wrong, [CHANNELS])
+        context = Context(with_label, (x0, y, k), student, variants=[
+            (SHIFTED, lambda x, y, k: with_label(x, (y - 1) % k, k)),
+            (SHIFTED, lambda x, y, k: with_label(x, (y + 1) % k, k))])
         try:
-            got = student(x.clone(), y.clone(), k)
-        except StudentError as e:
-            if len(x) == 1:
-                raise StudentError(f"{e} It worked for a larger batch: look for a .squeeze(), which also drops "
-                                   f"the batch dimension of a batch of one (x.flatten(1) keeps it).") from None
+            compare(got, expected, what=what, wrong=wrong, context=context)
+        except AssertionError as e:
+            if str(e) not in LABEL_MISTAKES:
+                _explain_onehot(got, x0, y, k, what)
             raise
-        expected = with_label(x, y, k)
-        wrong = wrong_outputs(LABEL_MISTAKES, x, y, k)
-        _shape_mistake(got, expected, wrong, [CHANNELS])
-        compare(got, expected, what=what, wrong=wrong)
+        # the encoder and the decoder are trained through [x; onehot(y)]: the gradient must reach x (or z)
+        w = torch.randn(expected.shape, generator=seeded(len(x0) + k), dtype=x0.dtype)
+        expect_gradient(got, {"x": x}, what=what, student=student, args=(x, y, k), weight=w,
+                        expected={"x": w[:, :x0[0].numel()].reshape(x0.shape)},
+                        why="The encoder (and the decoder, on [z; onehot(y)]) is trained through this input.")
 
 
 # ---------------------------------------------------------------- the class grid
@@ -182,9 +218,9 @@ def cvae_class_grid(student):
         got = student(z.clone(), labels.clone(), decode)
         expected = class_grid(z, labels, decode)
         wrong = wrong_outputs({h: f for h, f in GRID_MISTAKES.items() if h != OWN_CODES}, z, labels, decode)
-        _shape_mistake(got, expected, wrong, [STACKED])
+        shape_mistake(got, expected, wrong, [STACKED])
         try:
-            compare(got, expected, what=what, wrong=wrong)
+            compare(got, expected, what=what, wrong=wrong, context=Context(class_grid, (z, labels, decode), student))
         except AssertionError as e:
             if str(e) not in GRID_MISTAKES:
                 _same_codes(student, z, labels, decode, got)

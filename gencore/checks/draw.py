@@ -5,23 +5,23 @@ Every input is deterministic (the window's numbers are passed in). Besides ordin
 odd batch of 97, N = 1, 2, 3, 5, 12, image sides 13, 20, 28 and 31, one float64 case) the filterbank check tries
 extreme but valid windows that only the stable form survives: a tiny variance (sigma^2 = 1e-4) and grid points
 far outside the image, where every exp(-(a - mu)^2 / (2 sigma^2)) underflows to 0 and exp / sum is 0 / 0. The
-read check uses colour and non-square images, so that a hard-coded channel count or a swapped axis shows.
+read check uses colour and non-square images, so that a hard-coded channel count or a swapped axis shows. DRAW
+learns where to look through both: the gradient must reach the window's numbers (g, delta, sigma2) and, through
+the read, the filterbanks, gamma and the error image.
 """
 from __future__ import annotations
+
+import inspect
+from typing import Callable
 
 import torch
 
 from ..draw import filters, read_attention
 from .common import dtype_note as _kind
 from .common import swapped
-from .core import exercise, seeded, wrong_outputs
-from .variational import compare_or_explain
+from .core import Context, compare_or_explain, exercise, expect_gradient, seeded, uniform, wrong_outputs
 
 F64 = torch.float64
-
-
-def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
-    return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
 
 
 # ---------------------------------------------------------------- one axis of the filterbank
@@ -39,7 +39,8 @@ def _axes(g, N, size):
 def _exponent(g, delta, sigma2, N, size, *, i_offset=0.0, a_offset=0.0, centre_term=True):
     """(a - mu_i)^2 for (batch, N, size), with optional 0-based shifts of i or a (the mistakes)."""
     i, a = _axes(g, N, size)
-    step = (i - i_offset - N / 2 - 0.5) * delta[:, None] if centre_term else (i - N / 2 - 0.5)[None, :].expand(len(g), N)
+    step = ((i - i_offset - N / 2 - 0.5) * delta[:, None] if centre_term
+            else (i - N / 2 - 0.5)[None, :].expand(len(g), N))
     mu = g[:, None] + step
     return (a - a_offset - mu[..., None]).pow(2)
 
@@ -121,9 +122,9 @@ def _filter_inputs():
     g = seeded(90)
 
     def window(n, N, size, dtype=torch.float32):
-        centre = _uniform((n,), 0, size + 1, g, dtype)                               # anywhere over the image
-        delta = _uniform((n,), 0.3, 1.5, g, dtype) * (size - 1) / max(N - 1, 1)       # from close to wide grids
-        sigma2 = torch.exp(_uniform((n,), -1.5, 2.0, g, dtype))                       # 0.22 .. 7.4 pixels^2
+        centre = uniform((n,), 0, size + 1, g, dtype)                               # anywhere over the image
+        delta = uniform((n,), 0.3, 1.5, g, dtype) * (size - 1) / max(N - 1, 1)       # from close to wide grids
+        sigma2 = torch.exp(uniform((n,), -1.5, 2.0, g, dtype))                       # 0.22 .. 7.4 pixels^2
         return centre, delta, sigma2
 
     for n, N, size in ((97, 5, 28), (1, 3, 20), (5, 2, 13), (4, 12, 31)):
@@ -136,6 +137,29 @@ def _filter_inputs():
     yield centre, delta, sigma2, 3, 28, True
 
 
+HALF_STRIDE = ("the grid centre is off by half a stride (delta / 2): mu_i = g + (i - N/2 - 0.5) delta, with i = 1..N; "
+               "a missing 0.5, or N // 2 (integer division) where N / 2 belongs for an odd N, moves every grid point "
+               "by half a step")
+
+
+def _shifted(k):
+    return lambda g, delta, sigma2, N, size: filter_reference(g + k * delta, delta, sigma2, N, size)
+
+
+def _gradient_check(student, got, inputs: dict, args: tuple, reference: Callable, what: str) -> None:
+    """The gradient of sum(w * got) reaches every input of ``inputs`` and equals the reference's."""
+    if not isinstance(got, torch.Tensor) or not got.is_floating_point():
+        return
+    w = torch.randn(got.shape, generator=seeded(got.numel() % 1000), dtype=got.dtype)
+    leaves = {n: t.detach().clone().requires_grad_() for n, t in inputs.items()}
+    call = tuple(leaves.get(n, a) for n, a in zip(inspect.signature(reference).parameters, args))
+    out = reference(*call)
+    ref = dict(zip(leaves, torch.autograd.grad((out * w).sum(), list(leaves.values()))))
+    expect_gradient(got, inputs, what=what, student=student, args=args, weight=w, expected=ref, rtol=1e-3,
+                    atol={n: 1e-4 * max(g.abs().max().item(), 1e-6) for n, g in ref.items()},
+                    why="DRAW learns where to look through this gradient: the network's outputs set these numbers.")
+
+
 @exercise("The filterbank F (eqs. 19-20, 25-26)", reference=filter_reference, mistakes=FILTER_MISTAKES,
           signature="filter_matrix(g, delta, sigma2, N, size)")
 def draw_filters(student):
@@ -143,13 +167,20 @@ def draw_filters(student):
         n = len(g0)
         what = (f"F for a batch of {n} window{'s' if n > 1 else ''} with N={N} over {size} pixels"
                 f"{' (tiny variances, grid points far outside the image)' if extreme else ''}{_kind(g0)}")
-        got = student(g0.clone(), delta0.clone(), sigma20.clone(), N, size)
+        g, delta, sigma2 = (t.clone().requires_grad_(not extreme) for t in (g0, delta0, sigma20))
+        got = student(g, delta, sigma2, N, size)
         expected = filter_reference(g0, delta0, sigma20, N, size)
         wrong = wrong_outputs(FILTER_MISTAKES, g0, delta0, sigma20, N, size)
         not_finite = (isinstance(got, torch.Tensor) and got.is_floating_point()
                       and not torch.isfinite(got).all())
+        context = Context(filter_reference, (g0, delta0, sigma20, N, size), student,
+                          variants=[(HALF_STRIDE, _shifted(0.5)), (HALF_STRIDE, _shifted(-0.5))],
+                          sizes={"pixels": size, "grid points": N})
         compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=FILTER_MISTAKES, batch=n,
-                           rtol=1e-4, atol=1e-5, extra=UNSTABLE if extreme and not_finite else "")
+                           rtol=1e-4, atol=1e-5, extra=UNSTABLE if extreme and not_finite else "", context=context)
+        if not extreme:      # a tiny variance makes the gradient ill-conditioned: it is checked on ordinary windows
+            _gradient_check(student, got, {"g": g, "delta": delta, "sigma2": sigma2}, (g, delta, sigma2, N, size),
+                            filter_reference, what)
 
 
 # ---------------------------------------------------------------- the read operation
@@ -197,9 +228,9 @@ READ_MISTAKES = {
 
 
 def _filterbank(n, N, A, B, g, dtype=torch.float32, tiny=False):
-    cx, cy = _uniform((n,), 1, A, g, dtype), _uniform((n,), 1, B, g, dtype)
-    delta = _uniform((n,), 0.5, 2.5, g, dtype)
-    sigma2 = torch.full((n,), 1e-4, dtype=dtype) if tiny else torch.exp(_uniform((n,), -1.0, 1.0, g, dtype))
+    cx, cy = uniform((n,), 1, A, g, dtype), uniform((n,), 1, B, g, dtype)
+    delta = uniform((n,), 0.5, 2.5, g, dtype)
+    sigma2 = torch.full((n,), 1e-4, dtype=dtype) if tiny else torch.exp(uniform((n,), -1.0, 1.0, g, dtype))
     return filters(cx, delta, sigma2, N, A), filters(cy, delta, sigma2, N, B)
 
 
@@ -216,7 +247,7 @@ def _read_inputs():
         x = torch.bernoulli(torch.full((n, C, B, A), 0.3, dtype=dtype), generator=g)
         x_hat = x - torch.rand((n, C, B, A), generator=g, dtype=dtype)              # x - sigmoid(canvas)
         F_X, F_Y = _filterbank(n, N, A, B, g, dtype, tiny)
-        gamma = torch.exp(_uniform((n,), -4.6, 4.6, g, dtype))
+        gamma = torch.exp(uniform((n,), -4.6, 4.6, g, dtype))
         yield x, x_hat, F_X, F_Y, gamma
 
 
@@ -228,11 +259,16 @@ def draw_read(student):
         N = F_X.shape[1]
         what = (f"the read of a batch of {n} image{'s' if n > 1 else ''} of shape {(C, B, A)} with N={N}"
                 f"{_kind(x)}")
-        got = student(x.clone(), x_hat.clone(), F_X.clone(), F_Y.clone(), gamma.clone())
+        leaves = {n: t.clone().requires_grad_() for n, t in (("x_hat", x_hat), ("F_X", F_X), ("F_Y", F_Y),
+                                                                ("gamma", gamma))}
+        args = (x.clone(), leaves["x_hat"], leaves["F_X"], leaves["F_Y"], leaves["gamma"])
+        got = student(*args)
         expected = read_reference(x, x_hat, F_X, F_Y, gamma)
         wrong = wrong_outputs(READ_MISTAKES, x, x_hat, F_X, F_Y, gamma)
         compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=READ_MISTAKES, batch=n,
-                           rtol=1e-4, atol=1e-4)
+                           rtol=1e-4, atol=1e-4, context=Context(read_reference, (x, x_hat, F_X, F_Y, gamma), student,
+                                                                 sizes={"channels": C}))
+        _gradient_check(student, got, leaves, args, read_reference, what)
 
 
 __all__ = ["draw_filters", "draw_read", "filter_reference", "read_reference"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..evaluation import sqrtm_psd as _sqrtm
 from ..evaluation import frechet_gaussian as _frechet_float
+from ..evaluation import sqrtm_psd as _sqrtm
 from .common import dtype_note as _kind
-from .core import compare, exercise, seeded, wrong_outputs
+from .core import Context, compare, exercise, seeded, wrong_outputs
 
 F64 = torch.float64
 
@@ -80,7 +80,8 @@ def _fd_inputs():
     yield ("two 5-D Gaussians with full covariances", torch.randn(5, generator=g), _cov(5, g),
            torch.randn(5, generator=g), _cov(5, g))
     yield ("two 1-D Gaussians", torch.tensor([1.0]), torch.tensor([[4.0]]), torch.tensor([3.0]), torch.tensor([[9.0]]))
-    yield ("two 2-D Gaussians with diagonal covariances", torch.tensor([0.0, 1.0]), torch.diag(torch.tensor([1.0, 4.0])),
+    yield ("two 2-D Gaussians with diagonal covariances", torch.tensor([0.0, 1.0]),
+           torch.diag(torch.tensor([1.0, 4.0])),
            torch.tensor([2.0, -1.0]), torch.diag(torch.tensor([0.25, 9.0])))
     mu, c = torch.randn(16, generator=g), _cov(16, g)
     yield "two identical 16-D Gaussians (distance 0)", mu, c, mu.clone(), c.clone()
@@ -98,8 +99,16 @@ def frechet_gaussians(student):
         got = student(mu1.clone(), c1.clone(), mu2.clone(), c2.clone())
         scale = float(torch.trace(c1.double()) + torch.trace(c2.double()) + (mu1 - mu2).double().pow(2).sum())
         tol = 1e-3 if mu1.dtype == torch.float32 else 1e-7
+        context = Context(frechet_reference, (mu1, c1, mu2, c2), student, sizes={"dimensions": len(mu1)},
+                          terms=_fd_terms, flag=("linalg_eigvalsh", "linalg_eigh"))
         compare(got, expected, what=f"the distance for {what}{_kind(mu1)}",
-                wrong=wrong_outputs(FD_MISTAKES, mu1, c1, mu2, c2), rtol=tol, atol=tol * scale)
+                wrong=wrong_outputs(FD_MISTAKES, mu1, c1, mu2, c2), rtol=tol, atol=tol * scale, context=context)
+
+
+def _fd_terms(mu1, c1, mu2, c2):
+    return {"||mu1 - mu2||^2": (1.0, (mu1.double() - mu2.double()).pow(2).sum()),
+            "tr(C1)": (1.0, torch.trace(c1.double())), "tr(C2)": (1.0, torch.trace(c2.double())),
+            "2 tr((C1 C2)^1/2)": (-1.0, 2 * _tr_sqrt(c1, c2))}
 
 
 # ---------------------------------------------------------------- the Inception Score
@@ -132,10 +141,12 @@ IS_MISTAKES = {
     "p(y) is the marginal class distribution of THESE images, E_x p(y|x) (the mean over the images, dimension "
     "0), not the uniform 1/K (which averaging over the classes also gives): a generator that makes only one "
     "class must score low.":
-        lambda p: _is_with(p, kl=lambda q, m: (torch.xlogy(q, q) - q * torch.tensor(1.0 / q.shape[1], dtype=q.dtype).log()).sum(1)),
+        lambda p: _is_with(p, kl=lambda q, m: (torch.xlogy(q, q)
+                                               - q * torch.tensor(1.0 / q.shape[1], dtype=q.dtype).log()).sum(1)),
     "Each image's KL sums over the CLASSES (dimension 1), then the mean runs over the images; you summed over "
     "the images.":
-        lambda p: _is_with(p, kl=lambda q, m: (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(0), reduce=lambda v: v.mean().exp()),
+        lambda p: _is_with(p, kl=lambda q, m: (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(0),
+                           reduce=lambda v: v.mean().exp()),
     "The expectation over images is a MEAN; you summed the per-image KLs.":
         lambda p: _is_with(p, reduce=lambda v: v.sum().exp()),
     "You computed exp(H(p(y))), the marginal's entropy alone; the score is exp(H(p(y)) - E_x H(p(y|x))): the "
@@ -164,4 +175,6 @@ def inception_score(student):
     for what, probs in _is_inputs():
         got = student(probs.clone())
         compare(got, inception_reference(probs), what=f"the score for {what}{_kind(probs)}",
-                wrong=wrong_outputs(IS_MISTAKES, probs), rtol=1e-4, atol=1e-5)
+                wrong=wrong_outputs(IS_MISTAKES, probs), rtol=1e-4, atol=1e-5,
+                context=Context(inception_reference, (probs,), student,
+                                sizes={"images": len(probs), "classes": probs.shape[1]}))

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..gan import discriminator_loss as _d_loss
 from ..gan import generator_loss_nonsaturating as _g_loss
 from .common import dtype_note as _kind
-from .core import compare, exercise, gradient, seeded, wrong_outputs
+from .core import Context, compare_or_explain, exercise, expect_gradient, seeded, wrong_outputs
 
 F64 = torch.float64
 
@@ -111,17 +111,26 @@ def gan_discriminator_loss(student):
         got = student(real, fake)
         expected = _d_loss(real0, fake0)
         wrong = wrong_outputs(D_MISTAKES, real0, fake0)
-        compare(got, expected, what=what, wrong=wrong)
-        if not got.requires_grad:
-            raise AssertionError(f"{what} has no gradient: D learns by backpropagating this loss; keep it in torch "
-                                 f"(no .item(), numpy, .detach()).")
-        g_real, g_fake = gradient(got, (real, fake), "the loss")
+        context = Context(_d_loss, (real0, fake0), student, variants=D_LABELS, terms=lambda r, f: {
+            "E softplus(-l_real) (the real term)": (1.0, F.softplus(-r).mean()),
+            "E softplus(l_fake) (the fake term)": (1.0, F.softplus(f).mean())})
+        compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=D_MISTAKES, context=context,
+                           extra=STABLE if extreme else "")
         w_real, w_fake = _wrong_gradients(D_MISTAKES, real0, fake0)
         # d/dl softplus(-l) = -sigmoid(-l), d/dl softplus(l) = sigmoid(l), each over its own batch size
-        compare(g_real, -torch.sigmoid(-real0) / real0.numel(), what="the gradient with respect to the real logits",
-                wrong=w_real)
-        compare(g_fake, torch.sigmoid(fake0) / fake0.numel(), what="the gradient with respect to the fake logits",
-                wrong=w_fake)
+        expect_gradient(got, {"real_logits": real, "fake_logits": fake}, what="the loss", student=student,
+                        args=(real, fake), wrong={"real_logits": w_real, "fake_logits": w_fake},
+                        expected={"real_logits": -torch.sigmoid(-real0) / real0.numel(),
+                                  "fake_logits": torch.sigmoid(fake0) / fake0.numel()},
+                        why="D learns by backpropagating this loss.")
+
+
+D_LABELS = {
+    "the real samples get label 0 (fake): the real term is -E log D(x) = E softplus(-l_real), for label 1":
+        lambda r, f: _d_loss(-r, f),
+    "the fakes get label 1 (real): the fake term is -E log(1 - D(G(z))) = E softplus(l_fake), for label 0":
+        lambda r, f: _d_loss(r, -f),
+}
 
 
 # ---------------------------------------------------------------- the non-saturating generator loss
@@ -172,11 +181,10 @@ def gan_generator_loss(student):
         got = student(fake)
         expected = _g_loss(fake0)
         wrong = wrong_outputs(G_MISTAKES, fake0)
-        compare(got, expected, what=what, wrong=wrong)
-        if not got.requires_grad:
-            raise AssertionError(f"{what} has no gradient: G learns by backpropagating this loss through D; keep "
-                                 f"it in torch (no .item(), numpy, .detach()).")
-        (g_fake,) = gradient(got, (fake,), "the loss")
+        compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=G_MISTAKES,
+                           context=Context(_g_loss, (fake0,), student), extra=STABLE if extreme else "")
         # d/dl softplus(-l) = -sigmoid(-l): about -1/n for a rejected fake (l << 0), not 0
-        compare(g_fake, -torch.sigmoid(-fake0) / fake0.numel(), what="the gradient with respect to the logits",
-                wrong=_wrong_gradients(G_MISTAKES, fake0)[0])
+        expect_gradient(got, {"fake_logits": fake}, what="the loss", student=student, args=(fake,),
+                        expected={"fake_logits": -torch.sigmoid(-fake0) / fake0.numel()},
+                        wrong={"fake_logits": _wrong_gradients(G_MISTAKES, fake0)[0]},
+                        why="G learns by backpropagating this loss through D.")

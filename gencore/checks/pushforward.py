@@ -2,7 +2,8 @@
 
 Each check runs the student's function on several shapes (a batch of one, odd batches, 1 to 5 dimensions),
 on float32 and on one float64 input, and on extreme but valid values (u next to 0 and 1, data so far from
-the samples that every cross-kernel value underflows to 0). The MMD's gradient is checked too.
+the samples that every cross-kernel value underflows to 0). The gradients are checked too: the MMD's with
+respect to the samples x, the push-forward's with respect to z, A and b (a learned flow or generator).
 """
 from __future__ import annotations
 
@@ -12,13 +13,7 @@ import torch
 
 from ..mmd import mmd2
 from ..pushforward import affine, exponential_icdf
-from .core import StudentError, close, compare, exercise, gradient, seeded, wrong_outputs
-
-
-def _finite(wrong: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The catalogued wrong outputs that are finite: a NaN or inf one would 'match' any student's NaN."""
-    return {hint: v for hint, v in wrong.items() if not v.is_floating_point() or bool(torch.isfinite(v).all())}
-
+from .core import Context, StudentError, close, compare, exercise, expect_gradient, finite, seeded, wrong_outputs
 
 # ---------------------------------------------------------------- inverse CDF of the exponential
 RANDOM_NUMBERS = ("Your output does not depend on u the way F^{-1}(u) does: two calls with the same u gave "
@@ -80,11 +75,12 @@ def _depends_on_u(student, u, rate, got) -> None:
 def inverse_cdf(student):
     for what, u, rate in _icdf_inputs():
         expected = exponential_icdf(u, rate)
-        wrong = _finite(wrong_outputs(ICDF_MISTAKES, u, rate))
+        wrong = finite(wrong_outputs(ICDF_MISTAKES, u, rate))
         got = student(u, rate)
         if isinstance(got, torch.Tensor) and not close(got, expected, 1e-4, 1e-5):
             _depends_on_u(student, u, rate, got)
-        compare(got, expected, what=what, wrong=wrong)
+        compare(got, expected, what=what, wrong=wrong, context=Context(exponential_icdf, (u, rate), student,
+                                                                       scalars={"rate": rate}))
 
 
 # ---------------------------------------------------------------- affine push-forward
@@ -131,9 +127,10 @@ def _affine_inputs():
 @exercise("Affine push-forward", reference=affine, mistakes=AFFINE_MISTAKES,
           signature="push_forward(z, A, b)")
 def affine_pushforward(student):
-    for what, z, A, b in _affine_inputs():
-        expected = affine(z, A, b)
-        wrong = _finite(wrong_outputs(AFFINE_MISTAKES, z, A, b))
+    for what, z0, A0, b0 in _affine_inputs():
+        expected = affine(z0, A0, b0)
+        wrong = finite(wrong_outputs(AFFINE_MISTAKES, z0, A0, b0))
+        z, A, b = (t.clone().requires_grad_() for t in (z0, A0, b0))
         try:
             got = student(z, A, b)
         except StudentError as e:
@@ -142,7 +139,14 @@ def affine_pushforward(student):
             if any(w in error for w in ("shape", "size", "dimension", "mat1", "broadcast")):
                 raise StudentError(f"{text} {_AFFINE_SHAPES}") from None
             raise
-        compare(got, expected, what=what, wrong=wrong)
+        compare(got, expected, what=what, wrong=wrong, batch=len(z0),
+                context=Context(affine, (z0, A0, b0), student,
+                                terms=lambda z, A, b: {"A z": (1, z @ A.T), "b": (1, b)}))
+        # a push-forward that is learned (a flow, a generator) needs the gradient to reach z, A and b
+        w = torch.randn(expected.shape, generator=seeded(len(z0) + 7), dtype=z0.dtype)
+        expect_gradient(got, {"z": z, "A": A, "b": b}, what="x", student=student, args=(z, A, b), weight=w,
+                        expected={"z": w @ A0, "A": w.T @ z0, "b": w.sum(0)},
+                        why="A learned push-forward (a flow, a generator) is trained through x = A z + b.")
 
 
 # ---------------------------------------------------------------- MMD
@@ -166,8 +170,7 @@ def _unbiased(x, y, h):
     return off_diagonal_mean(k(x, x)) + off_diagonal_mean(k(y, y)) - 2 * k(x, y).mean()
 
 
-NO_GRADIENT = ("Your MMD^2 does not pass gradients back to the samples x (did you use .detach(), .item(), "
-               "numpy or torch.no_grad?); the generator learns only through this gradient.")
+NO_GRADIENT = "The generator learns only through the gradient of MMD^2 with respect to its samples x."
 NAN_GRADIENT = ("Your MMD^2 has the right value but its gradient with respect to x contains NaN or inf. "
                 "Usually a square root at 0: |x_i - x_i| = 0 on the diagonal of K_xx, and sqrt'(0) is infinite, "
                 "so sqrt(...) ** 2 breaks the gradient; use the squared distance directly, "
@@ -235,22 +238,26 @@ def _mmd_expected(x, y, h):
     return value.detach().to(x.dtype), grad.to(x.dtype)
 
 
+def _mmd_terms(x, y, h):
+    k = lambda a, b: torch.exp(-_sq_dist(a, b) / (2 * h ** 2)).mean()     # noqa: E731
+    return {"mean K_xx": (1.0, k(x, x)), "mean K_yy": (1.0, k(y, y)),
+            "2 mean K_xy (the cross term)": (-1.0, 2 * k(x, y))}
+
+
 @exercise("MMD^2 between samples", reference=_mmd_one_bandwidth, mistakes=MMD_MISTAKES,
           signature="mmd_squared(x, y, h)")
 def mmd(student):
     for what, x0, y, h in _mmd_inputs():
         expected, g_ref = _mmd_expected(x0, y, h)
-        wrong = _finite(wrong_outputs(MMD_MISTAKES, x0, y, h))
+        wrong = finite(wrong_outputs(MMD_MISTAKES, x0, y, h))
         x = x0.clone().requires_grad_()
         got = student(x, y, h)
         if isinstance(got, torch.Tensor) and got.numel() == 1 and got.dim() > 0:
             got = got.reshape(())                        # one number in a (1,) tensor is fine too
-        compare(got, expected, what=what, wrong=wrong)
-        if not got.requires_grad:
-            raise AssertionError(f"{NO_GRADIENT} (Found for {what}.)")
-        g_got, = gradient(got, x, f"your MMD^2 ({what})", allow_unused=True)
-        if g_got is None:
-            raise AssertionError(f"{NO_GRADIENT} (Found for {what}.)")
+        compare(got, expected, what=what, wrong=wrong,
+                context=Context(_mmd_one_bandwidth, (x0, y, h), student, terms=_mmd_terms, scalars={"h": h}))
+        g_got = expect_gradient(got, {"x": x}, what=f"your MMD^2 ({what})", student=student, args=(x, y, h),
+                                why=NO_GRADIENT)["x"]
         if not torch.isfinite(g_got).all():
             raise AssertionError(f"{NAN_GRADIENT} (Found for {what}.)")
         compare(g_got, g_ref, what=f"the gradient of your MMD^2 with respect to x ({what})",

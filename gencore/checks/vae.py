@@ -4,7 +4,9 @@ The registry names (``vae_reparameterize``, ``negative_elbo``, ``iwae``) are dis
 checks. Every input is deterministic: the noise eps is passed in, never drawn by the student's function.
 Besides ordinary inputs (batch 1, an odd batch, latent dimensions 1, 2 and more, one float64 case) each check
 tries extreme but valid values that only the stable formula survives: logits of +-30 and more for the BCE,
-log-weights around -1000 nats, hundreds of nats apart from one example to the next, for the IWAE bound.
+log-weights around -1000 nats, hundreds of nats apart from one example to the next, for the IWAE bound. The
+ELBO is tried on flat data (N, D) as well as images; every one of the three is differentiated (the IWAE bound
+is a training objective too).
 """
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ import torch.nn.functional as F
 from ..variational import bernoulli_log_likelihood, gaussian_kl, iwae_bound, reparameterize
 from .common import batch_mean_mistakes, logvar_mistakes, reduction_mistakes, swapped
 from .common import dtype_note as _kind
-from .core import compare, exercise, gradient, seeded, wrong_outputs
-from .variational import compare_or_explain
+from .core import Context, compare_or_explain, exercise, expect_gradient, seeded, uniform, wrong_outputs
 
 
 # The answer keys, composed from the library's formulas (gencore.variational): no second copy of any of them.
@@ -41,16 +42,11 @@ def iwae_estimate(log_p_xz: torch.Tensor, log_q_z: torch.Tensor) -> torch.Tensor
 F64 = torch.float64
 
 
-def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
-    return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
-
-
 # ---------------------------------------------------------------- the reparameterization trick
 OWN_NOISE = ("Use the noise eps you are given: your function draws its own (torch.normal, torch.randn...), so "
              "two calls with the same inputs differ. torch.normal(mu, sigma) also has no gradient path back to "
              "mu and logvar (its gradient is zero): the trick is to write z = mu + sigma * eps.")
-NO_GRADIENT = ("No gradient reaches mu or logvar (did you .detach(), use torch.no_grad, numpy or .item()?). The "
-               "point of the trick is that z = mu + sigma * eps is differentiable in mu and logvar.")
+NO_GRADIENT = "The point of the trick is that z = mu + sigma * eps is differentiable in mu and logvar."
 
 REPARAM_MISTAKES = {
     **logvar_mistakes(reparameterize_with),
@@ -81,9 +77,9 @@ def _reparam_inputs():
     """(mu, logvar, eps): batch 97 / 1 / 33 / 8 / 9, latent dims 5 / 2 / 1 / 16 / 3, logvar in [-10, 10], float64."""
     g = seeded(30)
     for n, d in ((97, 5), (1, 2), (33, 1)):
-        yield (torch.randn(n, d, generator=g), _uniform((n, d), -2, 1, g), torch.randn(n, d, generator=g))
-    yield _uniform((8, 16), -30, 30, g), _uniform((8, 16), -10, 10, g), torch.randn(8, 16, generator=g)
-    yield (torch.randn(9, 3, generator=g, dtype=F64), _uniform((9, 3), -2, 1, g, F64),
+        yield (torch.randn(n, d, generator=g), uniform((n, d), -2, 1, g), torch.randn(n, d, generator=g))
+    yield uniform((8, 16), -30, 30, g), uniform((8, 16), -10, 10, g), torch.randn(8, 16, generator=g)
+    yield (torch.randn(9, 3, generator=g, dtype=F64), uniform((9, 3), -2, 1, g, F64),
            torch.randn(9, 3, generator=g, dtype=F64))
 
 
@@ -104,17 +100,14 @@ def vae_reparameterize(student):
                 raise AssertionError(OWN_NOISE)
 
         compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=REPARAM_MISTAKES, batch=len(mu0),
-                           explain=(own_noise,))
-        if not got.requires_grad:
-            raise AssertionError(NO_GRADIENT)
+                           explain=(own_noise,), context=Context(reparameterize_with, (mu0, logvar0, eps), student))
         w = torch.randn(mu0.shape, generator=seeded(len(mu0)), dtype=mu0.dtype)
-        g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "z", allow_unused=True)
-        if g_mu is None or g_logvar is None:
-            raise AssertionError(NO_GRADIENT)
-        if not (g_mu.abs().sum() > 0 or g_logvar.abs().sum() > 0):
+        grads = expect_gradient(got, {"mu": mu, "logvar": logvar}, what="z", student=student, args=(mu, logvar, eps),
+                                weight=w, why=NO_GRADIENT)
+        if grads and not (grads["mu"].abs().sum() > 0 or grads["logvar"].abs().sum() > 0):
             raise AssertionError(OWN_NOISE)
-        compare(g_mu, w, what="dz/dmu (it should be 1 for each element)")
-        compare(g_logvar, 0.5 * w * torch.exp(0.5 * logvar0) * eps, what="dz/dlogvar (it should be sigma * eps / 2)")
+        expect_gradient(got, {"mu": mu, "logvar": logvar}, what="z", weight=w,
+                        expected={"mu": w, "logvar": 0.5 * w * torch.exp(0.5 * logvar0) * eps})
 
 
 # ---------------------------------------------------------------- the negative ELBO
@@ -177,16 +170,18 @@ ELBO_MISTAKES = {
 
 
 def _elbo_inputs():
-    """(x, logits, mu, logvar, extreme): batch 97 / 1 / 33 / 4 / 9 / 5, latent dims 2 / 5 / 1 / 8 / 3 / 2,
-    images (1, 28, 28) and (1, 5, 3), logits at +-30 / +-50 with logvar in [-10, 10], one float64 case."""
+    """(x, logits, mu, logvar, extreme): batch 97 / 7 / 1 / 33 / 4 / 9 / 5, latent dims 2 / 3 / 5 / 1 / 8 / 3 / 2,
+    images (1, 28, 28) and (1, 5, 3) and flat data (7, 12), logits at +-30 / +-50 with logvar in [-10, 10], one
+    float64 case."""
     g = seeded(50)
 
     def batch(n, shape, d, dtype=torch.float32):
         x = torch.bernoulli(torch.full((n, *shape), 0.3, dtype=dtype), generator=g)
         logits = 2 * torch.randn(n, *shape, generator=g, dtype=dtype)
-        return x, logits, torch.randn(n, d, generator=g, dtype=dtype), _uniform((n, d), -2, 1, g, dtype)
+        return x, logits, torch.randn(n, d, generator=g, dtype=dtype), uniform((n, d), -2, 1, g, dtype)
 
     yield (*batch(97, (1, 28, 28), 2), False)
+    yield (*batch(7, (12,), 3), False)                                     # flat data: (N, D)
     yield (*batch(1, (1, 28, 28), 5), False)
     yield (*batch(33, (1, 28, 28), 1), False)
     yield (*batch(4, (1, 5, 3), 8), False)
@@ -195,7 +190,7 @@ def _elbo_inputs():
     size = torch.where(torch.rand(logits.shape, generator=g) < 0.5, 30.0, 50.0)
     sign = torch.where(torch.rand(logits.shape, generator=g) < 0.5, 1.0, -1.0)
     logits = torch.where(big, sign * size, logits)
-    yield x, logits, _uniform((9, 3), -20, 20, g), _uniform((9, 3), -10, 10, g), True
+    yield x, logits, uniform((9, 3), -20, 20, g), uniform((9, 3), -10, 10, g), True
     yield (*batch(5, (1, 6, 6), 2, F64), False)
 
 
@@ -211,18 +206,23 @@ def negative_elbo(student):
         got = student(x.clone(), logits, mu, logvar)
         expected = vae_loss(x, logits, mu, logvar)
         wrong = wrong_outputs(ELBO_MISTAKES, x, logits0, mu0, logvar0)
+        context = Context(vae_loss, (x, logits0, mu0, logvar0), student, terms=_elbo_terms,
+                          sizes={"batch size": n, "pixels": x[0].numel(), "latent dimensions": d})
         compare_or_explain(got, expected.detach(), what=what, wrong=wrong, mistakes=ELBO_MISTAKES, batch=n,
-                           extra=STABLE_BCE if extreme else "")
-        if not got.requires_grad:
-            raise AssertionError("Your loss does not pass gradients back to the logits, mu and logvar (did you use "
-                                 ".item(), .detach() or numpy?); training needs them.")
-        grads = gradient(got, (logits, mu, logvar), "your loss", allow_unused=True)
-        for name, g_got, g_ref in zip(("logits", "mu", "logvar"), grads,
-                                      torch.autograd.grad(expected, (logits, mu, logvar))):
-            if g_got is None:
-                raise AssertionError(f"No gradient reaches {name}: every input must take part in the loss.")
-            compare_or_explain(g_got, g_ref, what=f"the gradient of your loss with respect to {name} ({what})",
+                           extra=STABLE_BCE if extreme else "", context=context)
+        reference = dict(zip(("logits", "mu", "logvar"), torch.autograd.grad(expected, (logits, mu, logvar))))
+        grads = expect_gradient(got, {"logits": logits, "mu": mu, "logvar": logvar}, what=f"your loss ({what})",
+                                student=student, args=(x, logits, mu, logvar),
+                                why="Training needs the gradient of the loss with respect to each of them.")
+        for name, g_ref in reference.items():
+            compare_or_explain(grads[name], g_ref, what=f"the gradient of your loss with respect to `{name}` ({what})",
                                wrong={}, mistakes={}, extra=STABLE_BCE if extreme and name == "logits" else "")
+
+
+def _elbo_terms(x, logits, mu, logvar):
+    return {"the reconstruction term (the BCE summed over the pixels)":
+            (1.0, -bernoulli_log_likelihood(logits, x).mean()),
+            "the KL": (1.0, gaussian_kl(mu, logvar).mean())}
 
 
 # ---------------------------------------------------------------- the IWAE bound
@@ -294,12 +294,25 @@ def iwae(student):
         k, n = log_p.shape
         what = (f"L_k for log-weights of shape {(k, n)} (k={k} sample{'s' if k > 1 else ''}, batch {n}"
                 f"{', around -1000 nats' if extreme else ''}){_kind(log_p)}")
-        got = student(log_p.clone(), log_q.clone())
+        lp, lq = log_p.clone().requires_grad_(), log_q.clone().requires_grad_()
+        got = student(lp, lq)
         expected = iwae_estimate(log_p, log_q)
         not_finite = isinstance(got, torch.Tensor) and got.is_floating_point() and not torch.isfinite(got).all()
+        context = Context(iwae_estimate, (log_p, log_q), student, sizes={"k": k, "batch size": n},
+                          variants={DIVIDED_BY_K: lambda lp, lq: torch.logsumexp(lp - lq, 0) / len(lp)})
         compare_or_explain(got, expected, what=what, wrong=wrong_outputs(IWAE_MISTAKES, log_p, log_q),
                            mistakes=IWAE_MISTAKES, batch=n, rtol=1e-5, atol=1e-3,
-                           extra=NOT_FINITE if not_finite else "")
+                           extra=NOT_FINITE if not_finite else "", context=context)
+        # the bound is a training objective (the IWAE): its gradient must reach both log-densities
+        weights = torch.softmax(log_p.double() - log_q.double(), 0).to(log_p.dtype)
+        w = torch.randn(n, generator=seeded(k + n), dtype=log_p.dtype)
+        expect_gradient(got, {"log_p_xz": lp, "log_q_z": lq}, what=f"L_k ({what})", student=student, args=(lp, lq),
+                        weight=w, expected={"log_p_xz": w * weights, "log_q_z": -w * weights}, rtol=1e-3, atol=1e-5,
+                        why="The IWAE is trained by maximising this bound, through its gradient.")
+
+
+DIVIDED_BY_K = ("you divided by k: in the log domain the 1/k of the average is a subtraction, "
+                "L_k = logsumexp(log w) - log k")
 
 
 __all__ = ["vae_reparameterize", "negative_elbo", "iwae"]

@@ -8,35 +8,13 @@ from the generator (two calls with identically seeded generators disagree).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable
 
 import torch
 
 from .. import variational as V
 from .common import logvar_mistakes, reduction_mistakes, swapped
-from .core import compare, exercise, gradient, seeded, wrong_outputs
-
-
-# ---------------------------------------------------------------- shared by notebooks 02 and 03
-def compare_or_explain(got, expected: torch.Tensor, *, what: str, wrong: dict, mistakes: dict,
-                       explain: Iterable[Callable[[], None]] = (), extra: str = "", **kwargs) -> None:
-    """``compare``; when it fails without naming a catalogued mistake, each ``explain`` gets a chance to raise
-    a more specific hint (no gradient path, randomness not drawn from the generator) and ``extra`` is added
-    to compare's own message."""
-    try:
-        compare(got, expected, what=what, wrong=wrong, **kwargs)
-    except AssertionError as e:
-        if str(e) in mistakes:
-            raise
-        for fn in explain:
-            fn()
-        if extra:
-            raise AssertionError(f"{e} {extra}") from None
-        raise
-
-
-def _uniform(shape, low: float, high: float, g: torch.Generator, dtype=torch.float32) -> torch.Tensor:
-    return low + (high - low) * torch.rand(shape, generator=g, dtype=dtype)
+from .core import Context, compare, compare_or_explain, exercise, expect_gradient, seeded, uniform, wrong_outputs
 
 
 # ---------------------------------------------------------------- KL( N(mu, e^logvar) || N(0, I) )
@@ -86,12 +64,23 @@ def _kl_inputs():
     yield "mu, logvar of shape (97, 5)", torch.randn(97, 5, generator=g), torch.randn(97, 5, generator=g)
     yield "mu, logvar of shape (1, 2)", torch.randn(1, 2, generator=g), torch.randn(1, 2, generator=g)
     yield "mu, logvar of shape (33, 1)", torch.randn(33, 1, generator=g), torch.randn(33, 1, generator=g)
-    mu, logvar = _uniform((61, 16), -50, 50, g), _uniform((61, 16), -10, 10, g)
-    logvar[:3] = _uniform((3, 16), -10, -6, g)          # log prod(sigma^2) = sum(logvar) < -88: exp underflows
-    logvar[3:5] = _uniform((2, 16), 6, 10, g)           # and > 88: exp overflows in float32
+    mu, logvar = uniform((61, 16), -50, 50, g), uniform((61, 16), -10, 10, g)
+    logvar[:3] = uniform((3, 16), -10, -6, g)          # log prod(sigma^2) = sum(logvar) < -88: exp underflows
+    logvar[3:5] = uniform((2, 16), 6, 10, g)           # and > 88: exp overflows in float32
     yield "mu, logvar of shape (61, 16) with |mu| up to 50 and logvar in [-10, 10]", mu, logvar
     yield ("float64 mu, logvar of shape (9, 3)", torch.randn(9, 3, generator=g, dtype=torch.float64),
            torch.randn(9, 3, generator=g, dtype=torch.float64))
+
+
+def _kl_formula_terms(mu, logvar):
+    return {"mu^2": (0.5, mu.pow(2).sum(-1)), "exp(logvar)": (0.5, logvar.exp().sum(-1)),
+            "-1 (one per latent dimension)": (-0.5, torch.full(mu.shape[:-1], float(mu.shape[-1]), dtype=mu.dtype)),
+            "-logvar": (-0.5, logvar.sum(-1))}
+
+
+def _kl_context(student, mu, logvar):
+    return Context(_kl_reference, (mu, logvar), student, terms=_kl_formula_terms,
+                   sizes={"latent dimensions": mu.shape[-1], "batch size": len(mu)})
 
 
 @exercise("Gaussian KL to N(0, I)", reference=_kl_reference, mistakes=KL_MISTAKES,
@@ -100,7 +89,7 @@ def kl_standard_normal(student):
     for what, mu, logvar in _kl_inputs():
         got = student(mu.clone(), logvar.clone())
         compare(got, _kl_reference(mu, logvar), what=f"the KL for {what}",
-                wrong=wrong_outputs(KL_MISTAKES, mu, logvar), batch=len(mu))
+                wrong=wrong_outputs(KL_MISTAKES, mu, logvar), batch=len(mu), context=_kl_context(student, mu, logvar))
     zero = student(torch.zeros(7, 3), torch.zeros(7, 3))
     compare(zero, torch.zeros(7), what="KL( N(0, I) || N(0, I) ) (which must be 0)")
     # the KL is a training loss: its gradient must reach mu and logvar
@@ -111,21 +100,14 @@ def kl_standard_normal(student):
     got = student(mu, logvar)
     compare(got, _kl_reference(mu, logvar).detach(), what="the KL for mu, logvar of shape (5, 4)",
             wrong=wrong_outputs(KL_MISTAKES, mu, logvar), batch=5)
-    if not got.requires_grad:
-        raise AssertionError("Your KL does not pass gradients back to mu and logvar (.detach(), .item(), numpy "
-                             "or torch.no_grad cut it from autograd's graph); the VAE is trained through it.")
-    g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "your KL", allow_unused=True)
-    for name, got_grad, expected in (("mu", g_mu, w[:, None] * mu), ("logvar", g_logvar,
-                                                                     0.5 * w[:, None] * (logvar.exp() - 1))):
-        if got_grad is None:
-            raise AssertionError(f"No gradient reaches {name}: is it detached, or missing from your formula?")
-        compare(got_grad, expected.detach(), what=f"the gradient of your KL with respect to {name}")
+    expect_gradient(got, {"mu": mu, "logvar": logvar}, what="your KL", student=student, args=(mu, logvar), weight=w,
+                    expected={"mu": w[:, None] * mu, "logvar": 0.5 * w[:, None] * (logvar.exp() - 1)},
+                    why="The VAE is trained through the KL: its gradient must reach mu and logvar.")
 
 
 # ---------------------------------------------------------------- z = mu + sigma * eps
-NO_GRADIENT = ("No gradient reaches mu and logvar: .detach(), torch.no_grad, numpy or .item() gave a sample "
-               "that is a constant as far as autograd is concerned. Draw eps ~ N(0, I) and compute "
-               "z = mu + exp(logvar / 2) * eps, a differentiable function of mu and logvar.")
+NO_GRADIENT = ("Draw eps ~ N(0, I) and compute z = mu + exp(logvar / 2) * eps, a differentiable function of mu and "
+               "logvar.")
 TORCH_NORMAL = ("torch.normal(mu, std) gives the right distribution, but its gradient with respect to mu and "
                 "std is zero: the sample is a constant as far as autograd is concerned. That is why the trick "
                 "exists: draw eps ~ N(0, I) and compute z = mu + exp(logvar / 2) * eps.")
@@ -175,19 +157,44 @@ REPARAM_MISTAKES = {
 _RANDOM = (REPRODUCIBLE,)        # catalogued, but recognised by calling twice, not by their values
 
 
-def _gradient_path(z, mu, logvar) -> tuple:
-    """Raise NO_GRADIENT / TORCH_NORMAL unless z is differentiable in both mu and logvar; else the gradients of
-    z.sum() (for a z of any shape)."""
+GENERATOR_UNUSED = ("Your z does not change when the generator's seed does: the noise does not come from the generator "
+                    "you are given (a global seed, torch.manual_seed, or noise fixed in advance?). Draw eps with it: "
+                    "torch.randn(mu.shape, generator=generator).")
+
+
+def _gradient_path(student, z, mu, logvar, seed) -> None:
+    """Raise the no-gradient hint (with the detour) or TORCH_NORMAL unless z is differentiable in mu and logvar."""
     if not isinstance(z, torch.Tensor) or not z.is_floating_point():
-        return None, None
-    if not z.requires_grad:
-        raise AssertionError(NO_GRADIENT)
-    g_mu, g_logvar = gradient(z.sum(), (mu, logvar), "z", allow_unused=True, retain_graph=True)
-    if g_mu is None or g_logvar is None:
-        raise AssertionError(NO_GRADIENT)
-    if not (g_mu.abs().sum() > 0 or g_logvar.abs().sum() > 0):
+        return
+    grads = expect_gradient(z, {"mu": mu, "logvar": logvar}, what="z", student=student,
+                            args=(mu, logvar, seeded(seed)), why=NO_GRADIENT)
+    if not (grads["mu"].abs().sum() > 0 or grads["logvar"].abs().sum() > 0):
         raise AssertionError(TORCH_NORMAL)
-    return g_mu, g_logvar
+
+
+def _explain_noise(student, got, mu0, logvar0, seed) -> None:
+    """Name what is wrong with the noise the student drew, eps = (z - mu) / sigma: another arrangement of the
+    generator's numbers, uniform numbers, or numbers that do not depend on the generator's seed."""
+    if not isinstance(got, torch.Tensor) or got.shape != mu0.shape or not got.is_floating_point():
+        return
+    expected = _reparam_reference(mu0, logvar0, seeded(seed))
+    if torch.allclose(got.detach().double(), expected.double(), rtol=1e-4, atol=1e-5):
+        return                                                   # the right numbers (in another dtype)
+    other = student(mu0.clone(), logvar0.clone(), seeded(seed + 1000))
+    if isinstance(other, torch.Tensor) and other.shape == got.shape and torch.equal(other.detach(), got.detach()):
+        raise AssertionError(GENERATOR_UNUSED)
+    eps_got = ((got.detach().double() - mu0.double()) / (0.5 * logvar0.double()).exp()).flatten()
+    eps = _eps(mu0, seeded(seed)).double().flatten()
+    if not torch.isfinite(eps_got).all() or eps.numel() < 2:
+        return
+    if torch.allclose(eps_got.sort().values, eps.sort().values, rtol=1e-3, atol=1e-4):
+        raise AssertionError("Your noise has the generator's numbers in another arrangement: draw eps in the shape of "
+                             "mu, torch.randn(mu.shape, generator=generator), not in another shape transposed or "
+                             "reshaped to it.")
+    if eps.numel() >= 8 and eps_got.abs().max() <= 1 + 1e-4:
+        raise AssertionError(f"Your noise eps = (z - mu) / sigma lies in [{eps_got.min().item():.2f}, "
+                             f"{eps_got.max().item():.2f}]: uniform numbers, not standard normal ones. Draw "
+                             f"eps ~ N(0, I) with torch.randn(mu.shape, generator=generator).")
 
 
 def _reparam_inputs():
@@ -196,7 +203,7 @@ def _reparam_inputs():
     yield torch.randn(97, 5, generator=g), torch.randn(97, 5, generator=g), 21
     yield torch.randn(1, 2, generator=g), torch.randn(1, 2, generator=g), 22
     yield torch.randn(33, 1, generator=g), torch.randn(33, 1, generator=g), 23
-    yield _uniform((8, 6), -30, 30, g), _uniform((8, 6), -10, 10, g), 24
+    yield uniform((8, 6), -30, 30, g), uniform((8, 6), -10, 10, g), 24
     # no float64 case: torch.randn draws other numbers in float64 than in float32 (from 16 numbers on), and
     # torch.randn(mu.shape, generator=generator) without dtype, the notebook's hint, is right
 
@@ -219,15 +226,15 @@ def reparameterized_sample(student):
                 raise AssertionError(REPRODUCIBLE)
 
         compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=REPARAM_MISTAKES, batch=len(mu0),
-                           explain=(lambda: _gradient_path(got, mu, logvar), reproducible))
+                           explain=(lambda: _gradient_path(student, got, mu, logvar, seed), reproducible,
+                                    lambda: _explain_noise(student, got, mu0, logvar0, seed)),
+                           context=Context(_reparam_reference, (mu0, logvar0, seeded(seed)), student))
         # the gradient must reach both parameters: dz/dmu = 1, dz/dlogvar = sigma * eps / 2
         w = torch.randn(mu0.shape, generator=seeded(seed + 100), dtype=mu0.dtype)
-        _gradient_path(got, mu, logvar)
-        g_mu, g_logvar = gradient((got * w).sum(), (mu, logvar), "z")
-        compare(g_mu, w, what="the gradient of z with respect to mu (it should be 1 for each element)")
+        _gradient_path(student, got, mu, logvar, seed)
         sigma_eps = (0.5 * logvar0).exp() * _eps(mu0, seeded(seed))
-        compare(g_logvar, 0.5 * w * sigma_eps, what="the gradient of z with respect to logvar "
-                "(it should be sigma * eps / 2)")
+        expect_gradient(got, {"mu": mu, "logvar": logvar}, what="z", weight=w,
+                        expected={"mu": w, "logvar": 0.5 * w * sigma_eps})
 
 
 # ---------------------------------------------------------------- REINFORCE: E_q[f(z) grad log q(z)]
@@ -354,7 +361,9 @@ def score_function_estimator(student):
                       "Return torch.cat([g_mu, g_logvar]), each of mu's shape (d,) and averaged over the samples "
                       "(dim 0): shape (2d,).")
         compare_or_explain(got, expected, what=what, wrong=wrong, mistakes=SCORE_MISTAKES,
-                           explain=(reproducible,), extra=shape_help)
+                           explain=(reproducible,), extra=shape_help,
+                           context=Context(_score_reference, (mu, logvar, f, n_samples, seeded(seed)), student,
+                                           sizes={"samples": n_samples}))
 
 
-__all__ = ["kl_standard_normal", "reparameterized_sample", "score_function_estimator", "compare_or_explain"]
+__all__ = ["kl_standard_normal", "reparameterized_sample", "score_function_estimator"]
