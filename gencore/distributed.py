@@ -1,14 +1,18 @@
-"""Several processes (torchrun): who this process is, its share of a global batch, and the sums they share.
+"""Several processes (torchrun): who this process is, its share of a global batch, the noise of its share, and
+the sums they share.
 
-A leaf module (it imports nothing of gencore): the training loops and the model cache use it.
+A leaf module (it imports nothing of gencore): the training loops, the models and the model cache use it.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
-__all__ = ["LossModule", "all_reduce_sums", "barrier", "distributed", "is_main_process", "shard", "broadcast_seed"]
+__all__ = ["LossModule", "all_reduce_sums", "barrier", "batch_noise", "distributed", "is_main_process", "shard",
+           "broadcast_seed", "standard_normal"]
 
 
 def distributed() -> tuple[int, int] | None:
@@ -40,6 +44,43 @@ def shard(x: torch.Tensor, y, rank: int, world: int):
     """This process's share of a global batch: the rank-th of ``world`` near-equal contiguous slices."""
     part = torch.tensor_split(torch.arange(len(x), device=x.device), world)[rank]
     return x[part], (y[part] if y is not None else None)
+
+
+_NOISE: list[tuple[torch.Generator, int, tuple[int, int] | None]] = []
+
+
+@contextmanager
+def batch_noise(generator: torch.Generator, batch_size: int, shards: tuple[int, int] | None):
+    """Inside this block `standard_normal` draws the noise of the global batch (``batch_size`` examples) from
+    ``generator`` and returns this process's `shard` of it (``shards``: (rank, world), or None in one process).
+    Every process draws the same numbers from the same seeded generator, so two processes use exactly the noise
+    one process would: `gencore.train.fit` wraps each step's loss in it."""
+    _NOISE.append((generator, int(batch_size), shards))
+    try:
+        yield
+    finally:
+        _NOISE.pop()
+
+
+def standard_normal(shape, *, batch_dim: int = 0, dtype: torch.dtype | None = None, device=None) -> torch.Tensor:
+    """N(0, 1) noise of ``shape`` for a batch of examples laid along ``batch_dim``: the reparameterisation
+    noise of a model's loss. Outside `batch_noise` a draw from torch's global RNG; inside, this process's slice
+    of the noise drawn for the whole global batch from the training run's generator."""
+    shape = tuple(int(s) for s in shape)
+    if not _NOISE:
+        return torch.randn(shape, dtype=dtype, device=device)
+    generator, batch_size, shards = _NOISE[-1]
+    local = shape[batch_dim]
+    part = torch.arange(batch_size)
+    if shards is not None:
+        part = torch.tensor_split(part, shards[1])[shards[0]]
+    if local != len(part):
+        raise ValueError(f"The noise asked for holds {local} examples along dimension {batch_dim}, but this "
+                         f"process trains on {len(part)} examples of the batch; draw one noise row per example.")
+    full = list(shape)
+    full[batch_dim] = batch_size
+    eps = torch.randn(full, generator=generator, dtype=dtype, device=generator.device)
+    return eps.index_select(batch_dim, part.to(eps.device)).to(device)
 
 
 def all_reduce_sums(sums: dict, seen: int, device) -> tuple[dict, int]:

@@ -51,6 +51,7 @@ import torch
 from torch import Tensor, nn
 
 from .cache import fit_cached
+from .distributed import standard_normal
 from .train import History, adam
 from .validate import as_float, as_int
 from .variational import bernoulli_log_likelihood, gaussian_kl
@@ -307,7 +308,7 @@ class DRAW(nn.Module):
         x = x.reshape(-1, *self.in_shape)
         n = len(x)
         if eps is None and not use_mean:
-            eps = torch.randn(self.T, n, self.latent_dim, dtype=x.dtype, device=x.device)
+            eps = standard_normal((self.T, n, self.latent_dim), batch_dim=1, dtype=x.dtype, device=x.device)
         h_enc, s_enc = self._zeros(n, self.enc_hidden, x)
         h_dec, s_dec = self._zeros(n, self.dec_hidden, x)
         c = self.canvas0.expand(n, *self.in_shape)

@@ -41,6 +41,7 @@ from .data.fingerprint import fingerprint
 from .distributed import (
     LossModule,
     all_reduce_sums,
+    batch_noise,
     broadcast_seed,
     distributed,
     is_main_process,
@@ -181,9 +182,10 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     (a uint8 tensor is images 0..255, trained on as x / 255 in [0, 1]); both are checked once before training:
     every value finite, and within ``model.target_range`` when the model declares one.
 
-    All the randomness of the data (shuffling, dynamic binarisation) comes from one generator seeded with
-    ``seed``, by default a number drawn from torch's global RNG: ``torch.manual_seed(s); fit(...)`` gives the
-    same numbers every time, whatever else used the dataset in between.
+    All the randomness of the data (shuffling, dynamic binarisation) and of the loss's reparameterisation noise
+    (`gencore.distributed.standard_normal`) comes from one generator seeded with ``seed``, by default a number
+    drawn from torch's global RNG: ``torch.manual_seed(s); fit(...)`` gives the same numbers every time, whatever
+    else used the dataset in between.
 
     Returns the `History`. Before every optimiser step the loss and the gradients are checked (one fused test);
     a NaN/inf in either stops training with `TrainingDiverged`, naming the epoch, the step and which of the
@@ -240,8 +242,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                disable=not progress or epochs == done or (shards is not None and shards[0] != 0))
     start_epoch = len(history) - done
     total_steps = (epochs - done) * len(batches)
-    # torchrun: every process draws the same global batches (the same seeded generator), trains on its slice,
-    # and DistributedDataParallel averages the gradients: the same steps as one process on the global batches
+    # torchrun: every process draws the same global batches and noise (the same seeded generator), trains on its
+    # slice, and DistributedDataParallel averages the gradients: the same steps as one process on the global batches
     if shards is not None:
         from torch.nn.parallel import DistributedDataParallel
         devices = [device.index] if device.type == "cuda" else None
@@ -256,9 +258,11 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             seen = 0
             started = time.perf_counter()
             for step, (x, y) in enumerate(batches, start=1):
+                noise = batch_noise(generator, len(x), shards)     # the global batch's noise, this slice of it
                 if shards is not None:
                     x, y = shard(x, y, *shards)
-                metrics = compute(x, y)
+                with noise:
+                    metrics = compute(x, y)
                 loss = _loss_of(metrics, model, training=True)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

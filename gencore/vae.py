@@ -32,6 +32,7 @@ from .aggregate_prior import AggregatePrior
 from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
+from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
@@ -152,7 +153,7 @@ class VAE(LikelihoodModel):
         """
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
-        z = reparameterize(mu, logvar)
+        z = reparameterize(mu, logvar, eps=standard_normal(mu.shape, dtype=mu.dtype, device=mu.device))
         log_px = self.log_px_given_z(self._raw(z, c), x)
         kl = gaussian_kl(mu, logvar)
         rec, kl = -log_px.mean(), kl.mean()
