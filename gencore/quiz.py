@@ -2,7 +2,8 @@
 
     quiz = real_vs_fake_quiz(real_images, generated_images, n=16)   # shows the widget (and a static grid)
     quiz.score()                                                     # after marking: {"correct", "answered", ...}
-    quiz.reveal()                                                    # the answers, as a figure
+    quiz.reveal()                                                    # the answers, as a figure (the widget's
+                                                                     # "Show the answers" button draws it)
 
 A shuffled mix of real and generated images; under each, a "real / fake" toggle; "Score me" counts the
 answers. Without a live kernel (nbconvert, nbval, a rendered page) the widget cannot run: the static grid
@@ -90,7 +91,9 @@ class RealFakeQuiz:
         return fig
 
     def widget(self, scale: int = 3):
-        """The interactive quiz (ipywidgets): one image and one real/fake toggle per cell, and "Score me"."""
+        """The interactive quiz (ipywidgets): one image and one real/fake toggle per cell, "Score me", and
+        "Show the answers", which draws `reveal` below the quiz only when pressed (a saved or run-all notebook
+        does not show the answers next to the questions)."""
         import ipywidgets as widgets
 
 
@@ -115,10 +118,21 @@ class RealFakeQuiz:
                             f"{s['correct']} of {s['answered']} right ({s['accuracy']:.0%}); chance is 50%")
 
         button.on_click(on_click)
+        reveal, answers = widgets.Button(description="Show the answers"), widgets.Output()
+
+        def on_reveal(_):
+            import matplotlib.pyplot as plt
+
+            fig = self.reveal()
+            answers.outputs = ()
+            answers.append_display_data(fig)
+            plt.close(fig)
+
+        reveal.on_click(on_reveal)
         ncol = min(len(self), 8)
         rows = [widgets.HBox(cells[r:r + ncol]) for r in range(0, len(cells), ncol)]
-        box = widgets.VBox([*rows, widgets.HBox([button, result])])
-        box.toggles, box.button, box.result = toggles, button, result
+        box = widgets.VBox([*rows, widgets.HBox([button, result, reveal]), answers])
+        box.toggles, box.button, box.result, box.reveal_button, box.answers = toggles, button, result, reveal, answers
         return box
 
 

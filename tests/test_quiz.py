@@ -45,6 +45,17 @@ def test_widget_toggles_record_answers_and_the_button_scores():
     assert quiz.answers[0] is None
 
 
+def test_widget_shows_the_answers_only_when_asked():
+    pytest.importorskip("ipywidgets")
+    quiz = RealFakeQuiz(*_sets(), n=6, seed=1)
+    box = quiz.widget()
+    assert box.answers.outputs == ()                     # nothing below the quiz until the button is pressed
+    box.reveal_button.click()
+    assert len(box.answers.outputs) == 1
+    box.reveal_button.click()                            # pressed again: still one figure, redrawn
+    assert len(box.answers.outputs) == 1
+
+
 def test_headless_quiz_shows_the_static_grid_and_reveal_draws():
     quiz = real_vs_fake_quiz(*_sets(), n=8, seed=0, display=True)
     quiz.mark(1, "real")
