@@ -22,6 +22,7 @@ INTEGRATION_TESTS = {
     "test_cli.py::test_an_interrupted_pretrain_resumes_and_ends_with_the_uninterrupted_weights",
     "test_cli.py::test_pretrain_estimates_trains_and_then_has_nothing_to_do",
     "test_cli.py::test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry",
+    "test_cli.py::test_quick_mode_samples_show_the_datas_shapes",                        # trains 4 models
 }
 
 
