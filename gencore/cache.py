@@ -8,6 +8,10 @@ The file name is the configuration's hash; the checkpoint also holds the configu
 and a checksum of the weights, both checked when loading. A corrupt or incompatible checkpoint is reported
 and retrained, never used. The cache folder must be writable before anything is trained; a model whose
 save fails after training is kept in memory and reported as not cached.
+
+A model missing from the cache folder is looked up in the shared folders (``GENCORE_SHARED_MODELS``: models
+someone else trained, read only) before it is trained into the cache folder. Every load and every training
+is a line of the cache folder's ``cache.log`` (time, loaded or trained, the file, where from or how long).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import hashlib
 import json
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -88,6 +93,41 @@ def check_writable(folder: str | Path) -> None:
                                f"gencore.setup() again.") from e
 
 
+def _log(folder: Path, *fields) -> None:
+    """One tab-separated line of ``folder/cache.log``: the time and ``fields`` (what happened, the file, ...).
+    A folder that cannot be written (a read-only cache) keeps no log; loading and training go on."""
+    if not is_main_process():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "cache.log", "a") as f:
+            f.write("\t".join([datetime.now().isoformat(timespec="seconds"), *map(str, fields)]) + "\n")
+    except OSError:
+        pass
+
+
+def _load_cached(path: Path, model: nn.Module, config: dict, verbose: bool) -> History | None:
+    """The model's weights from the cache folder's ``path``, else from a shared folder's file of that name;
+    None when neither holds a usable one (an unusable one is reported, never used)."""
+    for found in [path, *(folder / path.name for folder in current().shared_models)]:
+        if not found.exists():
+            continue
+        try:
+            history = load_checkpoint(found, model, config)
+        except IncompatibleCheckpoint as e:
+            print(f"The cached checkpoint {found} is unusable: {e}; it is not used.")
+            continue
+        model.to(current().device)
+        shared = f" from the shared cache {found.parent}" if found != path else ""
+        if verbose:
+            done = (f"{int(history['train/step'][-1])} steps" if "train/step" in history and len(history)
+                    else f"{len(history)} epochs")          # GANs log steps, likelihood models epochs
+            print(f"Loaded cached model {path.name} (trained {done}){shared}.")
+        _log(path.parent, "loaded", path.name, *([f"from {found.parent}"] if shared else []))
+        return history
+    return None
+
+
 def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History:
     """Load weights into ``model`` if the file holds exactly this configuration; raise otherwise."""
     try:
@@ -111,7 +151,8 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
 def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], config: dict,
                   cache_dir: str | Path | None = None, retrain: bool = False,
                   verbose: bool = True) -> History:
-    """Load ``model``'s weights for ``config`` from the cache, or call ``train(model)`` and save them.
+    """Load ``model``'s weights for ``config`` from the cache (its folder, then the shared folders), or call
+    ``train(model)`` and save them in the cache folder.
 
     ``train`` must return the `History` of at least one epoch: None or an empty history (nothing was
     trained) raises ValueError and nothing is cached. Before training, the cache folder is checked for
@@ -120,18 +161,12 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     """
     path = checkpoint_path(config, cache_dir)
     _remove_stale_temporaries(path)
-    if path.exists() and not retrain:
-        try:
-            history = load_checkpoint(path, model, config)
-            model.to(current().device)
-            if verbose:
-                done = (f"{int(history['train/step'][-1])} steps" if "train/step" in history and len(history)
-                        else f"{len(history)} epochs")          # GANs log steps, likelihood models epochs
-                print(f"Loaded cached model {path.name} (trained {done}).")
+    if not retrain:
+        history = _load_cached(path, model, config, verbose)
+        if history is not None:
             return history
-        except IncompatibleCheckpoint as e:
-            print(f"The cached checkpoint {path} is unusable: {e}. Retraining it.")
     check_writable(path.parent)
+    started = time.perf_counter()
     history = train(model)
     if history is None:
         raise ValueError(f"train(model) returned None, but it must return the training History; return "
@@ -152,6 +187,7 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
         barrier()
         return history
     barrier()
+    _log(path.parent, "trained", path.name, f"{time.perf_counter() - started:.1f} s")
     if verbose:
         print(f"Saved {path}.")
     return history

@@ -6,6 +6,8 @@ Environment variables (all optional):
     GENCORE_QUICK=1          quick mode: fewer epochs and small subsets, every notebook in about a minute
     GENCORE_DATASET=name     mnist (default), fashion-mnist or sprites (built in, needs no download)
     GENCORE_HOME=folder      where data and trained models are kept (default: ~/.cache/gencore)
+    GENCORE_SHARED_MODELS=folder   trained models shared by someone else (e.g. the instructor's $GENCORE_HOME/models),
+                             read only, looked up before training into your own cache (several: separated by ':')
     GENCORE_DEVICE=name      force a device: cpu, cuda or mps, any case, optionally with an index (cuda:1);
                              by default cuda, then mps, then cpu. A forced device this machine lacks is an error.
     GENCORE_THREADS=n        CPU threads for torch, a positive whole number (default: OMP_NUM_THREADS if set,
@@ -43,6 +45,7 @@ class Config:
     dataset: str
     home: Path
     threads: int
+    shared_models: tuple[Path, ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -97,6 +100,18 @@ def _check_home(home: Path, source: str) -> Path:
         raise ValueError(f"{source}={str(home)!r} {where}, not a folder; set it to a folder where gencore may "
                          f"keep its data and models (it is created if missing).")
     return home
+
+
+def _shared_models() -> tuple[Path, ...]:
+    """GENCORE_SHARED_MODELS: folders of models trained by someone else (os.pathsep between them), each checked."""
+    raw = os.environ.get("GENCORE_SHARED_MODELS", "")
+    folders = tuple(Path(part.strip()).expanduser() for part in raw.split(os.pathsep) if part.strip())
+    for folder in folders:
+        if not folder.is_dir():
+            raise ValueError(f"GENCORE_SHARED_MODELS={raw!r} names {str(folder)!r}, which is not a folder; set it to "
+                             f"the folder of shared trained models (e.g. the instructor's $GENCORE_HOME/models), or "
+                             f"unset it.")
+    return folders
 
 
 def available_devices() -> list[str]:
@@ -221,7 +236,8 @@ def _resolve(seed=0, quick=None, dataset=None, home=None, device=None, threads=N
         home = _check_home(default_home(), "GENCORE_HOME")
     else:
         home = default_home()
-    return Config(seed=seed, device=pick_device(device), quick=quick, dataset=name, home=home, threads=threads)
+    return Config(seed=seed, device=pick_device(device), quick=quick, dataset=name, home=home, threads=threads,
+                  shared_models=_shared_models())
 
 
 def current() -> Config:

@@ -351,3 +351,85 @@ def test_a_damaged_progress_file_is_reported_and_training_starts_over(tmp_path, 
     assert "is unusable" in capsys.readouterr().out and len(history) == 2
     for a, b in zip(model.state_dict().values(), again.state_dict().values()):
         assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------ a shared folder of models
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_cached_models_get_the_users_umask_permissions(tmp_path, umask, mode):
+    """A model written into a shared GENCORE_HOME is readable by the others when the umask says so (mkstemp's
+    0600 is not kept)."""
+    import gencore
+
+    gencore.setup(seed=0, quick=True, home=tmp_path, device="cpu", threads=1, verbose=False)
+    old = os.umask(umask)
+    try:
+        fit_tiny(swiss_roll(64))
+    finally:
+        os.umask(old)
+    saved = list((tmp_path / "models").glob("tiny-*.pt"))
+    assert len(saved) == 1 and saved[0].stat().st_mode & 0o777 == mode
+
+
+def _shared(tmp_path, monkeypatch):
+    """An instructor's cache holding CONFIG's model, and a student's own empty home reading it as shared."""
+    import gencore
+
+    teacher = tmp_path / "teacher"
+    gencore.setup(seed=0, home=teacher, device="cpu", threads=1, verbose=False)
+    load_or_train(make(), trainer([]), CONFIG)
+    monkeypatch.setenv("GENCORE_SHARED_MODELS", str(teacher / "models"))
+    cfg = gencore.setup(seed=0, home=tmp_path / "student", device="cpu", threads=1, verbose=False)
+    return teacher / "models", cfg
+
+
+def test_a_shared_read_only_cache_is_looked_up_before_training(tmp_path, monkeypatch, capsys):
+    shared, cfg = _shared(tmp_path, monkeypatch)
+    before = {p.name: p.stat().st_mtime_ns for p in shared.iterdir()}
+    capsys.readouterr()
+    calls = []
+    model = make()
+    history = load_or_train(model, trainer(calls), CONFIG)
+    assert calls == [] and history["train/loss"] == [0.5]
+    expected = make()
+    trainer([])(expected)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), expected.parameters()))
+    assert f"from the shared cache {shared}" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in shared.iterdir()} == before      # nothing written there
+    assert not list(cfg.cache_dir.glob("*.pt"))                                      # nor copied
+
+
+def test_an_unusable_shared_model_is_reported_and_trained_into_the_users_own_cache(tmp_path, monkeypatch, capsys):
+    shared, cfg = _shared(tmp_path, monkeypatch)
+    path = checkpoint_path(CONFIG, shared)
+    path.write_bytes(path.read_bytes()[:100])                  # truncated
+    capsys.readouterr()
+    calls = []
+    load_or_train(make(), trainer(calls), CONFIG)
+    out = capsys.readouterr().out
+    assert len(calls) == 1 and f"{path} is unusable" in out and "not used" in out
+    assert checkpoint_path(CONFIG).parent == cfg.cache_dir and checkpoint_path(CONFIG).exists()
+    assert path.stat().st_size == 100                          # the shared file is left alone
+
+
+def test_gencore_shared_models_must_name_folders(tmp_path, monkeypatch):
+    import gencore
+
+    monkeypatch.setenv("GENCORE_SHARED_MODELS", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match=r"GENCORE_SHARED_MODELS=.*missing.* is not a folder"):
+        gencore.setup(seed=0, home=tmp_path, verbose=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.setenv("GENCORE_SHARED_MODELS", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    assert gencore.setup(seed=0, home=tmp_path, verbose=False).shared_models == (tmp_path / "a", tmp_path / "b")
+
+
+def test_the_cache_log_says_what_was_trained_and_what_loaded(tmp_path, monkeypatch):
+    shared, cfg = _shared(tmp_path, monkeypatch)
+    load_or_train(make(), trainer([]), CONFIG)                                   # from the shared folder
+    load_or_train(make(), trainer([]), dict(CONFIG, epochs=3))                   # trained here
+    load_or_train(make(), trainer([]), dict(CONFIG, epochs=3))                   # then loaded
+    name, other = checkpoint_path(CONFIG).name, checkpoint_path(dict(CONFIG, epochs=3)).name
+    events = [line.split("\t")[1:] for line in (cfg.cache_dir / "cache.log").read_text().splitlines()]
+    assert [e[:2] for e in events] == [["loaded", name], ["trained", other], ["loaded", other]]
+    assert events[0][2] == f"from {shared}"
+    assert [line.split("\t")[1:3] for line in (shared / "cache.log").read_text().splitlines()] == [["trained", name]]
