@@ -312,7 +312,8 @@ def expect_gradient(got, inputs: dict, *, what: str, student: Student | None = N
     missing = [n for n in names if out[n] is None]
     if missing:
         detours = record(student.fn, *args).detours if student is not None and args else []
-        listed = " and ".join(f"`{n}`" if " " not in n else n for n in missing)
+        names = [f"`{n}`" if " " not in n else n for n in missing]
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
         raise AssertionError(f"No gradient reaches {listed} through {what}: "
                              f"{detour_text(detours + (['requires_grad_'] if frozen else []))}. "
                              f"{why or f'The result must be a differentiable function of {listed}: training needs it.'}"
