@@ -15,10 +15,19 @@ NAMES = sorted(checks.REGISTRY)
 CASES = [(name, hint) for name, check in checks.REGISTRY.items() for hint in check.mistakes]
 
 
-def test_registry_has_checks_with_six_or_more_mistakes():
-    assert len(checks.REGISTRY) >= 13
+def test_registry_holds_the_courses_23_checks_each_called_by_one_notebook_with_six_or_more_mistakes():
+    import json
+    from pathlib import Path
+
+    assert len(checks.REGISTRY) == 23 and set(checks.__all__) >= set(checks.REGISTRY)
     for name, check in checks.REGISTRY.items():
         assert len(check.mistakes) >= 6, name
+    solutions = Path(__file__).resolve().parents[1] / "solutions"
+    calls = {name: [p.name for p in sorted(solutions.glob("*.ipynb"))
+                    if f"checks.{name}(" in "".join("".join(c["source"]) for c in json.loads(p.read_text())["cells"]
+                                                     if c["cell_type"] == "code")]
+             for name in checks.REGISTRY}
+    assert {name: len(found) for name, found in calls.items() if len(found) != 1} == {}
 
 
 @pytest.mark.parametrize("name", NAMES)

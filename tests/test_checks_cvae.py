@@ -165,3 +165,106 @@ def test_grid_float64_result_is_a_dtype_mistake():
 def test_every_check_here_has_six_or_more_mistakes():
     for check in (checks.cvae_input, checks.cvae_class_grid):
         assert len(check.mistakes) >= 6
+
+
+# ---------------------------------------------------------------- the conditional negative ELBO
+from gencore.checks.cvae import (  # noqa: E402
+    COND_ELBO_MISTAKES,
+    NO_LABEL_DECODER,
+    NO_LABEL_ENCODER,
+    conditional_vae_loss,
+)
+
+
+def _kl(mu, logvar):
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
+
+def elbo_notebook(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    logits = decode(z, y)
+    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+    return rec + _kl(mu, logvar).sum() / len(x)
+
+
+def elbo_per_example(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    logits = decode(mu + (0.5 * logvar).exp() * eps, y)
+    rec = -(x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+    return (rec + _kl(mu, logvar)).mean()
+
+
+def elbo_distributions(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    std = torch.exp(0.5 * logvar)
+    q = torch.distributions.Normal(mu, std)
+    z = mu + std * eps
+    p_x = torch.distributions.Bernoulli(logits=decode(z, y))
+    kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std)))
+    return (-p_x.log_prob(x).flatten(1).sum(1) + kl.sum(1)).mean()
+
+
+def elbo_float64_inside(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    logits = decode(mu + torch.exp(logvar / 2) * eps, y)
+    rec = F.binary_cross_entropy_with_logits(logits.double(), x.double(), reduction="none").reshape(len(x), -1)
+    return (rec.sum(1) + _kl(mu.double(), logvar.double())).mean().to(x.dtype)
+
+
+@pytest.mark.parametrize("student", [elbo_notebook, elbo_per_example, elbo_distributions, elbo_float64_inside,
+                                     conditional_vae_loss])
+def test_conditional_elbo_accepts_correct_forms(student, capsys):
+    passes(checks.cvae_negative_elbo, student, capsys)
+
+
+@pytest.mark.parametrize("hint", list(COND_ELBO_MISTAKES))
+def test_conditional_elbo_names_every_catalogued_mistake(hint):
+    fails(checks.cvae_negative_elbo, COND_ELBO_MISTAKES[hint], hint[:60])
+
+
+def elbo_decoder_without_label(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    logits = decode(mu + torch.exp(0.5 * logvar) * eps)
+    return (F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1) + _kl(mu, logvar)).mean()
+
+
+def elbo_encoder_without_label(x, y, encode, decode, eps):
+    mu, logvar = encode(x)
+    logits = decode(mu + torch.exp(0.5 * logvar) * eps, y)
+    return (F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1) + _kl(mu, logvar)).mean()
+
+
+def elbo_hard_coded_dims(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    logits = decode(mu + torch.exp(0.5 * logvar) * eps, y)
+    return (F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum((1, 2, 3)) + _kl(mu, logvar)).mean()
+
+
+def elbo_detached_sample(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    z = (mu + torch.exp(0.5 * logvar) * eps).detach()
+    return (F.binary_cross_entropy_with_logits(decode(z, y), x, reduction="none").flatten(1).sum(1)
+            + _kl(mu, logvar)).mean()
+
+
+def elbo_sum_over_batch(x, y, encode, decode, eps):
+    return elbo_notebook(x, y, encode, decode, eps) * len(x)
+
+
+@pytest.mark.parametrize("student, words", [
+    (elbo_decoder_without_label, [NO_LABEL_DECODER[:40]]),
+    (elbo_encoder_without_label, [NO_LABEL_ENCODER[:40]]),
+    (elbo_hard_coded_dims, ["shape (7, 12)"]),                 # the flat-data batch shows the hard-coded dims
+    (elbo_detached_sample, ["does not reach the encoder", "detach"]),
+    (elbo_sum_over_batch, ["batch"]),
+])
+def test_conditional_elbo_rejects_plausible_wrong_answers(student, words):
+    fails(checks.cvae_negative_elbo, student, *words)
+
+
+def test_conditional_elbo_skipped_exercise_falls_back_to_the_library(capsys):
+    def stub(x, y, encode, decode, eps):
+        raise NotImplementedError()
+    assert checks.cvae_negative_elbo(stub) is conditional_vae_loss
+    assert "not implemented yet" in capsys.readouterr().out

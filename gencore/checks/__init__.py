@@ -10,7 +10,7 @@ from .autoencoder import (
 )
 from .cgan import cgan_projection
 from .core import REGISTRY, exercise
-from .cvae import cvae_class_grid, cvae_input
+from .cvae import cvae_class_grid, cvae_input, cvae_negative_elbo
 from .draw import draw_filters, draw_read
 from .evaluation import frechet_gaussians, inception_score
 from .gan import gan_discriminator_loss, gan_generator_loss
@@ -26,5 +26,6 @@ __all__ = ["REGISTRY", "exercise", "affine_pushforward", "inverse_cdf", "mmd",
            "autoencoder_forward", "autoencoder_loss", "latent_interpolation", "pca_reconstruction",
            "kl_standard_normal", "reparameterized_sample", "score_function_estimator",
            "vae_reparameterize", "negative_elbo", "iwae", "cvae_input", "cvae_class_grid",
+           "cvae_negative_elbo",
            "draw_filters", "draw_read", "gan_discriminator_loss", "gan_generator_loss", "cgan_projection",
            "frechet_gaussians", "inception_score"]

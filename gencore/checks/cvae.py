@@ -1,5 +1,5 @@
-"""Checks for notebook 04 (the class-conditional VAE): the conditioned input [vec(x); onehot(y)], and the
-class-controlled grid of samples (every code decoded with every label).
+"""Checks for notebook 04 (the class-conditional VAE): the conditioned input [vec(x); onehot(y)], the
+class-controlled grid of samples (every code decoded with every label), and the conditional negative ELBO.
 
 The labels are int64 class indices, as a dataset gives them. Inputs vary the batch (1, odd, 97), the data
 (images (1, 28, 28) and (1, 5, 3), flat codes of 1 to 16 numbers), the number of classes (1, 2, 3, 10, 17)
@@ -7,7 +7,9 @@ and the dtype (one float64 case); the extremes are a batch whose labels are all 
 use only part of the classes, where a one-hot whose width is read off the batch comes out too narrow. The grid's
 decoder is a fixed random function of [z; onehot(y)] that refuses labels of the wrong shape with one
 sentence, as a model's decoder does. The conditioned input is what the encoder and decoder are trained through:
-the gradient must reach x (or z).
+the gradient must reach x (or z). The conditional ELBO's encoder and decoder are small fixed networks of
+[x; onehot(y)] and [z; onehot(y)] whose weights must receive the gradient; called without the label (y=None)
+they run unconditioned, as a student who forgot it would get.
 """
 from __future__ import annotations
 
@@ -15,8 +17,11 @@ import torch
 import torch.nn.functional as F
 
 from ..cvae import class_grid, with_label
+from ..variational import bernoulli_log_likelihood, reparameterize
 from .common import dtype_note as _kind
-from .core import Context, compare, exercise, expect_gradient, seeded, shape_mistake, wrong_outputs
+from .common import swapped
+from .core import Context, compare, compare_or_explain, exercise, expect_gradient, seeded, shape_mistake, wrong_outputs
+from .vae import ELBO_MISTAKES, vae_loss
 
 F64 = torch.float64
 
@@ -227,4 +232,140 @@ def cvae_class_grid(student):
             raise
 
 
-__all__ = ["cvae_input", "cvae_class_grid"]
+# ---------------------------------------------------------------- the conditional negative ELBO
+def conditional_vae_loss(x, y, encode, decode, eps):
+    """-ELBO(x|y) averaged over the batch, one sample z = mu + sigma * eps of q(z|x, y):
+
+        mu, logvar = encode(x, y);   logits = decode(z, y)
+        -ELBO(x|y) = 1/N sum_n [ -log p(x_n|z_n, y_n) + KL(q(z|x_n, y_n) || N(0, I)) ]
+
+    notebook 03's negative ELBO (`gencore.checks.vae.vae_loss`) with the label given to both networks."""
+    mu, logvar = encode(x, y)
+    return vae_loss(x, decode(reparameterize(mu, logvar, eps=eps), y), mu, logvar)
+
+
+def _elbo_of(mistake):
+    """A mistake of notebook 03's negative ELBO (x, logits, mu, logvar), made inside the conditional one."""
+    def wrong(x, y, encode, decode, eps):
+        mu, logvar = encode(x, y)
+        return mistake(x, decode(reparameterize(mu, logvar, eps=eps), y), mu, logvar)
+    return wrong
+
+
+def _with(x, y, encode, decode, eps, enc_y=..., dec_y=..., z=None):
+    mu, logvar = encode(x, y if enc_y is ... else enc_y)
+    z = reparameterize(mu, logvar, eps=eps) if z is None else z(mu, logvar)
+    return vae_loss(x, decode(z, y if dec_y is ... else dec_y), mu, logvar)
+
+
+NO_LABEL_DECODER = ("The decoder must see the label: the model is p(x|z, y), logits = decode(z, y); you decoded "
+                    "without it (decode(z) or y=None), so the reconstruction term is that of a plain VAE.")
+NO_LABEL_ENCODER = ("The encoder must see the label too: q(z|x, y), mu, logvar = encode(x, y); you encoded x "
+                    "alone.")
+DETACHED_SAMPLE = ("The reconstruction term's gradient does not reach the encoder: the sample z = mu + sigma * eps "
+                   "must stay connected to mu and logvar (no .detach() or torch.no_grad() around it); in your loss "
+                   "only the KL trains the encoder.")
+COND_ELBO_MISTAKES = {
+    NO_LABEL_DECODER: lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, dec_y=None),
+    NO_LABEL_ENCODER: lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, enc_y=None),
+    "Neither network saw the label: that is notebook 03's VAE. Pass y to encode(x, y) and to decode(z, y).":
+        lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, enc_y=None, dec_y=None),
+    "You decoded the mean mu instead of a sample z = mu + exp(logvar / 2) * eps: the ELBO's reconstruction term "
+    "is an expectation over q(z|x, y), estimated with the sample the noise eps gives.":
+        lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, z=lambda mu, logvar: mu),
+    "sigma = exp(logvar / 2): you scaled eps by exp(logvar), the variance.":
+        lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, z=lambda mu, logvar: mu + logvar.exp() * eps),
+    "You scaled eps by logvar itself: sigma = exp(logvar / 2).":
+        lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, z=lambda mu, logvar: mu + logvar * eps),
+    "The KL term is missing: -ELBO(x|y) = reconstruction loss + KL(q(z|x, y) || N(0, I)).":
+        lambda x, y, enc, dec, eps: _elbo_of(lambda x, logits, mu, logvar: -bernoulli_log_likelihood(logits, x)
+                                             .mean())(x, y, enc, dec, eps),
+    "The decoder must get the label of each example, in order: you decoded with the labels shifted by one.":
+        lambda x, y, enc, dec, eps: _with(x, y, enc, dec, eps, dec_y=(y + 1) % enc.n_classes),
+    **{hint: _elbo_of(fn) for hint, fn in ELBO_MISTAKES.items() if hint not in swapped(vae_loss, "x", "logits")},
+}
+
+
+class _Network:
+    """A small fixed network of [input; onehot(y)] (y=None: no label, the one-hot left out as zeros), its
+    weights requiring gradients: the encoder (returns mu, logvar) or the decoder (returns logits)."""
+
+    def __init__(self, name: str, d_in: int, out_shape: tuple, n_classes: int, dtype, seed: int, split: bool,
+                 scale: float = 1.0):
+        g = seeded(seed)
+        self.__name__, self.n_classes, self.split, self.d_in, self.out_shape = name, n_classes, split, d_in, out_shape
+        d_out = 1
+        for s in out_shape:
+            d_out *= s
+        self.W = (scale * torch.randn(d_in + n_classes, d_out, generator=g, dtype=dtype) / d_in ** 0.5
+                  ).requires_grad_()
+        self.b = (0.3 * torch.randn(d_out, generator=g, dtype=dtype)).requires_grad_()
+
+    def __call__(self, h, y=None):
+        n = len(h)
+        flat = h.reshape(n, -1)
+        if flat.shape[1] != self.d_in:
+            raise ValueError(f"this network takes inputs of {self.d_in} numbers per example, got shape "
+                             f"{tuple(h.shape)}")
+        c = torch.zeros(n, self.n_classes, dtype=flat.dtype) if y is None else \
+            F.one_hot(torch.as_tensor(y).long().expand(n) if torch.as_tensor(y).dim() == 0 else
+                      torch.as_tensor(y).long(), self.n_classes).to(flat.dtype)
+        out = torch.cat([flat, c], 1) @ self.W + self.b
+        if self.split:
+            mu, logvar = out.chunk(2, dim=1)
+            return mu, logvar.clamp(-6, 3)
+        return out.view(n, *self.out_shape)
+
+    def __repr__(self) -> str:
+        return f"the {self.__name__} function"
+
+
+def _cond_elbo_inputs():
+    """(what, x, y, encode, decode, eps): images (97, 1, 28, 28) of 10 classes; one image; flat data (7, 12) of
+    3 classes missing the last; images (5, 1, 5, 3) all of the last of 4 classes; a decoder 40 times larger,
+    whose logits reach far beyond +-30 (only the stable BCE survives); float64 (6, 1, 6, 6)."""
+    g = seeded(90)
+    cases = ((97, (1, 28, 28), 10, 4, torch.float32, None, 1), (1, (1, 28, 28), 10, 2, torch.float32, None, 1),
+             (7, (12,), 3, 3, torch.float32, 2, 1), (5, (1, 5, 3), 4, 1, torch.float32, 3, 1),
+             (9, (1, 28, 28), 3, 3, torch.float32, None, 40), (6, (1, 6, 6), 2, 5, F64, None, 1))
+    for i, (n, shape, k, d, dtype, only, scale) in enumerate(cases):
+        x = torch.bernoulli(torch.full((n, *shape), 0.3, dtype=dtype), generator=g)
+        y = torch.full((n,), only) if only == k - 1 else \
+            torch.randint(k - 1 if only is not None else k, (n,), generator=g)
+        width = x[0].numel()
+        encode = _Network("encode", width, (2 * d,), k, dtype, 91 + i, split=True)
+        decode = _Network("decode", d, shape, k, dtype, 191 + i, split=False, scale=scale)
+        eps = torch.randn(n, d, generator=g, dtype=dtype)
+        labels = ("without the last class" if only == 2 else "all of the last class" if only is not None
+                  else f"of {k} classes") + (", a decoder whose logits reach +-30 and beyond" if scale > 1 else "")
+        yield (f"the loss for {n} example{'s' if n > 1 else ''} of shape {shape}, labels {labels}, {d} latent "
+               f"dimension{'s' if d > 1 else ''}{_kind(x)}", x, y, encode, decode, eps)
+
+
+@exercise("The conditional negative ELBO", reference=conditional_vae_loss, mistakes=COND_ELBO_MISTAKES,
+          signature="conditional_negative_elbo(x, y, encode, decode, eps)")
+def cvae_negative_elbo(student):
+    for what, x, y, encode, decode, eps in _cond_elbo_inputs():
+        got = student(x.clone(), y.clone(), encode, decode, eps.clone())
+        expected = conditional_vae_loss(x, y, encode, decode, eps)
+        with torch.no_grad():
+            wrong = wrong_outputs(COND_ELBO_MISTAKES, x, y, encode, decode, eps)
+        context = Context(conditional_vae_loss, (x, y, encode, decode, eps), student, transform_inputs=False,
+                          sizes={"batch size": len(x), "pixels": x[0].numel()})
+        compare_or_explain(got, expected.detach(), what=what, wrong=wrong, mistakes=COND_ELBO_MISTAKES,
+                           context=context)
+        params = {"the encoder's weights": [encode.W, encode.b], "the decoder's weights": [decode.W, decode.b]}
+        reference = {name: _flat_grad(expected, ps) for name, ps in params.items()}
+        detached = _with(x, y, encode, decode, eps, z=lambda mu, logvar: reparameterize(mu, logvar, eps=eps).detach())
+        encoder = params["the encoder's weights"]
+        wrong_grads = {"the encoder's weights": {DETACHED_SAMPLE: _flat_grad(detached, encoder)}}
+        expect_gradient(got, params, what=f"your loss ({what})", student=student, args=(x, y, encode, decode, eps),
+                        expected=reference, wrong=wrong_grads, why="Training moves both networks' weights by this "
+                        "gradient.")
+
+
+def _flat_grad(loss, params):
+    return torch.cat([g.flatten() for g in torch.autograd.grad(loss, params, retain_graph=True)])
+
+
+__all__ = ["cvae_input", "cvae_class_grid", "cvae_negative_elbo"]
