@@ -1,9 +1,10 @@
 """Pictures: image grids, training curves, 2-D samples and densities (each returns its matplotlib figure),
-and the interactive `latent_explorer` of a VAE."""
+the interactive `latent_explorer` of a VAE, and `animation_html`, an animation's player that works offline."""
 from __future__ import annotations
 
 import io
 import math
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +15,8 @@ from torchvision.utils import make_grid
 from .blocks import eval_mode
 from .vae import latent_traversal
 
-__all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer"]
+__all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
+           "animation_html"]
 
 
 def _as_images(x) -> torch.Tensor:
@@ -169,3 +171,28 @@ def latent_explorer(model, z0: torch.Tensor | None = None, dims=None, lim: float
         show_images(images, nrow=steps, size=0.8, row_labels=[f"z[{j}]" for j in dims],
                         title=f"static view: each slider from {-lim:g} to {lim:g}")
     return box
+
+
+# matplotlib's player labels its buttons with Font Awesome icons, loaded from a CDN (blank buttons offline): the
+# same buttons with Unicode symbols instead (U+FE0E asks for the text glyph, not an emoji).
+_PLAYER_LABELS = {
+    "fa-minus": "\u2212", "fa-plus": "+",
+    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e", "fa-step-backward": "|\u25c0\ufe0e",
+    "fa-play fa-flip-horizontal": "\u25c0\ufe0e", "fa-pause": "\u275a\u275a", "fa-play": "\u25b6\ufe0e",
+    "fa-step-forward": "\u25b6\ufe0e|", "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",
+}
+_PLAYER_STYLE = ('<style>.anim-buttons button { font: 13px/1.8 "DejaVu Sans", "Segoe UI Symbol", sans-serif; '
+                 'color: #333; }</style>\n')
+
+
+def animation_html(anim, default_mode: str = "once") -> str:
+    """A matplotlib animation as HTML: matplotlib's JavaScript player (``anim.to_jshtml``: every frame embedded
+    as a PNG, a slider, play/pause/step buttons, once/loop/reflect), but self-contained: its buttons are labelled
+    with Unicode symbols instead of Font Awesome icons fetched from a CDN, so it plays offline, in a saved
+    notebook and on a static page, without any request to the internet.
+
+    Show it with ``IPython.display.display(IPython.display.HTML(animation_html(anim)))``."""
+    page = anim.to_jshtml(default_mode=default_mode)
+    page = re.sub(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", "", page)     # the icon font's stylesheet
+    page = re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: _PLAYER_LABELS.get(m.group(1).strip(), "\u2022"), page)
+    return _PLAYER_STYLE + page
