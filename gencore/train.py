@@ -51,7 +51,7 @@ from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
 from .history import History, TrainingDiverged, step_is_finite
 from .validate import as_float, as_int
 
-__all__ = ["adam", "evaluate", "fit", "train_gan", "on_every_step"]
+__all__ = ["adam", "after_step", "evaluate", "fit", "train_gan", "on_every_step"]
 
 
 _STEP_HOOKS: list[Callable[[int], None]] = []
@@ -69,7 +69,8 @@ def on_every_step(hook: Callable[[int], None]):
         _STEP_HOOKS.remove(hook)
 
 
-def _after_step(total_steps: int) -> None:
+def after_step(total_steps: int) -> None:
+    """Call the `on_every_step` hooks: the training loops do after every optimiser step (hand-written loops may)."""
     for hook in _STEP_HOOKS:
         hook(total_steps)
 
@@ -270,7 +271,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 if not (loss_ok and grads_ok):
                     raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
                 optimizer.step()
-                _after_step(total_steps)
+                after_step(total_steps)
                 for k, v in metrics.items():
                     sums[k] += v.detach().reshape(()) * len(x)
                 seen += len(x)
@@ -473,7 +474,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                                          auxiliary=auxiliary)
             g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history,
                                     auxiliary=auxiliary)
-            _after_step(steps - first)
+            after_step(steps - first)
             for schedule in schedules:
                 schedule.step()
             sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])

@@ -5,12 +5,13 @@
     gencore sample cgan --out cgan.png                  # an image grid (one row per class for conditional models)
     gencore evaluate gan                                # notebook 08's measures for a cached model
     gencore evaluate all --dataset fashion-mnist        # every model, one markdown table (the README's)
-    gencore pretrain --dataset fashion-mnist            # before class: every shared model, with a time estimate
+    gencore pretrain --dataset fashion-mnist            # before class: every model notebooks 01-08 train
     torchrun --nproc_per_node=4 -m gencore train draw   # data parallel over 4 processes (GPUs: one each)
     gencore doctor                                      # installation, device, data, cache: what to fix, and how
 
 (also ``python -m gencore ...``). Models are those of `gencore.course.zoo`; they go through the same model cache,
-under the same configuration key, as the notebooks.
+under the same configuration key, as the notebooks. Every option is checked before anything starts (one sentence
+names the option and what it takes); Ctrl-C ends with one line saying what was saved and how to resume.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import os
 import platform
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import nullcontext, redirect_stdout
 from pathlib import Path
 
 import torch
@@ -29,49 +30,69 @@ import torchvision
 from torchvision.utils import save_image
 
 from .. import evaluation as E
-from ..classifier import load_classifier
-from ..config import DATASETS, available_devices, current, setup
+from ..config import DATASETS, available_devices, current, pick_device, setup
 from ..data import load_dataset
 from ..data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
 from ..distributed import is_main_process
 from ..train import on_every_step
-from ..validate import as_int
 from . import zoo
+from .pretrain import NOTEBOOKS, StepProbe, estimate, notebook_models, probe_steps
+
+__all__ = ["COMMANDS", "StepProbe", "main", "parser", "probe_steps"]
+
+GENERATIVE = ("vae", "cvae", "draw", "draw-noatt", "gan", "cgan")
+DATA_PARALLEL = ("vae", "cvae", "draw", "draw-noatt")      # what torchrun trains to one process's weights
+MAX_SAMPLES, MAX_PER_CLASS, MIN_EVALUATE = 10_000, 16, 100
+
+
+def _rank() -> int:
+    """This process's rank under torchrun (RANK), 0 in a single process: known before the process group exists."""
+    return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (and said once under torchrun)."""
+
+    def error(self, message):
+        if _rank() == 0:
+            print(f"{self.prog}: {message}; see `{self.prog} --help`.", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help=f"one of: {', '.join(zoo.MODELS)}")
     p.add_argument("--dataset", help=f"one of: {', '.join(DATASETS)} (default: GENCORE_DATASET, else mnist)")
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: the best available)")
-    p.add_argument("--seed", type=int, default=None, help="training seed (default: the notebooks' seed, 0)")
+    p.add_argument("--seed", type=int, default=None, help="training seed, 0 or more (default: the notebooks' seed, 0)")
     p.add_argument("--quick", action="store_true", help="the notebooks' quick-mode configuration")
     p.add_argument("--threads", type=int, default=None,
                    help="CPU threads (default: GENCORE_THREADS or all cores, at most 8)")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="gencore", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = _Parser(prog="gencore", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("train", help="train a course model (or load it when cached)")
     _add_common(p)
     p.add_argument("--epochs", type=int, default=None,
-                   help="epochs (GANs: passes over the data); default: the notebook's")
-    p.add_argument("--latent", type=int, default=None, help="latent (noise) size; default: the notebook's")
+                   help="epochs, 1 or more (GANs: passes over the data); default: the notebook's")
+    p.add_argument("--latent", type=int, default=None, help="latent (noise) size, 1 or more; default: the notebook's")
     p = sub.add_parser("sample", help="write an image grid of a model's samples")
     _add_common(p)
     p.add_argument("--out", required=True, help="the PNG file to write")
-    p.add_argument("-n", type=int, default=64, help="number of samples (conditional models: per class, up to 16)")
+    p.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES:,} (conditional models: "
+                                                    f"per class, 1 to {MAX_PER_CLASS})")
     p = sub.add_parser("evaluate",
                        help="print notebook 08's measures for a model, or for all of them (a markdown table)")
     _add_common(p)
-    p.add_argument("-n", type=int, default=None, help="samples to compare (default: 10,000; quick: 1,000)")
-    p = sub.add_parser("pretrain", help="train every model the notebooks share, before class (resumable)")
-    p.add_argument("--notebooks", default=",".join(NOTEBOOK_MODELS),
-                   help=f"comma-separated notebook numbers (default: all of {','.join(NOTEBOOK_MODELS)})")
+    p.add_argument("-n", type=int, default=None,
+                   help=f"samples to compare, {MIN_EVALUATE} to {MAX_SAMPLES:,} (default: 10,000; quick: 1,000)")
+    p = sub.add_parser("pretrain", help="train every model notebooks 01-08 train, before class (resumable)")
+    p.add_argument("--notebooks", default=",".join(NOTEBOOKS),
+                   help=f"comma-separated notebook numbers (default: all of {','.join(NOTEBOOKS)})")
     p.add_argument("--dataset", help=f"one of: {', '.join(DATASETS)} (default: GENCORE_DATASET, else mnist)")
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: the best available)")
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: GENCORE_THREADS or all cores)")
     p.add_argument("--quick", action="store_true", help="the quick-mode configurations (for testing)")
     p.add_argument("--dry-run", action="store_true", help="only say what would be trained and how long it would take")
     p = sub.add_parser("doctor", help="check the installation, device, data and model cache")
@@ -79,24 +100,106 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# ------------------------------------------------------------------------------------------ checking the options
+def _refuse(args, what: str) -> SystemExit:
+    return SystemExit(f"gencore {args.command}: {what}.")
+
+
+def _at_least(args, option: str, value, minimum: int, maximum: int | None = None, unit: str = "") -> None:
+    if value is not None and (value < minimum or (maximum is not None and value > maximum)):
+        allowed = f"from {minimum:,} to {maximum:,}" if maximum is not None else f"{minimum} or more"
+        raise _refuse(args, f"{option} {value} is out of range; give {allowed}{unit}")
+
+
+def _check_options(args) -> None:
+    """Every option of the command, before anything is loaded, trained or written: one sentence naming the
+    option, what it takes and what to do."""
+    command = args.command
+    if command != "doctor" and command != "pretrain":
+        allowed = zoo.MODELS if command != "evaluate" else [*zoo.MODELS, "all"]
+        if args.model not in allowed:
+            raise _refuse(args, f"unknown model {args.model!r}; the course's models are: {', '.join(allowed)}")
+        if args.model == "classifier" and command in ("sample", "evaluate"):
+            raise _refuse(args, "the classifier is not a generative model (it has no samples; it is the "
+                                "evaluator): name one of " + ", ".join(GENERATIVE))
+    if args.dataset is not None and args.dataset.strip().lower() not in DATASETS:
+        raise _refuse(args, f"--dataset {args.dataset!r} is not a dataset gencore knows; choose one of "
+                            f"{', '.join(DATASETS)}")
+    if getattr(args, "device", None) is not None:
+        try:
+            pick_device(args.device)
+        except (TypeError, ValueError) as e:
+            raise _refuse(args, str(e).rstrip(".").replace(f"device={args.device!r}", f"--device {args.device!r}",
+                                                           1)) from None
+    _at_least(args, "--threads", getattr(args, "threads", None), 1)
+    _at_least(args, "--seed", getattr(args, "seed", None), 0)
+    if command == "train":
+        _at_least(args, "--epochs", args.epochs, 1, unit=" (leave it out for the notebook's)")
+        _at_least(args, "--latent", args.latent, 1, unit=" (leave it out for the notebook's)")
+        if args.model == "classifier" and args.latent is not None:
+            raise _refuse(args, "the classifier has no latent code; leave out --latent")
+    elif command == "sample":
+        if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
+            raise _refuse(args, f"--out must name a .png file to write, got {args.out!r}")
+        if args.model in zoo.CONDITIONAL:
+            _at_least(args, "-n", args.n, 1, MAX_PER_CLASS, unit=f" samples per class for {args.model}")
+        else:
+            _at_least(args, "-n", args.n, 1, MAX_SAMPLES, unit=" samples")
+    elif command == "evaluate":
+        _at_least(args, "-n", args.n, MIN_EVALUATE, MAX_SAMPLES,
+                  unit=" samples (fewer say nothing about a distribution; the test split has 10,000)")
+    elif command == "pretrain":
+        args.notebooks = _notebooks(args)
+
+
+def _notebooks(args) -> list[str]:
+    parts = [n.strip() for n in args.notebooks.split(",") if n.strip()]
+    wanted = [n.zfill(2) for n in parts]
+    bad = [p for p, n in zip(parts, wanted) if n not in NOTEBOOKS]
+    if bad or not wanted:
+        raise _refuse(args, f"--notebooks {args.notebooks!r} names no notebook {', '.join(bad) or '(none given)'}; "
+                            f"give comma-separated numbers among {', '.join(NOTEBOOKS)}")
+    return list(dict.fromkeys(wanted))
+
+
 def _setup(args) -> None:
     setup(seed=0, quick=True if args.quick else None, dataset=args.dataset, device=args.device,
           threads=args.threads, verbose=is_main_process())
 
 
-def _model_name(name: str) -> str:
-    if name not in zoo.MODELS:
-        raise SystemExit(f"gencore: unknown model {name!r}; the course's models are: {', '.join(zoo.MODELS)}.")
-    return name
+def _minutes(p: StepProbe) -> str:
+    seconds = p.seconds_per_step * p.total_steps
+    return (f"{p.total_steps:,} steps x {p.seconds_per_step * 1000:.1f} ms = about {seconds / 60:.1f} min "
+            f"(plus evaluation)")
 
 
+def _train_first(command: str, names) -> None:
+    """Before `sample` or `evaluate` trains a model it needs: say so, with the estimate `pretrain` prints."""
+    for name in names:
+        p = estimate(lambda name=name, **kw: zoo.load(name, **kw))
+        if p is not None:
+            print(f"gencore {command}: {name} is not in the model cache, so it is trained first: {_minutes(p)}; "
+                  f"`gencore pretrain` trains every model ahead of time.")
+
+
+# ------------------------------------------------------------------------------------------ the commands
 def cmd_train(args) -> int:
-    name = _model_name(args.model)
+    name = args.model
+    if dist.is_initialized() and name not in DATA_PARALLEL:       # refused before the group starts: a safeguard
+        raise _refuse(args, f"{name} trains as one process")
     _setup(args)
-    model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed)
+    steps = []
+    with on_every_step(steps.append):
+        model, history = zoo.load(name, epochs=args.epochs, latent=args.latent, seed=args.seed,
+                                  verbose=is_main_process())
     if not is_main_process():
         return 0
-    print(f"{name}: {zoo.describe(name)}; trained and cached (a notebook asking for the same configuration loads it).")
+    changed = any(v is not None for v in (args.epochs, args.latent, args.seed))
+    where = "another cache entry than the notebook's" if changed else "a notebook asking for it loads it"
+    if steps:
+        print(f"{name}: {zoo.describe(name)}; trained and cached ({where}).")
+    else:
+        print(f"{name}: {zoo.describe(name)}; loaded from the model cache, where it was already ({where}).")
     if history is not None and len(history):
         last = {k: v[-1] for k, v in history.to_dict().items() if v}
         shown = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.startswith(("test/", "train/")) and
@@ -107,21 +210,16 @@ def cmd_train(args) -> int:
 
 
 def cmd_sample(args) -> int:
-
-    name = _model_name(args.model)
-    if name == "classifier":
-        raise SystemExit("gencore: the classifier is not a generative model; it has no samples.")
+    name = args.model
     _setup(args)
     out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise SystemExit(f"gencore: --out must name a .png file, got {args.out!r}.")
+    _train_first("sample", [name])
     model, _ = zoo.load(name)
     g = torch.Generator().manual_seed(0 if args.seed is None else args.seed)
     if name in zoo.CONDITIONAL:
-        per_class = max(1, min(16, args.n))
-        labels = torch.arange(model.n_classes).repeat_interleave(per_class)
+        labels = torch.arange(model.n_classes).repeat_interleave(args.n)
         images, _ = zoo.sample(name, model, len(labels), generator=g, labels=labels)
-        nrow = per_class
+        nrow = args.n
     else:
         images, _ = zoo.sample(name, model, args.n, generator=g)
         nrow = max(1, math.isqrt(args.n))
@@ -132,7 +230,6 @@ def cmd_sample(args) -> int:
     return 0
 
 
-GENERATIVE = ("vae", "cvae", "draw", "draw-noatt", "gan", "cgan")
 COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverage", "C2ST", "sharpness")
 
 
@@ -153,12 +250,11 @@ def _evaluate_one(name: str, classifier, real, cfg) -> dict:
 
 def cmd_evaluate(args) -> int:
 
-    names = list(GENERATIVE) if args.model == "all" else [_model_name(args.model)]
-    if names == ["classifier"]:
-        raise SystemExit("gencore: evaluate a generative model; the classifier is the evaluator.")
+    names = list(GENERATIVE) if args.model == "all" else [args.model]
     _setup(args)
     cfg = current()
-    classifier = load_classifier(cfg.dataset)
+    _train_first("evaluate", ["classifier", *names])
+    classifier, _ = zoo.load("classifier")
     n = args.n or cfg.pick(full=10000, quick=1000)
     real = load_dataset(cfg.dataset, "test", subset=n if n < 10000 else None).x[:n].float() / 255
     rows = {name: _evaluate_one(name, classifier, real, cfg) for name in names}
@@ -179,63 +275,27 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-# The models each notebook loads through gencore.course.zoo (smaller notebook-specific models, such as sweeps and toy
-# GANs, are trained by the notebook itself within its budget).
-NOTEBOOK_MODELS = {"04": ["vae", "cvae", "classifier"], "05": ["draw", "draw-noatt"], "06": ["gan", "classifier"],
-                   "07": ["cgan", "cvae", "classifier"],
-                   "08": ["vae", "cvae", "draw", "draw-noatt", "gan", "cgan", "classifier"]}
-
-
-class StepProbe(Exception):
-    """Raised by `probe_steps` inside a training loop: it timed its first steps and stopped. ``seconds_per_step``
-    (the first step, which warms up, not counted) and ``total_steps`` (what the whole run would take)."""
-
-    def __init__(self, seconds_per_step: float, total_steps: int):
-        super().__init__(f"{seconds_per_step:.4f} s per step, {total_steps} steps")
-        self.seconds_per_step, self.total_steps = seconds_per_step, total_steps
-
-
-@contextmanager
-def probe_steps(n: int = 6):
-    """Inside this block every training loop (`fit`, `train_gan`) stops after ``n`` steps with `StepProbe`,
-    saving nothing: how ``gencore pretrain`` estimates how long training will take."""
-    n = as_int(n, "n", minimum=2)
-    times: list[float] = []
-
-    def probe(total_steps: int) -> None:
-        times.append(time.perf_counter())
-        if len(times) >= n:
-            raise StepProbe((times[-1] - times[0]) / (len(times) - 1), total_steps)
-
-    with on_every_step(probe):
-        yield
-
-
 def cmd_pretrain(args) -> int:
-
-    wanted = [n.strip().zfill(2) for n in args.notebooks.split(",") if n.strip()]
-    unknown = [n for n in wanted if n not in NOTEBOOK_MODELS]
-    if unknown or not wanted:
-        raise SystemExit(f"gencore pretrain: no shared models for notebook(s) {', '.join(unknown) or '(none)'}; "
-                         f"choose among {', '.join(NOTEBOOK_MODELS)}.")
-    names = list(dict.fromkeys(m for n in wanted for m in NOTEBOOK_MODELS[n]))
     args.seed = None
     _setup(args)
     cfg = current()
     print(f"timing a few steps of each model on {cfg.device} ({cfg.threads} threads), "
           f"{'quick' if cfg.quick else 'full'} mode, {cfg.dataset}:")
+    entries: dict[str, object] = {}
+    for notebook in args.notebooks:
+        found = notebook_models(notebook)
+        if not found:
+            print(f"  notebook {notebook} trains nothing through the model cache")
+        entries.update({label: train for label, train in found if label not in entries})
     todo, total = [], 0.0
-    for name in names:
-        try:
-            with probe_steps(6):
-                zoo.load(name, verbose=False, progress=False)
-            print(f"  {name:11s} cached")
-        except StepProbe as p:
-            seconds = p.seconds_per_step * p.total_steps
-            total += seconds
-            todo.append(name)
-            print(f"  {name:11s} to train: {p.total_steps:,} steps x {p.seconds_per_step * 1000:.1f} ms = "
-                  f"about {seconds / 60:.1f} min (plus evaluation)")
+    for label, train in entries.items():
+        p = estimate(train)
+        if p is None:
+            print(f"  {label:25s} cached")
+        else:
+            total += p.seconds_per_step * p.total_steps
+            todo.append(label)
+            print(f"  {label:25s} to train: {_minutes(p)}")
     if not todo:
         print("every model is cached: nothing to do.")
         return 0
@@ -244,10 +304,10 @@ def cmd_pretrain(args) -> int:
     if args.dry_run:
         return 0
     started = time.perf_counter()
-    for name in todo:
-        zoo.load(name)
-    print(f"done: {len(todo)} models trained in {(time.perf_counter() - started) / 60:.1f} min; interrupted runs "
-          f"resume after their last complete epoch when run again.")
+    for label in todo:
+        entries[label](verbose=True, progress=True)
+    print(f"done: {len(todo)} models trained in {(time.perf_counter() - started) / 60:.1f} min, into "
+          f"{cfg.cache_dir}; interrupted runs resume after their last saved epoch or step when run again.")
     return 0
 
 
@@ -298,20 +358,32 @@ def cmd_doctor(args) -> int:
                 ok &= _line(False, f"{name} {split}: not in {raw} (downloaded on first use when online)",
                             f"put {', '.join(f + '.gz' for f in files)} into {raw}{hint}, "
                             f"or use GENCORE_DATASET=sprites")
+    ok &= _doctor_cache(cfg)
+    print("all good" if ok else "some things are missing: each [!!] line above says how to fix it")
+    return 0 if sys.version_info >= (3, 10) else 1           # a missing dataset is reported, not an error
+
+
+
+def _models_line(folder: Path) -> tuple[list[Path], str]:
+    entries = sorted(folder.glob("*.pt")) if folder.is_dir() else []
+    return entries, f"{folder}: {len(entries)} models, {sum(p.stat().st_size for p in entries) / 2 ** 20:.1f} MiB"
+
+
+def _doctor_cache(cfg) -> bool:
     print("model cache")
     folder = cfg.cache_dir
-    entries = sorted(folder.glob("*.pt")) if folder.is_dir() else []
-    size = sum(p.stat().st_size for p in entries)
+    entries, what = _models_line(folder)
     nearest = folder if folder.is_dir() else folder.parent if folder.parent.exists() else Path.home()
-    writable = os.access(nearest, os.W_OK)
-    ok &= _line(writable, f"{folder}: {len(entries)} models, {size / 2 ** 20:.1f} MiB",
-                f"make {folder} writable, or set GENCORE_HOME to a writable folder")
+    ok = _line(os.access(nearest, os.W_OK), what, f"make {folder} writable, or set GENCORE_HOME to a writable folder")
     for p in entries[:40]:
         print(f"       {p.name} ({p.stat().st_size / 2 ** 20:.1f} MiB)")
     if len(entries) > 40:
         print(f"       ... and {len(entries) - 40} more")
-    print("all good" if ok else "some things are missing: each [!!] line above says how to fix it")
-    return 0 if sys.version_info >= (3, 10) else 1           # a missing dataset is reported, not an error
+    for shared in cfg.shared_models:
+        _line(True, f"shared (GENCORE_SHARED_MODELS, read only, looked up before training): {_models_line(shared)[1]}")
+    if not cfg.shared_models:
+        print("       (no shared models: GENCORE_SHARED_MODELS may name an instructor's read-only models folder)")
+    return ok
 
 
 COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain,
@@ -320,11 +392,19 @@ COMMANDS = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, 
 
 def _start_distributed(args) -> bool:
     """Under torchrun (WORLD_SIZE > 1): join the process group, gloo on CPUs and nccl on GPUs (one GPU per
-    process, cuda:LOCAL_RANK). Returns whether it did."""
+    process, cuda:LOCAL_RANK). Returns whether it did. Refused first (before any process group exists): another
+    command than train, and the models whose training would not be one process's (the GANs' loop runs as one
+    process; the classifier's dropout and augmentation are drawn per process)."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return False
     if args.command != "train":
-        raise SystemExit(f"gencore {args.command}: run it as one process; only `train` uses several (torchrun).")
+        raise _refuse(args, "run it as one process, without torchrun; only `gencore train` uses several processes")
+    if args.model not in DATA_PARALLEL:
+        why = ("the GAN's training loop runs as one process, so every process would train its own copy"
+               if args.model in ("gan", "cgan") else "its dropout and augmentation are drawn per process, so several "
+               "processes would not train one process's model")
+        raise _refuse(args, f"{args.model} cannot train under torchrun ({why}); run `gencore train {args.model}` as "
+                            f"one process, or use torchrun for {', '.join(DATA_PARALLEL)}")
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available() and (args.device is None or args.device.startswith("cuda")):
         args.device = f"cuda:{local}"
@@ -336,20 +416,54 @@ def _start_distributed(args) -> bool:
     return True
 
 
+def _interrupted(args, started: float) -> str:
+    """One line after Ctrl-C: what this run saved (cached models, progress files), and how to go on."""
+    try:
+        folder = current().cache_dir
+        recent = [p for p in folder.iterdir() if p.stat().st_mtime >= started] if folder.is_dir() else []
+    except (OSError, ValueError):
+        folder, recent = None, []
+    cached = sorted(p.name for p in recent if p.suffix == ".pt")
+    partial = sorted(p.name for p in recent if p.suffix == ".partial")
+    saved = [f"{len(cached)} finished model{'s' if len(cached) != 1 else ''} cached"] if cached else []
+    if partial:
+        saved.append(f"the progress of {', '.join(partial)} saved")
+    if args.command == "doctor":
+        return "gencore doctor: interrupted; it changes nothing, so nothing was saved."
+    if not saved:
+        return (f"gencore {args.command}: interrupted before any progress was saved (models cached earlier stay "
+                f"cached); run the same command again to start over.")
+    return (f"gencore {args.command}: interrupted; {' and '.join(saved)} in {folder}; run the same command again to "
+            f"resume{' after the last saved epoch or step' if partial else ''}.")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; under torchrun every process runs it and rank 0 alone prints."""
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()
         return 2
-    started = _start_distributed(args)
+    rank, started, joined = _rank(), time.time(), False
+    quiet = redirect_stdout(open(os.devnull, "w")) if rank != 0 else nullcontext()
     try:
-        return COMMANDS[args.command](args)
+        with quiet:
+            _check_options(args)
+            joined = _start_distributed(args)
+            return COMMANDS[args.command](args)
+    except SystemExit as e:
+        if rank != 0:           # rank 0 says it and fails the run: the others end quietly, leaving it time to say it
+            raise SystemExit(0) from None
+        raise e
+    except KeyboardInterrupt:
+        if rank == 0:
+            print(_interrupted(args, started), file=sys.stderr)
+        return 130
     except (ValueError, TypeError, RuntimeError, OSError) as e:
-        print(f"gencore {args.command}: {e}", file=sys.stderr)
+        print(f"gencore {args.command}{f' (rank {rank})' if rank else ''}: {e}", file=sys.stderr)
         return 1
     finally:
-        if started:
-                    dist.destroy_process_group()
+        if joined and dist.is_initialized():
+            dist.destroy_process_group()
 
 
 if __name__ == "__main__":

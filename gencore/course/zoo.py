@@ -32,23 +32,21 @@ from ..gan import image_gan
 from ..vae import train_vae
 from ..validate import as_int, requested_labels
 
-__all__ = ["MODELS", "load", "sample", "describe", "CONDITIONAL", "LIKELIHOOD"]
+__all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
 
 
-def _vae_data():
+def vae_data():
+    """(config, train, test): notebook 04's binarised data (also notebook 03's and 05's)."""
     cfg = current()
     train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))
     test = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=None, quick=500))
     return cfg, train, test
 
 
-_ARCH = dict(latent_dim=16, hidden=[256, 256])
-
-
-def _budget(cfg):
-    # 30 epochs in both modes (quick: of 3,000 images, about 7 s): after 3 the quick VAE had collapsed to its prior
-    # (KL 0.14 nats, 600 identical grey blobs); after 30 its samples are sprites' shapes (tests/test_cli.py)
-    return dict(epochs=30, lr=1e-3, batch_size=128)
+ARCH = dict(latent_dim=16, hidden=[256, 256])           # notebook 04's networks for the VAE and the cVAE
+# and its budget: 30 epochs in both modes (quick: of 3,000 images, about 7 s): after 3 the quick VAE had collapsed to
+# its prior (KL 0.14 nats, 600 identical grey blobs); after 30 its samples are sprites' shapes (tests/test_cli.py)
+BUDGET = dict(epochs=30, lr=1e-3, batch_size=128)
 
 
 def _override(config: dict, epochs, latent, seed, latent_key: str = "latent_dim") -> dict:
@@ -64,19 +62,19 @@ def _override(config: dict, epochs, latent, seed, latent_key: str = "latent_dim"
 
 
 def _vae(epochs=None, latent=None, seed=None, **kw):
-    cfg, train, test = _vae_data()
-    return train_vae(train, test=test, **_override({**_ARCH, **_budget(cfg)}, epochs, latent, seed), **kw)
+    _, train, test = vae_data()
+    return train_vae(train, test=test, **_override({**ARCH, **BUDGET}, epochs, latent, seed), **kw)
 
 
 def _cvae(epochs=None, latent=None, seed=None, **kw):
-    cfg, train, test = _vae_data()
-    return train_cvae(train, test=test, **_override({**_ARCH, "beta": 2.0, **_budget(cfg)}, epochs, latent, seed),
+    _, train, test = vae_data()
+    return train_cvae(train, test=test, **_override({**ARCH, "beta": 2.0, **BUDGET}, epochs, latent, seed),
                       name="cvae-beta2", **kw)
 
 
 def _draw(attention: bool):
     def train(epochs=None, latent=None, seed=None, **kw):
-        cfg, _, test = _vae_data()
+        cfg, _, test = vae_data()
         config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,
                       epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)
         data = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=20000, quick=3000))
