@@ -74,10 +74,18 @@ def _positive(value, what: str) -> int:
     return value
 
 
-def widths(hidden) -> tuple[int, ...]:
-    if isinstance(hidden, int):
-        hidden = (hidden,)
-    return tuple(int(h) for h in hidden)
+def widths(hidden, name: str = "hidden") -> tuple[int, ...]:
+    """Layer widths: one number (64 -> (64,)) or a sequence, each a whole number >= 1 (``name``: the argument's
+    name in the caller's words, for the sentence that refuses anything else)."""
+    items = (hidden,) if isinstance(hidden, (int, float)) else hidden
+    try:
+        out = tuple(int(h) for h in items if not isinstance(h, (bool, str)) and float(h) == int(h) >= 1)
+    except (TypeError, ValueError, OverflowError):
+        out = ()
+    if isinstance(hidden, (str, bytes)) or len(out) != len(items):
+        raise ValueError(f"{name} must be layer widths, whole numbers of at least 1 (one, or a sequence such as "
+                         f"(512, 256)), got {hidden!r}.")
+    return out
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "silu": nn.SiLU, "tanh": nn.Tanh,
@@ -111,9 +119,13 @@ def _check_input(x: torch.Tensor, shape: tuple[int, ...], block: str, what: str)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{block} expects a torch.Tensor {what}, got {type(x).__name__}.")
     if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
+        got = tuple(x.shape)
+        hint = ("add the batch axis to this single example with x.unsqueeze(0)" if got == shape else
+                "add the channel axis with x.unsqueeze(1)" if len(got) == len(shape) and got[1:] == shape[1:] else
+                f"reshape it with x.view(-1, {', '.join(map(str, shape))})" if x[:1].numel() == math.prod(shape)
+                else "build the block with the shape of your data")
         raise ValueError(f"{block} expects {what} of shape (N, {', '.join(map(str, shape))}) (a batch of "
-                         f"{shape}), got {tuple(x.shape)}. Add the batch dimension with x.unsqueeze(0) for "
-                         f"a single example, or build the block with the shape of your data.")
+                         f"{shape}), got {got}; {hint}.")
 
 
 def _condition(c, n: int, cond_dim: int, block: str, ref: torch.Tensor) -> torch.Tensor | None:
@@ -203,7 +215,7 @@ class ConvEncoder(nn.Module):
                  channels=(32, 64), activation="relu"):
         super().__init__()
         self.in_shape = _shape(in_shape, "in_shape")
-        self.channels = widths(channels)
+        self.channels = widths(channels, "channels")
         _check_image_shape(self.in_shape, self.channels, type(self).__name__)
         self.out_dim = _positive(out_dim, "out_dim")
         self.cond_dim = int(cond_dim)
@@ -232,7 +244,7 @@ class ConvDecoder(nn.Module):
         super().__init__()
         self.latent_dim = _positive(latent_dim, "latent_dim")
         self.out_shape = _shape(out_shape, "out_shape")
-        self.channels = widths(channels)
+        self.channels = widths(channels, "channels")
         _check_image_shape(self.out_shape, self.channels, type(self).__name__)
         self.cond_dim = int(cond_dim)
         self.hidden = widths(hidden)

@@ -13,6 +13,7 @@ imports nothing of gencore.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -22,10 +23,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["hash_tensor", "load_progress", "normalise", "save_checkpoint", "save_progress", "state_shapes",
-           "weights_checksum"]
+__all__ = ["hash_tensor", "load_progress", "model_settings", "normalise", "optimizer_settings", "restore_states",
+           "save_checkpoint", "save_progress", "state_shapes", "weights_checksum"]
 
-PROGRESS_FORMAT = "gencore-progress-2"      # 2: the run's configuration is recorded and checked
+PROGRESS_FORMAT = "gencore-progress-3"      # 2: the run's configuration is recorded and checked; 3: with the model's
+#                                             settings (beta, likelihood...) and the test data
 
 
 def hash_tensor(h, tensor: torch.Tensor) -> None:
@@ -85,6 +87,26 @@ def state_shapes(*modules: nn.Module) -> list[dict]:
     return [{k: list(v.shape) for k, v in m.state_dict().items() if isinstance(v, torch.Tensor)} for m in modules]
 
 
+def model_settings(model: nn.Module) -> dict:
+    """What a model was built with beyond its weights' shapes: its public attributes that are plain values (a
+    VAE's beta and likelihood, DRAW's T...), as {"model.beta": 1.0, ...}. Two models of the same shapes but
+    another objective are two runs."""
+    plain = (int, float, str, bool, type(None))
+    out = {}
+    for key, value in sorted(vars(model).items()):
+        if key.startswith("_") or key == "training":
+            continue
+        if isinstance(value, plain) or isinstance(value, (tuple, list)) and all(isinstance(v, plain) for v in value):
+            out[f"model.{key}"] = value
+    return out
+
+
+def optimizer_settings(optimizer: torch.optim.Optimizer) -> dict:
+    """The optimiser's kind and hyper-parameters (its first parameter group without the parameters)."""
+    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"} if optimizer.param_groups else {}
+    return {"kind": type(optimizer).__name__, **group}
+
+
 def save_progress(path: str | Path, run: dict, done: int, state: dict) -> None:
     """Write the progress of a run atomically: its configuration ``run``, how much is ``done`` (epochs or
     steps) and its ``state`` (weights, optimisers, random states, history...)."""
@@ -102,13 +124,17 @@ def load_progress(path: str | Path, run: dict, *, what: str) -> dict | None:
         return None
     try:
         saved = torch.load(path, map_location="cpu", weights_only=False)
-        if not isinstance(saved, dict) or saved.get("format") != PROGRESS_FORMAT:
-            raise ValueError("it is not a progress file of this version of gencore")
-        if not 0 < saved["done"]:
-            raise ValueError("it holds no finished epoch or step")
-    except Exception as e:                      # damaged or foreign: never use it
-        reason = str(e) or type(e).__name__
-        print(f"The progress file {path} is unusable ({reason}); training {what} from the start.")
+    except Exception:                           # truncated, overwritten: torch's own words would mislead
+        saved = None
+        reason = "it is damaged or foreign: it cannot be read (a truncated or overwritten file, or another program's)"
+    else:
+        reason = ("it is not a progress file of this version of gencore"
+                  if not isinstance(saved, dict) or saved.get("format") != PROGRESS_FORMAT
+                  else None if isinstance(saved.get("done"), int) and saved["done"] > 0
+                  else "it holds no finished epoch or step")
+    if reason is not None:                      # damaged or foreign: never use it
+        print(f"The progress file {path} is unusable ({reason}); training {what} from the start (the file is "
+              f"replaced at the first checkpoint).")
         return None
     stored, now = saved["run"], normalise(run)
     if stored.get("seed") != now.get("seed"):
@@ -125,3 +151,19 @@ def load_progress(path: str | Path, run: dict, *, what: str) -> dict | None:
                          f"({what_differs}); continue it with its own settings, or pass another resume file (or "
                          f"delete this one) to train from the start.")
     return {"done": saved["done"], "state": saved["state"]}
+
+
+def restore_states(states: dict, path: str | Path) -> None:
+    """Load each object's state (modules, optimisers, schedules) from the progress file ``path``, all or none:
+    if one fails, those already loaded are put back as they were, so that a damaged file cannot leave a mix
+    of two runs."""
+    before = {obj: copy.deepcopy(obj.state_dict()) for obj in states}
+    try:
+        for obj, state in states.items():
+            obj.load_state_dict(state)
+    except Exception as e:
+        for obj, state in before.items():
+            obj.load_state_dict(state)
+        raise ValueError(f"The progress file {path} is damaged: its saved state does not fit the run that wrote it "
+                         f"({type(e).__name__}: {str(e).splitlines()[0][:120]}); nothing was changed. Delete it to "
+                         f"train from the start.") from None

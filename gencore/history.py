@@ -1,19 +1,21 @@
 """What a training run records (`History`), and how a step that stops being finite ends it
-(`step_is_finite`, `TrainingDiverged`). Shared by every training loop (`gencore.train`) and the GAN's steps
-(`gencore.gan`); it imports nothing of gencore.
+(`step_is_finite`, `TrainingDiverged`, `LastGood`). Shared by every training loop (`gencore.train`) and the GAN's
+steps (`gencore.gan`); it imports nothing of gencore.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import copy
+from collections import OrderedDict, defaultdict
 
 import torch
 from torch import nn
 
-__all__ = ["History", "TrainingDiverged", "step_is_finite"]
+__all__ = ["History", "LastGood", "TrainingDiverged", "step_is_finite"]
 
 
 class History:
-    """Per-epoch metrics: ``history["test/loss"]`` is a list with one value per epoch."""
+    """Per-epoch metrics: ``history["test/loss"]`` is a list with one value per epoch (a GAN's history: one
+    value per logging step, whose number is ``history["train/step"]``)."""
 
     def __init__(self, metrics: dict | None = None):
         self.metrics: dict[str, list[float]] = defaultdict(list, metrics or {})
@@ -48,18 +50,21 @@ class History:
         import matplotlib.pyplot as plt
 
         names = sorted({k.split("/", 1)[1] for k in self.keys() if "/" in k and not k.endswith("seconds")})
-        names = [n for n in names if keys is None or n in keys]
+        keys = [keys] if isinstance(keys, str) else keys
+        names = [n for n in names if n != "step" and (keys is None or n in keys)]
         if not names:
             raise ValueError(f"Nothing to plot: the history has {list(self.keys())}, asked for {keys}.")
+        steps = self.metrics.get("train/step")                 # a GAN's history: x = the step
         fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
         for ax, name in zip(axes[0], names):
             for split, style in (("train", "-"), ("test", "--")):
                 key = f"{split}/{name}"
                 if key in self:
                     values = self[key]
-                    ax.plot(range(1, len(values) + 1), values, style, marker="o", ms=3, label=split)
+                    x = steps if steps and len(steps) == len(values) else range(1, len(values) + 1)
+                    ax.plot(x, values, style, marker="o", ms=3, label=split)
             ax.set_title(name)
-            ax.set_xlabel("epoch")
+            ax.set_xlabel("step" if steps else "epoch")
             ax.grid(alpha=0.3)
             ax.legend()
         if title:
@@ -69,17 +74,70 @@ class History:
 
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.metrics.items() if v)
-        return f"History({len(self)} epochs: {last})"
+        steps = self.metrics.get("train/step")
+        done = f"{len(self)} logging steps up to step {int(steps[-1])}" if steps else f"{len(self)} epochs"
+        return f"History({done}: {last})"
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss or a gradient became NaN or infinite. That step was not applied: the model keeps the weights
-    from before it. ``cause`` is "loss" or "gradient"; ``epoch`` and ``step`` say where (1-based)."""
+    """The loss or a gradient became NaN or infinite. That step was not applied; the training loops then put
+    back the last state whose loss was finite (`LastGood`). ``cause`` is "loss", "gradient" or "test loss";
+    ``epoch`` and ``step`` say where (1-based); ``kept`` is the epoch (`fit`) or step (`train_gan`) whose
+    weights the model holds afterwards (0: the initial ones); ``summary`` is the first sentence, what
+    happened where."""
 
     def __init__(self, message: str, history: "History", *, cause: str | None = None, epoch: int | None = None,
-                 step: int | None = None):
+                 step: int | None = None, kept: int | None = None, summary: str | None = None):
         super().__init__(message)
         self.history, self.cause, self.epoch, self.step = history, cause, epoch, step
+        self.kept, self.summary = kept, summary or message
+
+
+def _copy(state):
+    """A copy of a state_dict: its tensors cloned, its containers rebuilt (their _metadata kept), several times
+    faster than copy.deepcopy."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        out = (OrderedDict if isinstance(state, OrderedDict) else dict)((k, _copy(v)) for k, v in state.items())
+        if hasattr(state, "_metadata"):
+            out._metadata = copy.deepcopy(state._metadata)
+        return out
+    if isinstance(state, (list, tuple)):
+        return type(state)(_copy(v) for v in state)
+    return copy.deepcopy(state)
+
+
+class LastGood:
+    """The last state of a run whose loss evaluated finite: copies of the state_dicts of its ``objects``
+    (modules, optimisers, schedules), taken by `keep` at the start and then at each epoch end (`fit`) or
+    logging step (`train_gan`) whose loss was finite. A run that diverges `restore`s it and says so
+    (`diverged`): "the last good weights" are weights that still give a finite loss, not the blown-up ones
+    (finite, |w| ~ 1e6) of the step before the first NaN. ``at``: the epoch or step of the copy."""
+
+    def __init__(self, objects, at: int = 0):
+        self.objects = list(objects)
+        self.keep(at)
+
+    def keep(self, at: int) -> None:
+        self.at = at
+        self.states = [_copy(o.state_dict()) for o in self.objects]
+
+    def restore(self) -> int:
+        for obj, state in zip(self.objects, self.states):
+            obj.load_state_dict(state)
+        return self.at
+
+    def diverged(self, summary: str, history: "History", unit: str, advice: str, **fields) -> TrainingDiverged:
+        """`restore`, then the `TrainingDiverged` that says what happened (``summary``), which weights the
+        model holds now (those of ``unit`` "epoch" or "step" `at`) and what to lower (``advice``)."""
+        at = self.restore()
+        held = (f"its initial weights (before {unit} 1)" if at == 0 else
+                f"its weights from the end of epoch {at}" if unit == "epoch" else f"its weights of step {at}")
+        which = "state" if at == 0 else "epoch end" if unit == "epoch" else "logging step"
+        return TrainingDiverged(f"{summary} Training stopped, and the model now holds {held}, the last {which} "
+                                f"whose loss was finite (with the optimiser's state of then). {advice}", history,
+                                kept=at, summary=summary, **fields)
 
 
 def _grads_finite(params: list[torch.Tensor]) -> torch.Tensor:

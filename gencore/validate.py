@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-__all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "check_dataset_labels",
-           "as_logits"]
+__all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "as_input", "check_dataset_labels",
+           "as_logits", "check_shape", "inputs_checked", "model_input", "range_hint", "sample_count", "shape_hint",
+           "step_list"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -115,55 +117,148 @@ def check_dataset_labels(labels, classes: list) -> None:
 def requested_labels(labels, n_classes: int) -> torch.Tensor:
     """What a conditional sampler was asked for: a count n (an int, a numpy or a 0-d torch integer) -> the
     classes in turn (0, 1, ..., n_classes - 1, 0, ...); otherwise the labels themselves, checked."""
-    count = (isinstance(labels, numbers.Integral) and not isinstance(labels, bool)) or (
+    count = (isinstance(labels, numbers.Real) and not isinstance(labels, bool)) or (
         isinstance(labels, (torch.Tensor, np.ndarray)) and labels.ndim == 0
         and (labels.dtype not in (torch.bool, torch.float16, torch.bfloat16, torch.float32, torch.float64)
              if isinstance(labels, torch.Tensor) else np.issubdtype(labels.dtype, np.integer)))
-    if count:
-        return torch.arange(as_int(int(labels), "n", minimum=0)) % n_classes
+    if count:                   # a number n (5, np.int64(5), 5.0): n samples of the classes in turn
+        return torch.arange(as_int(labels, "n", minimum=0)) % n_classes
     return check_labels(labels, n_classes)
 
 
-# ------------------------------------------------------------------------------------------ images and logits
-def as_images(x, what: str = "images", shape: tuple[int, ...] = (1, 28, 28)) -> torch.Tensor:
-    """``x`` as float images (N, C, H, W) in [0, 1], or one sentence saying what is wrong.
+# ------------------------------------------------------------------------------------------ a model's input
+_CHECKED = [0]          # > 0 inside `inputs_checked`: the data were checked once, batches skip the scan
 
-    Accepted: float tensors (or numpy arrays) in [0, 1] (grey levels or binary), of shape (N, C, H, W) or
-    (N, H, W) for one channel; uint8 images in 0..255 (scaled by 1/255); booleans. Refused: other shapes,
-    other integer types (ambiguous: 0..1 or 0..255?), NaN/inf, values outside [0, 1] (e.g. a tanh output in
-    [-1, 1]: rescale it with (x + 1) / 2).
+
+@contextmanager
+def inputs_checked():
+    """Inside this block `as_input` checks shapes and types but skips the scan of the values: the training
+    loops check their data once (finite, within the model's range) and then feed its batches to the model."""
+    _CHECKED[0] += 1
+    try:
+        yield
+    finally:
+        _CHECKED[0] -= 1
+
+
+def _dims(shape) -> str:
+    return ", ".join(map(str, shape))
+
+
+def shape_hint(got: tuple, shape: tuple, model: str) -> str:
+    """What to do with examples of shape ``got`` (N, ...) for a model that takes (N, *shape): one clause."""
+    got, shape = tuple(got), tuple(shape)
+    if got == shape:
+        return "that is a single example: add the batch axis with x.unsqueeze(0)"
+    if len(shape) == 3 and len(got) == 4:
+        c, h, w = shape
+        if got[1:] == (h, w, c) and c != w:
+            return "the channels come last: move them first with x.permute(0, 3, 1, 2)"
+        if got[2:] == (h, w):
+            advice = "make them grey with x.mean(1, keepdim=True)" if c == 1 else "convert them"
+            return (f"{model} was built for {c} channel{'s' * (c != 1)}, got {got[1]}: {advice}, or build the model "
+                    f"with in_shape={(got[1], h, w)}")
+        if got[1] == c:
+            return (f"{model} was built for {h}x{w} images: resize them, or build the model with "
+                    f"in_shape={got[1:]}")
+    if len(shape) == 3 and len(got) == 3 and got[1:] == shape[1:]:
+        return f"add the channel axis with x.unsqueeze(1) ({model} takes {shape[0]} channels)"
+    if len(got) == 2 and len(shape) > 1 and got[1] == math.prod(shape):
+        return f"these are flat examples: reshape them with x.view(-1, {_dims(shape)})"
+    return f"pass examples of shape {shape}, or build the model for data of shape {got[1:]}"
+
+
+def check_shape(got, shape, what: str, model: str) -> None:
+    """One sentence if examples of shape ``got`` (N, ...) are not (N, *shape); (N, H, W) passes for one channel."""
+    got, shape = tuple(got), tuple(shape)
+    if got[1:] == shape or (len(shape) == 3 and shape[0] == 1 and got[1:] == shape[1:]):
+        return
+    noun = f"{'x'.join(map(str, shape))} images" if len(shape) == 3 else f"examples of shape {shape}"
+    raise ValueError(f"{what} must have shape (N, {_dims(shape)}) (a batch of {noun}) for {model}, got {got}; "
+                     f"{shape_hint(got, shape, model)}.")
+
+
+def range_hint(lo: float, hi: float, value_range) -> str:
+    """Why values spanning [lo, hi] may lie outside ``value_range``, as a parenthesis (or nothing)."""
+    if tuple(value_range) != (0.0, 1.0):
+        return ""
+    if lo < 0 and hi <= 1 + 1e-4:
+        return " (they look like a tanh output in [-1, 1]: rescale with (x + 1) / 2)"
+    return " (they look like 0..255 values: divide by 255)" if hi > 1.5 else ""
+
+
+def as_input(x, shape, what: str = "x", *, model: str = "the model", value_range=None,
+             dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
+    """``x`` as a batch (N, *shape) of ``dtype`` on ``device``, or one sentence saying what is wrong: the
+    check at every model's door (forward, loss, encode, decode...).
+
+    Accepted: tensors and numpy arrays of floating point (converted to ``dtype``), uint8 images 0..255
+    (scaled by 1/255: uint8 data are images everywhere in gencore), booleans; (N, H, W) for a model of one
+    channel. Refused: other shapes (with what to do: add the batch axis, the channel axis, move the channels
+    first, reshape flat images...), other integer types (ambiguous: 0..1 or 0..255?), NaN/inf, and values
+    outside ``value_range`` (lo, hi) (scanned outside `inputs_checked` only).
     """
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(x)
+    shape = tuple(shape)
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"The {what} must be a tensor of images (N, {', '.join(map(str, shape))}), "
-                        f"got {type(x).__name__}.")
-    c, h, w = shape
-    if x.dim() == 3 and c == 1 and tuple(x.shape[1:]) == (h, w):
-        x = x.unsqueeze(1)
-    if x.dim() != 4 or tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"The {what} must have shape (N, {c}, {h}, {w}) (a batch of {c}x{h}x{w} images), got "
-                         f"{tuple(x.shape)}; add the batch axis to a single image with x.unsqueeze(0), or reshape "
-                         f"flat images with x.view(-1, {c}, {h}, {w}).")
+        noun = "images" if len(shape) == 3 else "examples"
+        raise TypeError(f"{what} must be a tensor of {noun} (N, {_dims(shape)}), got {type(x).__name__}.")
+    if x.dim() == len(shape) and len(shape) == 3 and shape[0] == 1 and tuple(x.shape[1:]) == shape[1:]:
+        x = x.unsqueeze(1)                                                  # (N, H, W): one channel
+    check_shape(tuple(x.shape), shape, what, model)
     if x.dtype == torch.uint8:
-        return x.float().div_(255)
-    if x.dtype == torch.bool:
-        return x.float()
-    if not x.is_floating_point():
-        raise TypeError(f"The {what} are {x.dtype}, which is ambiguous (0..1 or 0..255?); pass float images in "
-                        f"[0, 1] or uint8 images in 0..255.")
-    x = x.float()
-    if x.numel():
-        lo, hi = torch.aminmax(x)
-        lo, hi = lo.item(), hi.item()
+        x = x.to(dtype).div_(255)
+    elif x.dtype == torch.bool:
+        x = x.to(dtype)
+    elif not x.is_floating_point():
+        raise TypeError(f"{what} is {x.dtype}, which is ambiguous for {model} (0..1 or 0..255?); pass floats "
+                        f"(x.float()), or uint8 images in 0..255.")
+    x = x.to(device=device, dtype=dtype)
+    if not _CHECKED[0] and x.numel():
+        lo, hi = (v.item() for v in torch.aminmax(x.detach()))
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"The {what} hold NaN or infinite values; classify finite images in [0, 1].")
-        if lo < -1e-4 or hi > 1 + 1e-4:
-            hint = (" (they look like a tanh output in [-1, 1]: rescale with (x + 1) / 2)" if lo < 0 and hi <= 1 + 1e-4
-                    else " (they look like 0..255 values: divide by 255)" if hi > 1.5 else "")
-            raise ValueError(f"The {what} must be grey levels in [0, 1], but their values span [{lo:.4g}, {hi:.4g}]"
-                             f"{hint}.")
-    return x.clamp(0, 1)
+            raise ValueError(f"{what} holds NaN or infinite values; pass finite values to {model}.")
+        if value_range is not None and (lo < value_range[0] - 1e-4 or hi > value_range[1] + 1e-4):
+            a, b = value_range
+            raise ValueError(f"{what} must hold values in [{a:g}, {b:g}] for {model}, but they span "
+                             f"[{lo:.4g}, {hi:.4g}]{range_hint(lo, hi, value_range)}.")
+    return x
+
+
+_MODELS = object()
+
+
+def model_input(model, x, name: str = "x", shape=None, value_range=_MODELS) -> torch.Tensor:
+    """`as_input` at ``model``'s door: the shape ``model.in_shape`` (or ``shape``), the values within
+    ``model.target_range`` (or ``value_range``), the dtype and device of the model's parameters. Every model
+    (autoencoder, VAE, cVAE, DRAW, the GAN's networks) checks its inputs with it."""
+    p = next(model.parameters(), None)
+    return as_input(x, model.in_shape if shape is None else shape, name, model=type(model).__name__,
+                    value_range=getattr(model, "target_range", None) if value_range is _MODELS else value_range,
+                    dtype=p.dtype if p is not None else torch.float32, device=p.device if p is not None else None)
+
+
+def as_images(x, what: str = "images", shape: tuple[int, ...] = (1, 28, 28), model: str = "the model"
+              ) -> torch.Tensor:
+    """``x`` as float images (N, C, H, W) in [0, 1], or one sentence saying what is wrong (`as_input` with
+    the range [0, 1]; values a hair outside it are clamped)."""
+    return as_input(x, shape, f"The {what}", model=model, value_range=(0.0, 1.0)).clamp(0, 1)
+
+
+def step_list(steps, name: str, maximum: int | None = None) -> list[int]:
+    """A list of step numbers (``snapshots=(0, 100)``), each a whole number in [0, maximum], sorted, unique."""
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise TypeError(f"{name} must be a list of steps, e.g. ({steps!r},) for one, got {type(steps).__name__}.")
+    return sorted({as_int(s, name, minimum=0, maximum=maximum) for s in steps})
+
+
+def sample_count(n, model: str, hint: str, name: str = "n", minimum: int = 0) -> int:
+    """The number of samples an unconditional model is asked for, or one sentence when it got labels."""
+    if isinstance(n, (list, tuple, np.ndarray)) or (isinstance(n, torch.Tensor) and n.dim() > 0):
+        raise ValueError(f"This {model} is unconditional: {name} is the number of samples, not labels (got "
+                         f"{type(n).__name__} {str(n)[:40]}); pass a number, or {hint}.")
+    return as_int(n, name, minimum=minimum)
 
 
 def as_logits(t, what: str) -> torch.Tensor:

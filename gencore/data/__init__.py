@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..config import DATASETS, current
-from ..validate import as_int, check_dataset_labels
+from ..validate import as_int, check_dataset_labels, range_hint
 from .sprites import FACTOR_NAMES, SHAPES, make_sprites
 from .torchvision_data import DataUnavailableError, load_idx_dataset
 
@@ -30,7 +30,7 @@ BINARIZE = (None, "static", "dynamic")
 SPRITES_SIZES = {"train": 60_000, "test": 10_000}
 SPRITES_SEEDS = {"train": 0, "test": 1}
 
-__all__ = ["Batches", "DataUnavailableError", "ImageData", "TensorData", "load_dataset", "as_data"]
+__all__ = ["Batches", "DataUnavailableError", "ImageData", "Stream", "TensorData", "load_dataset", "as_data"]
 
 
 def _as_float(x: torch.Tensor) -> torch.Tensor:
@@ -66,6 +66,11 @@ class TensorData:
         if not isinstance(x, torch.Tensor) or x.dim() < 1:
             raise TypeError(f"x must be a tensor of examples (N, ...), got {type(x).__name__}"
                             f"{' of shape ' + str(tuple(x.shape)) if isinstance(x, torch.Tensor) else ''}.")
+        if labels is not None and not isinstance(labels, torch.Tensor):
+            labels = torch.as_tensor(np.asarray(labels))             # a list or an array of labels
+        if labels is not None and (labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool):
+            raise ValueError(f"labels must be a 1-D tensor of integer class indices (one per example), got "
+                             f"{labels.dtype} of shape {tuple(labels.shape)}; convert them with .long().")
         if labels is not None and len(labels) != len(x):
             raise ValueError(f"x has {len(x)} rows but labels has {len(labels)}; they must match.")
         self.x = x
@@ -127,9 +132,11 @@ class TensorData:
         if out.any():
             i = _first(out)
             value = (lo_row[i] if low[i] else hi_row[i]).item()
+            span = (lo_row.min().item(), hi_row.max().item())
             raise ValueError(f"The {what} has values outside [{lo:g}, {hi:g}], the range {expected_by} "
                              f"expects: example {i} holds {value:.6g} ({int(out.sum())} of {len(flat)} examples "
-                             f"are outside); rescale the data into [{lo:g}, {hi:g}]{advice}.")
+                             f"are outside){range_hint(*span, value_range)}; rescale the data into "
+                             f"[{lo:g}, {hi:g}]{advice}.")
 
     def to(self, device) -> "TensorData":
         self.x = self.x.to(device)
@@ -161,6 +168,42 @@ class Batches:
             order = torch.arange(n, device=device)
         for i in range(len(self)):
             yield self.data.get(order[i * self.batch_size:(i + 1) * self.batch_size], generator=self.generator)
+
+
+class Stream:
+    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator. Its position
+    (the generator's state when the current epoch began, and the batches taken since) can be saved and
+    restored, so a resumed run draws exactly the batches an uninterrupted one would."""
+
+    def __init__(self, data, batch_size: int, generator: torch.Generator):
+        self.data, self.batch_size, self.generator = data, batch_size, generator
+        self.it, self.start, self.pos = iter(()), None, 0
+
+    def _epoch(self):
+        return iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
+                                      generator=self.generator))
+
+    def __next__(self):
+        try:
+            batch = next(self.it)
+        except StopIteration:
+            self.start, self.pos = self.generator.get_state(), 0
+            self.it = self._epoch()
+            batch = next(self.it)
+        self.pos += 1
+        return batch
+
+    def state(self) -> dict:
+        return {"start": self.start, "pos": self.pos}
+
+    def restore(self, state: dict, generator_now: torch.Tensor) -> None:
+        if state["start"] is not None:
+            self.generator.set_state(state["start"])
+            self.it, self.start, self.pos = self._epoch(), state["start"], 0
+            for _ in range(state["pos"]):
+                next(self.it)
+            self.pos = state["pos"]
+        self.generator.set_state(generator_now)
 
 
 class ImageData(TensorData):
@@ -232,7 +275,10 @@ def load_dataset(name: str | None = None, split: str = "train", *, subset: int |
     data folder (default: the configured one, ``<GENCORE_HOME>/data``).
     """
     cfg = current()
-    name = (name or cfg.dataset).lower()
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name such as 'mnist', 'fashion-mnist' or 'sprites', got "
+                        f"{name!r} ({type(name).__name__}).")
+    name = (name or cfg.dataset).strip().lower()
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; expected one of {', '.join(DATASETS)}.")
     if split not in ("train", "test"):
@@ -240,6 +286,7 @@ def load_dataset(name: str | None = None, split: str = "train", *, subset: int |
     seed = as_int(seed, "seed")
     if subset is not None:
         subset = as_int(subset, "subset")
+    device = _device(device if device is not None else cfg.device)
     factors = None
     if name == "sprites":
         images, labels, factors = make_sprites(SPRITES_SIZES[split], seed=SPRITES_SEEDS[split])
@@ -256,17 +303,36 @@ def load_dataset(name: str | None = None, split: str = "train", *, subset: int |
         factors = factors[keep] if factors is not None else None
     data = ImageData(images, labels, name=name, split=split, classes=classes, binarize=binarize,
                      factors=factors, factor_names=factor_names, seed=seed)
-    return data.to(device if device is not None else cfg.device)
+    return data.to(device)
 
 
-def as_data(data) -> TensorData:
-    """Accept a `TensorData`/`ImageData` or a plain tensor (or numpy array) of examples.
+def _device(device) -> torch.device:
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not a device; use 'cpu', 'cuda' (an NVIDIA GPU) or 'mps' (Apple)."
+                         ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r}, but no CUDA GPU is available here; use device='cpu'.")
+    return device
+
+
+def as_data(data, name: str = "data", nonempty: str | None = None) -> TensorData:
+    """Accept a `TensorData`/`ImageData` or a plain tensor (or numpy array) of examples; ``name`` is the
+    argument's name in the caller's words, for the sentence that refuses anything else (and, with
+    ``nonempty`` = what the caller does with it, "train on", an empty dataset).
 
     A uint8 tensor is taken as images with values 0..255: its batches are float x / 255 in [0, 1]."""
-    if isinstance(data, TensorData):
-        return data
     if isinstance(data, np.ndarray):
         data = torch.from_numpy(data)
     if isinstance(data, torch.Tensor):
-        return TensorData(data)
-    raise TypeError(f"Expected a gencore dataset or a tensor of examples, got {type(data).__name__}.")
+        data = TensorData(data)
+    if isinstance(data, TensorData):
+        if nonempty and len(data) == 0:
+            raise ValueError(f"{name} has no examples, so there is nothing to {nonempty}; check the dataset (and the "
+                             f"subset) you passed.")
+        return data
+    loader = ("; pass the dataset itself or a tensor, not a DataLoader: gencore batches it"
+              if type(data).__name__ == "DataLoader" else "")
+    raise TypeError(f"{name} must be a gencore dataset (load_dataset(...), TensorData(x, labels)) or a tensor of "
+                    f"examples, got {type(data).__name__}{loader}.")

@@ -21,7 +21,8 @@ def gaussian_blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     torchvision's `gaussian_blur` (borders reflected, so a constant image stays constant); the reference for
     blur in notebooks 03 and 08 and the classifier's `soften` augmentation. ``sigma`` = 0 returns a copy."""
     sigma = as_float(sigma, "sigma", minimum=0)
-    x = torch.as_tensor(images).detach().float()
+    x = torch.as_tensor(images).detach()
+    x = x.float() / 255 if x.dtype == torch.uint8 else x.float()       # uint8: images 0..255, as everywhere
     if x.dim() != 4:
         raise ValueError(f"gaussian_blur needs a batch of images (N, C, H, W), got shape {tuple(x.shape)}; add the "
                          f"channel axis with x.unsqueeze(1), or the batch axis with x.unsqueeze(0).")
@@ -42,6 +43,10 @@ def random_affine(x: torch.Tensor, shift: float = 0.0, rotate: float = 0.0, zoom
     """Each image moved by up to ``shift`` pixels in x and in y, turned by up to ``rotate`` degrees and scaled
     by a factor in [1 - zoom, 1 + zoom] (all uniform, independent per image), resampled bilinearly with zeros
     outside: one affine_grid + grid_sample for the batch. With all three 0 it returns x unchanged."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise ValueError(f"x must be a batch of images (N, C, H, W), got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}; add the channel "
+                         f"axis with x.unsqueeze(1), or the batch axis with x.unsqueeze(0).")
     if len(x) == 0 or not (shift or rotate or zoom):
         return x
     n, _, h, w = x.shape
