@@ -34,7 +34,7 @@ from .distributed import barrier, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
-from .validate import as_int
+from .validate import as_int, step_list
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
@@ -132,8 +132,9 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
     """Load weights into ``model`` if the file holds exactly this configuration; raise otherwise."""
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise IncompatibleCheckpoint(f"it cannot be read ({type(e).__name__}: {e})") from None
+    except Exception:       # torch's own words (EOFError, "pop from empty list") would not say what happened
+        raise IncompatibleCheckpoint("it is damaged or foreign: it cannot be read as a checkpoint (a truncated or "
+                                     "overwritten file, or another program's)") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "state_dict" not in ckpt:
         raise IncompatibleCheckpoint("it is not a gencore checkpoint of this version")
     stored = ckpt.get("config")
@@ -159,6 +160,12 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     writability (`CacheNotWritable` otherwise); if the save still fails afterwards, the trained model stays
     in ``model``, a message says it was not cached, and the history is returned.
     """
+    if not callable(train):
+        raise TypeError(f"train must be a function that trains the model and returns its History, e.g. "
+                        f"lambda m: fit(m, data, epochs=5); got {type(train).__name__} {train!r:.40}.")
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of the settings that make this model (its cache key), e.g. "
+                        f"dict(name='vae', latent_dim=2, epochs=5, seed=0); got {type(config).__name__}.")
     path = checkpoint_path(config, cache_dir)
     _remove_stale_temporaries(path)
     if not retrain:
@@ -174,8 +181,8 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     if not isinstance(history, History):
         history = History(getattr(history, "metrics", None) or {})
     if len(history) == 0:
-        raise ValueError(f"train(model) returned a History with no epochs, so there is nothing to cache; "
-                         f"train for at least one epoch (the model {path.name} was not cached).")
+        raise ValueError(f"train(model) returned an empty History (nothing was trained), so there is nothing to "
+                         f"cache; train for at least one epoch or step (the model {path.name} was not cached).")
     if not is_main_process():               # torchrun: rank 0 writes the cache, the others wait for it
         barrier()
         return history
@@ -251,9 +258,13 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     snapshot steps and every training option, quick mode and the seed. Returns (gan in eval mode, history,
     snapshots)."""
     cfg = current()
-    data = as_data(data)
+    data = as_data(data, "data")
     seed = cfg.seed if seed is None else as_int(seed, "seed")
-    snap_steps = sorted({int(s) for s in snapshots})
+    steps = as_int(steps, "steps", minimum=0)
+    if steps == 0:
+        raise ValueError("steps=0 trains nothing, so there is no GAN to cache; pass steps >= 1 (for an untrained "
+                         "GAN, call build() yourself).")
+    snap_steps = step_list(snapshots, "snapshots")
     config = dict(name=name, kind="gan", **hyper, data=fingerprint(data), binarize=getattr(data, "binarize", None),
                   steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot, quick=cfg.quick, seed=seed,
                   training={k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})

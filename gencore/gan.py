@@ -29,15 +29,16 @@ when D's classifier recognises its fakes as the class asked for (``train_gan(...
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import eval_mode
+from .blocks import eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
-from .validate import as_int, as_logits, check_labels, requested_labels
+from .validate import as_int, as_logits, check_labels, model_input, requested_labels, sample_count
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
            "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator",
@@ -146,6 +147,18 @@ def _sn(layer: nn.Module, on: bool) -> nn.Module:
     return nn.utils.parametrizations.spectral_norm(layer) if on else layer
 
 
+def _image_shape(shape, name: str, any_size: bool = False) -> tuple[int, int, int]:
+    """(C, 28, 28): the images the DCGAN pair draws (D judges any (C, H, W) with ``any_size``)."""
+    try:
+        shape = tuple(as_int(s, name, minimum=1) for s in shape)
+    except TypeError:
+        shape = ()
+    if len(shape) != 3 or not any_size and shape[1:] != (28, 28):
+        raise ValueError(f"{name} must be (channels, 28, 28): the DCGAN pair draws and judges 28x28 images, got "
+                         f"{shape or None}; resize the images to 28x28, or use other networks in GAN(G, D, noise_dim).")
+    return shape
+
+
 class MLPGenerator(nn.Module):
     """G(z[, y]) for points: an MLP from noise (and a one-hot label) to ``out_dim`` numbers."""
 
@@ -154,7 +167,7 @@ class MLPGenerator(nn.Module):
         super().__init__()
         self.noise_dim, self.out_dim = as_int(noise_dim, "noise_dim", minimum=1), as_int(out_dim, "out_dim", minimum=1)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
-        sizes = [self.noise_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        sizes = [self.noise_dim + self.n_classes, *widths(hidden, "hidden")]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(a, b), nn.ReLU()]
@@ -162,6 +175,7 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        z = model_input(self, z, "z", (self.noise_dim,), None)
         c = _one_hot(y, self.n_classes, len(z), z, "generator")
         return self.net(z if c is None else torch.cat([z, c], 1))
 
@@ -173,7 +187,7 @@ class MLPDiscriminator(nn.Module):
                  spectral_norm: bool = False):
         super().__init__()
         self.in_dim, self.n_classes = as_int(in_dim, "in_dim", minimum=1), as_int(n_classes, "n_classes", minimum=0)
-        sizes = [self.in_dim + self.n_classes, *[as_int(h, "hidden", minimum=1) for h in hidden]]
+        sizes = [self.in_dim + self.n_classes, *widths(hidden, "hidden")]
         layers: list[nn.Module] = []
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [_sn(nn.Linear(a, b), spectral_norm), nn.LeakyReLU(0.2)]
@@ -181,7 +195,9 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
-        x = x.flatten(1)
+        if isinstance(x, torch.Tensor) and x.dim() > 2 and math.prod(x.shape[1:]) == self.in_dim:
+            x = x.flatten(1)                                       # e.g. images of in_dim pixels
+        x = model_input(self, x, "x", (self.in_dim,), None)
         c = _one_hot(y, self.n_classes, len(x), x, "discriminator")
         return self.net(x if c is None else torch.cat([x, c], 1)).squeeze(1)
 
@@ -193,16 +209,20 @@ class DCGenerator(nn.Module):
         -> convT 4x4 s2 -> (C, 28, 28) -> sigmoid: pixel intensities in [0, 1]
     """
 
+    target_range = (0.0, 1.0)       # a sigmoid's outputs: the data it learns must be images in [0, 1]
+
     def __init__(self, noise_dim: int = 64, out_shape=(1, 28, 28), channels: Sequence[int] = (128, 64),
                  n_classes: int = 0):
         super().__init__()
         self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
-        self.out_shape = tuple(int(s) for s in out_shape)
+        self.out_shape = _image_shape(out_shape, "out_shape")
         C, H, W = self.out_shape
-        if (H, W) != (28, 28):
-            raise ValueError(f"DCGenerator draws 28x28 images, got out_shape {self.out_shape}.")
-        c0, c1 = (as_int(c, "channels", minimum=1) for c in channels)
+        sizes = widths(channels, "channels")
+        if len(sizes) != 2:
+            raise ValueError(f"channels must be two widths (before and after the first transposed convolution), "
+                             f"e.g. (128, 64), got {channels!r}.")
+        c0, c1 = sizes
         self.c0 = c0
         self.project = nn.Sequential(nn.Linear(self.noise_dim + self.n_classes, c0 * 7 * 7, bias=False))
         self.net = nn.Sequential(
@@ -211,6 +231,7 @@ class DCGenerator(nn.Module):
             nn.ConvTranspose2d(c1, C, 4, 2, 1), nn.Sigmoid())
 
     def forward(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        z = model_input(self, z, "z", (self.noise_dim,), None)
         c = _one_hot(y, self.n_classes, len(z), z, "generator")
         h = self.project(z if c is None else torch.cat([z, c], 1)).view(len(z), self.c0, 7, 7)
         return self.net(h)
@@ -231,19 +252,19 @@ class DCDiscriminator(nn.Module):
     def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
                  spectral_norm: bool = False, auxiliary: bool = False):
         super().__init__()
-        self.in_shape = tuple(int(s) for s in in_shape)
+        self.in_shape = _image_shape(in_shape, "in_shape", any_size=True)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
         C, H, W = self.in_shape
         if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__") or len(channels) < 2:
             raise ValueError(f"channels must list at least two widths (the two stride-2 convolutions, then any "
                              f"3x3 ones), e.g. (64, 128) or (64, 128, 256), got {channels!r}.")
-        widths = [as_int(c, "channels", minimum=1) for c in channels]
+        sizes = widths(channels, "channels")
         layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip([C, *widths], widths)):
+        for i, (a, b) in enumerate(zip([C, *sizes], sizes)):
             conv = nn.Conv2d(a, b, 4, 2, 1) if i < 2 else nn.Conv2d(a, b, 3, 1, 1)
             layers += [_sn(conv, spectral_norm), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers, nn.Flatten())
-        features = widths[-1] * (H // 4) * (W // 4)
+        features = sizes[-1] * (H // 4) * (W // 4)
         self.out = _sn(nn.Linear(features, 1), spectral_norm)
         self.embed = _sn(nn.Embedding(self.n_classes, features), spectral_norm) if self.n_classes else None
         if auxiliary and not self.n_classes:
@@ -252,7 +273,8 @@ class DCDiscriminator(nn.Module):
         self.classifier = _sn(nn.Linear(features, self.n_classes), spectral_norm) if auxiliary else None
 
     def forward(self, x: torch.Tensor, y=None, classes: bool = False):
-        h = self.net(x.reshape(-1, *self.in_shape))
+        x = model_input(self, x, "x", self.in_shape, (0.0, 1.0))      # images in [0, 1], as G draws them
+        h = self.net(x)
         labels = _labels(y, self.n_classes, len(x), h, "discriminator")
         logit = self.out(h).squeeze(1) if labels is None else \
             _projection(h, self.out.weight, self.out.bias, self.embed.weight, labels)
@@ -278,6 +300,21 @@ class GAN(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    @property
+    def data_shape(self) -> tuple[int, ...] | None:
+        """The shape of one example, what G draws and D judges (the data must have it); None if neither says."""
+        for net, attr in ((self.generator, "out_shape"), (self.generator, "out_dim"),
+                          (self.discriminator, "in_shape"), (self.discriminator, "in_dim")):
+            value = getattr(net, attr, None)
+            if value is not None:
+                return (int(value),) if isinstance(value, int) else tuple(value)
+        return None
+
+    @property
+    def target_range(self) -> tuple[float, float] | None:
+        """The values the data must take, G's output range ((0, 1) for the DCGAN's sigmoid), or None."""
+        return getattr(self.generator, "target_range", None)
+
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z ~ N(0, I): (n, noise_dim), drawn on the CPU from ``generator`` (reproducible), on the device."""
         return torch.randn(n, self.noise_dim, generator=generator).to(self.device)
@@ -292,7 +329,8 @@ class GAN(nn.Module):
         """G(z) for n noise vectors (or, conditional: for the given labels, or n labels in turn), in eval
         mode, without gradients. ``z`` (n, noise_dim) fixes the noise."""
         y = self.labels_for(n_or_labels)
-        n = len(y) if y is not None else as_int(n_or_labels, "n", minimum=0)
+        n = len(y) if y is not None else sample_count(n_or_labels, "GAN", "build it with n_classes=K to condition "
+                                                      "it on labels")
         z = self.noise(n, generator) if z is None else torch.as_tensor(z, dtype=torch.float32).to(self.device)
         if z.shape != (n, self.noise_dim):
             raise ValueError(f"z must have shape ({n}, {self.noise_dim}), got {tuple(z.shape)}.")
@@ -302,7 +340,6 @@ class GAN(nn.Module):
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor, y=None) -> torch.Tensor:
         """D(x) = sigmoid(l(x)): the probability D gives each example of being real, (n,)."""
-        x = torch.as_tensor(x).to(self.device)
         return torch.sigmoid(self.discriminator(x) if y is None else self.discriminator(x, y))
 
 
@@ -317,6 +354,13 @@ def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128,
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
               d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False) -> GAN:
     """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head)."""
+    in_shape = _image_shape(in_shape, "in_shape")
+    if len(widths(g_channels, "g_channels")) != 2:
+        raise ValueError(f"g_channels must be two widths (G's feature maps at 7x7 and 14x14), e.g. (128, 64), got "
+                         f"{g_channels!r}.")
+    if len(widths(d_channels, "d_channels")) < 2:
+        raise ValueError(f"d_channels must be at least two widths (D's stride-2 convolutions), e.g. (64, 128), got "
+                         f"{d_channels!r}.")
     return GAN(DCGenerator(noise_dim, in_shape, g_channels, n_classes),
                DCDiscriminator(in_shape, d_channels, n_classes, spectral_norm, auxiliary), noise_dim, n_classes)
 
@@ -324,10 +368,11 @@ def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_c
 # ------------------------------------------------------------------------------ the two steps of training (Algorithm 1)
 def _diverged(who: str, step: int, loss: torch.Tensor, loss_ok: bool, history: History) -> TrainingDiverged:
     what = f"its loss became {loss.item()}" if not loss_ok else "a gradient became NaN or infinite"
+    summary = f"The GAN's {who} diverged at step {step}: {what}."
     return TrainingDiverged(
-        f"The GAN's {who} diverged at step {step}: {what}. Training stopped; that step was not applied, so the "
-        f"model keeps the weights from before it. Lower the learning rate, or stabilise D (spectral_norm=True, "
-        f"r1=...).", history, cause="loss" if not loss_ok else "gradient", step=step)
+        f"{summary} That step was not applied, so the model keeps the weights from before it. Lower the learning "
+        f"rate, or stabilise D (spectral_norm=True, r1=...).", history, cause="loss" if not loss_ok else "gradient",
+        step=step, summary=summary)
 
 
 def _args(y):

@@ -17,12 +17,13 @@ A model may declare the values its targets must take, ``target_range = (lo, hi)`
 Bernoulli likelihood; None or absent: any finite values); `fit` checks the data once before training.
 
 `train_gan` alternates the GAN's two steps (`gencore.gan.discriminator_step`, `generator_step`). Both loops
-stop at the first non-finite step (`TrainingDiverged`), and both save their progress with one mechanism
+stop at the first non-finite step (`TrainingDiverged`) and put back the last state whose loss was finite
+(`gencore.history.LastGood`), and both save their progress with one mechanism
 (`gencore.checkpoint.save_progress`): a run resumed from it ends with the numbers of an uninterrupted one.
 """
 from __future__ import annotations
 
-import copy
+import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -35,8 +36,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .blocks import eval_mode
-from .checkpoint import load_progress, save_progress, state_shapes
-from .data import TensorData, as_data
+from .checkpoint import load_progress, model_settings, optimizer_settings, restore_states, save_progress, state_shapes
+from .data import Stream, TensorData, as_data
 from .data.fingerprint import fingerprint
 from .distributed import (
     LossModule,
@@ -48,8 +49,8 @@ from .distributed import (
     shard,
 )
 from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
-from .history import History, TrainingDiverged, step_is_finite
-from .validate import as_float, as_int
+from .history import History, LastGood, TrainingDiverged, step_is_finite
+from .validate import as_float, as_int, check_labels, check_shape, inputs_checked, step_list
 
 __all__ = ["adam", "after_step", "evaluate", "fit", "train_gan", "on_every_step"]
 
@@ -166,10 +167,12 @@ def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Gen
     within the model's ``target_range``). ``generator`` draws dynamic binarisation (default: the dataset's).
     """
     _require_loss(model)
-    data = as_data(data)
+    data = as_data(data, "data", nonempty="evaluate")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     _check_data(model, data, "evaluation data")
-    return _evaluate(model, data, batch_size, generator)
+    with inputs_checked():
+        return _evaluate(model, data, batch_size, generator)
+
 
 
 def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, batch_size: int = 128,
@@ -189,8 +192,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     else used the dataset in between.
 
     Returns the `History`. Before every optimiser step the loss and the gradients are checked (one fused test);
-    a NaN/inf in either stops training with `TrainingDiverged`, naming the epoch, the step and which of the
-    two failed, and that step is not applied: the model keeps exactly the weights from before it.
+    a NaN/inf in either, a NaN test loss or a loss grown a thousandfold stops training with `TrainingDiverged`,
+    and the model gets back the weights (the optimiser its state) of the last epoch end whose loss was finite.
 
     ``resume``: a file for per-epoch checkpoints. After every epoch the weights, the optimiser, the history and
     the random states are written there atomically; a run that finds the file continues after its last
@@ -201,12 +204,27 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     epochs = as_int(epochs, "epochs", minimum=0)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     lr = as_float(lr, "lr", minimum=0)
-    if clip_grad is not None:
-        clip_grad = as_float(clip_grad, "clip_grad", minimum=0)
+    if clip_grad is not None and not as_float(clip_grad, "clip_grad", minimum=0) > 0:
+        raise ValueError(f"clip_grad must be a positive gradient norm (e.g. 1.0), got {clip_grad}: a norm of 0 would "
+                         f"stop all learning; pass None not to clip.")
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be a History to continue, or None, got {type(history).__name__}.")
+    if resume is not None and not (isinstance(resume, str) or hasattr(resume, "__fspath__")):
+        raise TypeError(f"resume must be a file path (a str or a Path) for the progress file, got {resume!r}.")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        got = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else f"{optimizer!r:.50}"
+        raise TypeError(f"optimizer must be an optimiser built on the model's parameters, got {got}; pass e.g. "
+                        f"torch.optim.Adam(model.parameters(), lr=1e-3).")
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     generator = torch.Generator().manual_seed(seed)
-    train = as_data(train)
-    test = as_data(test) if test is not None else None
+    train = as_data(train, "train", nonempty="train on")
+    test = as_data(test, "test", nonempty="test on") if test is not None else None
+    name = desc or type(model).__name__
+    if getattr(model, "in_shape", None) is not None:
+        check_shape(tuple(train.x.shape), tuple(model.in_shape), "The training data", name)
+    if test is not None and test.x.shape[1:] != train.x.shape[1:]:
+        raise ValueError(f"The test data's examples have shape {tuple(test.x.shape[1:])} but the training data's "
+                         f"{tuple(train.x.shape[1:])} (what {name} takes); pass test data of the same kind.")
     _check_data(model, train, "training data")
     if test is not None:
         _check_data(model, test, "test data")
@@ -219,12 +237,11 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = history if history is not None else History()
-    name = desc or type(model).__name__
     done, run = 0, None
     if resume is not None:
-        run = dict(loop="fit", weights=state_shapes(model), seed=seed,
-                   optimizer=_optimizer_settings(optimizer), batch_size=batch_size, clip_grad=clip_grad,
-                   data=fingerprint(train))
+        run = dict(loop="fit", weights=state_shapes(model), **model_settings(model), seed=seed,
+                   optimizer=optimizer_settings(optimizer), batch_size=batch_size, clip_grad=clip_grad,
+                   data=fingerprint(train), test=fingerprint(test) if test is not None else None)
         resumed = load_progress(resume, run, what=name)
         if resumed is not None:
             if resumed["done"] > epochs:         # a longer run of the same training: never overwrite it
@@ -232,7 +249,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                                  f"more than the {epochs} asked; ask for epochs >= {resumed['done']} to continue it, "
                                  f"or pass another resume file (or delete this one) to train {name} from the start.")
             state = resumed["state"]
-            _restore({model: state["model"], optimizer: state["optimizer"]})
+            restore_states({model: state["model"], optimizer: state["optimizer"]}, resume)
             generator.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
             history, done = History(state["history"]), resumed["done"]
@@ -251,7 +268,9 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         compute = DistributedDataParallel(LossModule(model), device_ids=devices)
     else:
         compute = model.loss
-    try:
+    last_good, first = LastGood([model, optimizer], at=len(history)), None     # the last state whose loss was finite
+    advice = f"Lower the learning rate (lr={_lr(optimizer, lr):g}) or clip the gradients (clip_grad=...)."
+    with inputs_checked(), bar:     # the data were checked once: the model's door skips each batch's scan
         for e in range(done, epochs):
             epoch = start_epoch + e + 1
             model.train()
@@ -268,8 +287,13 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 loss_ok, grads_ok, grad_norm = step_is_finite(loss, params, clip_grad)
+                if step == 1 and loss_ok and test is None and last_good.at != epoch - 1:
+                    last_good.keep(epoch - 1)           # the last epoch's final weights give a finite loss
+                first = loss.item() if first is None and loss_ok else first
                 if not (loss_ok and grads_ok):
-                    raise _diverged(history, epoch, step, loss, grad_norm, loss_ok, optimizer, lr)
+                    raise last_good.diverged(_diverged(name, epoch, step, loss, grad_norm, loss_ok), history,
+                                             "epoch", advice, cause="loss" if not loss_ok else "gradient",
+                                             epoch=epoch, step=step)
                 optimizer.step()
                 after_step(total_steps)
                 for k, v in metrics.items():
@@ -279,9 +303,18 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             if shards is not None:              # every process logs the metrics over the whole epoch
                 sums, seen = all_reduce_sums(sums, seen, device)
             history.log("train", _mean_metrics(sums, seen))
+            if history.last("train/loss") > first + 1000 * (abs(first) + 1):     # blew up, not (yet) to NaN
+                raise last_good.diverged(f"Training {name} diverged: its loss grew from {first:.4g} at the first step "
+                                         f"to {history.last('train/loss'):.4g} on average over epoch {epoch}.",
+                                         history, "epoch", advice, cause="loss", epoch=epoch)
             history.log("train", {"seconds": time.perf_counter() - started})
             if test is not None:
                 history.log("test", _evaluate(model, test, 500, generator))
+                if not math.isfinite(history.last("test/loss")):
+                    raise last_good.diverged(f"Training {name} diverged: its test loss became "
+                                             f"{history.last('test/loss')} after epoch {epoch}.", history, "epoch",
+                                             advice, cause="test loss", epoch=epoch)
+                last_good.keep(epoch)
             shown = {k.replace("/loss", ""): f"{v[-1]:.4g}" for k, v in history.metrics.items()
                      if k.endswith("/loss")}
             bar.set_postfix(epoch=f"{e + 1}/{epochs}", **shown)
@@ -289,84 +322,23 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                 save_progress(resume, run, e + 1, {
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(), "history": history.to_dict(),
                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state()})
-    finally:
-        bar.close()
     return history
 
 
-def _optimizer_settings(optimizer: torch.optim.Optimizer) -> dict:
-    """The optimiser's kind and hyper-parameters (its first parameter group without the parameters)."""
-    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"} if optimizer.param_groups else {}
-    return {"kind": type(optimizer).__name__, **group}
+def _lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
+    return optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
 
 
-def _restore(states: dict) -> None:
-    """Load each object's state (modules, optimisers, schedules), all or none: if one fails, those already
-    loaded are put back as they were, so that a damaged file cannot leave a mix of two runs."""
-    before = {obj: copy.deepcopy(obj.state_dict()) for obj in states}
-    try:
-        for obj, state in states.items():
-            obj.load_state_dict(state)
-    except Exception as e:
-        for obj, state in before.items():
-            obj.load_state_dict(state)
-        raise ValueError(f"The progress file could not be loaded ({type(e).__name__}: {e}); nothing was "
-                         f"changed. Delete it to train from the start.") from None
-
-
-def _diverged(history: History, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool,
-              optimizer: torch.optim.Optimizer, lr: float) -> TrainingDiverged:
-    lr = optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
-    advice = f"Lower the learning rate (lr={lr:g}) or clip gradients (clip_grad=...)."
-    kept = "that step was not applied, so the model keeps the weights from before it"
+def _diverged(name: str, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool) -> str:
+    """The first sentence of fit's `TrainingDiverged`: what became non-finite, where."""
     if not loss_ok:
-        what = f"The loss became {loss.item()} at epoch {epoch}, step {step}: training stopped and {kept}."
-        cause = "loss"
-    else:
-        norm = f", gradient norm {grad_norm.item()}" if grad_norm is not None else ""
-        what = (f"A gradient became NaN or infinite at epoch {epoch}, step {step} (the loss was "
-                f"{loss.item():.6g}{norm}): training stopped and {kept}.")
-        cause = "gradient"
-    return TrainingDiverged(f"{what} {advice}", history, cause=cause, epoch=epoch, step=step)
+        return f"Training {name} diverged: the loss became {loss.item()} at epoch {epoch}, step {step}."
+    norm = f", gradient norm {grad_norm.item()}" if grad_norm is not None else ""
+    return (f"Training {name} diverged: a gradient became NaN or infinite at epoch {epoch}, step {step} (the loss "
+            f"was {loss.item():.6g}{norm}).")
 
 
 # ------------------------------------------------------------------------------------------ the GAN's game
-class _Stream:
-    """Endless shuffled batches (x, y) of a dataset, every epoch reshuffled from one generator. Its position
-    (the generator's state when the current epoch began, and the batches taken since) can be saved and
-    restored, so a resumed run draws exactly the batches an uninterrupted one would."""
-
-    def __init__(self, data, batch_size: int, generator: torch.Generator):
-        self.data, self.batch_size, self.generator = data, batch_size, generator
-        self.it, self.start, self.pos = iter(()), None, 0
-
-    def _epoch(self):
-        return iter(self.data.batches(self.batch_size, shuffle=True, drop_last=len(self.data) >= self.batch_size,
-                                      generator=self.generator))
-
-    def __next__(self):
-        try:
-            batch = next(self.it)
-        except StopIteration:
-            self.start, self.pos = self.generator.get_state(), 0
-            self.it = self._epoch()
-            batch = next(self.it)
-        self.pos += 1
-        return batch
-
-    def state(self) -> dict:
-        return {"start": self.start, "pos": self.pos}
-
-    def restore(self, state: dict, generator_now: torch.Tensor) -> None:
-        if state["start"] is not None:
-            self.generator.set_state(state["start"])
-            self.it, self.start, self.pos = self._epoch(), state["start"], 0
-            for _ in range(state["pos"]):
-                next(self.it)
-            self.pos = state["pos"]
-        self.generator.set_state(generator_now)
-
-
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
               snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,
@@ -387,9 +359,9 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
     averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
     are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
-    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient
-    stops training with `TrainingDiverged`; the step is not applied, so both networks keep their last good
-    weights. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
+    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient stops
+    training with `TrainingDiverged`; both networks get back the weights of the last logging step whose losses
+    were finite. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
 
     ``resume``: a file for progress checkpoints, written atomically every ``checkpoint_every`` steps (default:
     a tenth of the run, rounded to a logging step): both networks, both optimisers, the schedules, the random
@@ -399,6 +371,9 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     ``discriminator_update``: a function with `gencore.gan.discriminator_step`'s signature used in its place
     (a study's variant of D's step, e.g. in experiments/).
     """
+    if not isinstance(gan, GAN):
+        raise TypeError(f"gan must be a GAN (gencore.gan.toy_gan(), image_gan(), GAN(G, D, noise_dim)), got "
+                        f"{type(gan).__name__}; a model with a loss trains with fit(model, data, epochs=...).")
     steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
     d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
     lr = as_float(lr, "lr", minimum=0)
@@ -411,17 +386,25 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
         raise ValueError(f"loss must be one of {', '.join(map(repr, GENERATOR_LOSSES))}, got {loss!r}.")
     g_loss_fn = GENERATOR_LOSSES[loss]
     log_every = max(1, steps // 100) if log_every is None else as_int(log_every, "log_every", minimum=1)
-    snap_steps = sorted({as_int(s, "snapshot step", minimum=0) for s in snapshots})
+    snap_steps = step_list(snapshots, "snapshots")
     if snap_steps and snap_steps[-1] > steps:
-        raise ValueError(f"Snapshot steps must lie in [0, steps={steps}], got {snap_steps[-1]}.")
+        raise ValueError(f"snapshots must be steps in [0, steps={steps}], got {snap_steps[-1]}.")
+    try:
+        betas = tuple(as_float(b, "betas", minimum=0, maximum=0.9999) for b in betas)
+    except TypeError:
+        betas = ()
+    if len(betas) != 2:
+        raise TypeError("betas must be a pair (beta1, beta2) of Adam's decay rates in [0, 1), e.g. (0.5, 0.999).")
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     rng = torch.Generator().manual_seed(seed)
-    data = as_data(data)
-    if len(data) == 0:
-        raise ValueError("The GAN's training data has no examples.")
-    data.check_values("GAN training data")
+    data = as_data(data, "data", nonempty="train the GAN on")
+    if gan.data_shape is not None:       # what G draws and D judges: the same check as fit's
+        check_shape(tuple(data.x.shape), gan.data_shape, "The GAN's training data", "this GAN")
+    data.check_values("GAN's training data", gan.target_range, expected_by="this GAN's generator")
     if gan.n_classes and data.labels is None:
         raise ValueError(f"This GAN is conditional ({gan.n_classes} classes) but the data has no labels.")
+    if gan.n_classes:
+        check_labels(data.labels, gan.n_classes, what="training data's labels")
     device = data.x.device
     gan.to(device)
     G, D = gan.generator, gan.discriminator
@@ -429,7 +412,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
     schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1 - i / steps) for opt in (opt_g, opt_d)] \
         if decay and steps else []
-    stream = _Stream(data, batch_size, rng)
+    stream = Stream(data, batch_size, rng)
     every = max(1, steps // 10) if checkpoint_every is None else as_int(checkpoint_every, "checkpoint_every", minimum=1)
     every = max(log_every, (every // log_every) * log_every)          # at logging steps: no partial averages
     fixed_z = gan.noise(n_snapshot, torch.Generator().manual_seed(seed + 1))
@@ -453,8 +436,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
         resumed = load_progress(resume, run, what=name)
         if resumed is not None:
             state = resumed["state"]
-            _restore({gan: state["gan"], opt_g: state["opt_g"], opt_d: state["opt_d"],
-                      **dict(zip(schedules, state["schedules"]))})
+            restore_states({gan: state["gan"], opt_g: state["opt_g"], opt_d: state["opt_d"],
+                            **dict(zip(schedules, state["schedules"]))}, resume)
             stream.restore(state["stream"], state["rng"])
             first, elapsed = resumed["done"], state["elapsed"]
             history, shots = History(state["history"]), state["shots"]
@@ -465,6 +448,9 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     if first == 0:
         snapshot(0)
     started = time.perf_counter() - elapsed
+    last_good = LastGood([gan, opt_g, opt_d, *schedules], at=first)     # the last state whose losses were finite
+    checked = inputs_checked()          # the data were checked once: D's door skips each batch's scan
+    checked.__enter__()
     try:
         for step in bar:
             for _ in range(d_steps):
@@ -487,13 +473,21 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
                 sums.zero_()
                 count = 0
+                if math.isfinite(d_l) and math.isfinite(g_l):
+                    last_good.keep(step + 1)
                 if resume is not None and (step + 1) % every == 0 and step + 1 < steps:
                     save_progress(resume, run, step + 1, {
                         "gan": gan.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                         "schedules": [s.state_dict() for s in schedules], "stream": stream.state(),
                         "rng": rng.get_state(), "elapsed": time.perf_counter() - started,
                         "history": history.to_dict(), "shots": shots})
+    except TrainingDiverged as e:
+        rates = f"lr={lr:g}" + (f", lr_d={lr_d:g}" if lr_d != lr else "")
+        raise last_good.diverged(f"{e.summary[:-1]} (that step was not applied).", history, "step",
+                                 f"Lower the learning rate ({rates}), or stabilise D (spectral_norm=True, r1=...).",
+                                 cause=e.cause, step=e.step) from None
     finally:
+        checked.__exit__(None, None, None)
         bar.close()
         G.eval()
         D.eval()

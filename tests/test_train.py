@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -58,16 +60,18 @@ class Exploding(Regression):
         return out
 
 
-def test_nan_loss_stops_with_epoch_and_step_and_keeps_last_good_weights(home):
+def test_nan_loss_stops_with_epoch_and_step_and_restores_the_last_epoch_end_whose_loss_was_finite(home):
     torch.manual_seed(0)
     model = Exploding(bad_step=25)                                 # 11 steps per epoch: epoch 3, step 3
     snapshots = []
     model.lin.register_forward_pre_hook(lambda m, inp: snapshots.append(m.weight.detach().clone()))
-    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 3, step 3.*weights from before it") as err:
+    with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 3, step 3\. Training stopped, and the "
+                                                r"model now holds its weights from the end of epoch 2.*Lower the "
+                                                r"learning rate \(lr=0.01\)") as err:
         fit(model, regression_data(1000), epochs=10, batch_size=97, lr=0.01, progress=False)
     assert len(err.value.history) == 2                             # two finished epochs were recorded
-    assert (err.value.cause, err.value.epoch, err.value.step) == ("loss", 3, 3)
-    assert torch.equal(model.lin.weight, snapshots[-1])            # the weights before the failing step
+    assert (err.value.cause, err.value.epoch, err.value.step, err.value.kept) == ("loss", 3, 3, 2)
+    assert torch.equal(model.lin.weight, snapshots[22])            # epoch 2's end (its loss at step 23: finite)
     assert torch.isfinite(model.lin.weight).all()
 
 
@@ -102,22 +106,29 @@ class InfiniteGradient(Regression):
 @pytest.mark.parametrize("clip_grad", [None, 1.0])
 @pytest.mark.parametrize("sgd", [False, True])
 def test_nonfinite_gradient_with_finite_loss_is_never_applied(home, clip_grad, sgd):
-    """Epoch 2, step 3: the weights are exactly those from before that step (not the epoch start's)."""
+    """Epoch 2, step 3: the model holds the weights and the optimiser the state of epoch 1's end, the last
+    whose loss was finite (not the steps of epoch 2 before the failing one)."""
     torch.manual_seed(0)
     model = InfiniteGradient(bad_step=11 + 3)                      # 11 steps per epoch
     snapshots = []
     model.lin.register_forward_pre_hook(lambda m, inp: snapshots.append(
         [p.detach().clone() for p in m.parameters()]))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01) if sgd else None
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=0.01)
+    states = []
+    optimizer.register_step_post_hook(lambda opt, *_: states.append(copy.deepcopy(opt.state_dict()["state"])))
     with pytest.raises(TrainingDiverged, match=r"gradient became NaN or infinite at epoch 2, step 3 \(the loss "
-                                                r"was [0-9.]+.*weights from before it") as err:
+                                                r"was [0-9.]+.*weights from the end of epoch 1") as err:
         fit(model, regression_data(1000), epochs=5, batch_size=97, lr=0.01, progress=False, clip_grad=clip_grad,
             optimizer=optimizer)
-    assert (err.value.cause, err.value.epoch, err.value.step) == ("gradient", 2, 3)
+    assert (err.value.cause, err.value.epoch, err.value.step, err.value.kept) == ("gradient", 2, 3, 1)
     assert len(err.value.history) == 1
-    for p, before in zip(model.parameters(), snapshots[-1]):
+    for p, before in zip(model.parameters(), snapshots[11]):        # before step 12: epoch 1's end
         assert torch.equal(p, before) and torch.isfinite(p).all()
-    assert not torch.equal(snapshots[-1][0], snapshots[11][0])      # not merely the epoch start's weights
+    assert not torch.equal(snapshots[-1][0], snapshots[11][0])
+    restored = optimizer.state_dict()["state"]                      # and the optimiser's state of then
+    assert all(torch.equal(torch.as_tensor(v), torch.as_tensor(states[10][i][k]))
+               for i, entry in restored.items() for k, v in entry.items())
 
 
 def test_nonfinite_gradient_at_the_first_step_keeps_the_initial_weights(home):
@@ -402,7 +413,7 @@ def test_a_progress_file_of_another_configuration_is_refused_before_anything_is_
     weights = {k: v.clone() for k, v in model.state_dict().items()}
     kw = dict(epochs=3, lr=0.05, batch_size=32, seed=0, resume=path, progress=False)
     kw.update({k: v for k, v in change.items() if k not in ("model", "data")})
-    with pytest.raises(ValueError, match=rf"another configuration \({expected}: .* in the file, .* now"):
+    with pytest.raises(ValueError, match=rf"another configuration \((.*; )?{expected}: .* in the file, .* now"):
         fit(model, change.get("data", regression_data(97)), **kw)
     assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())     # nothing copied: no mix
     assert path.read_bytes() == before                                                  # nor overwritten
