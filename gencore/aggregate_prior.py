@@ -28,7 +28,7 @@ import torch
 
 from .blocks import eval_mode
 from .data import as_data
-from .validate import as_int, check_labels
+from .validate import as_int, check_labels, sample_count
 
 __all__ = ["AggregatePrior"]
 
@@ -48,7 +48,10 @@ class AggregatePrior:
         if not callable(getattr(model, "posterior_mean", None)) or not hasattr(model, "latent_dim"):
             raise TypeError(f"AggregatePrior needs a VAE or ConditionalVAE (gencore.vae, gencore.cvae), got "
                             f"{type(model).__name__}.")
-        data = as_data(data)
+        data = as_data(data, "data", nonempty="encode into the aggregate prior's exemplars")
+        likelihood = getattr(model, "likelihood", None)
+        data.check_values("data", getattr(model, "target_range", None), expected_by=f"{type(model).__name__}"
+                          + (f"(likelihood={likelihood!r})" if likelihood else ""))
         self.model, self.latent_dim = model, model.latent_dim
         self.n_classes = getattr(model, "n_classes", None)
         if self.n_classes is not None and data.labels is None:
@@ -68,8 +71,7 @@ class AggregatePrior:
                 for start in range(0, len(idx), batch_size):
                     x, y = data.get(idx[start:start + batch_size].to(labels.device), generator=g)
                     with torch.no_grad():
-                        c_ = model._condition(None if self.n_classes is None else y, len(x))
-                        mu, logvar = model._encode(x.to(model.device), c_)
+                        mu, logvar = model.encode(x) if self.n_classes is None else model.encode(x, y)
                     mus.append(mu.cpu())
                     logvars.append(logvar.cpu())
                 self.mu.append(torch.cat(mus))
@@ -98,7 +100,8 @@ class AggregatePrior:
         chosen exemplar x_k of the label's class, then z = mu_k + sigma_k * eps. Returns (N, latent_dim) on the
         CPU; all randomness from ``generator``."""
         if self.n_classes is None:
-            n = as_int(n if n is not None else labels, "n", minimum=0)
+            n = sample_count(n if n is not None else labels, "aggregate prior (of a VAE)",
+                             "make the prior of a ConditionalVAE to choose the classes")
             y = torch.zeros(n, dtype=torch.long)
         else:
             y = self._labels(labels, None)

@@ -28,7 +28,7 @@ from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
-from .validate import as_float, as_int
+from .validate import as_float, as_int, model_input
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -97,11 +97,11 @@ class Autoencoder(LikelihoodModel):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """z = f(x): (N, *in_shape) -> (N, latent_dim)."""
-        return self.encoder(x)
+        return self.encoder(model_input(self, x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """x_hat = g(z) in data space: sigmoid of the logits (bernoulli) or the mean itself (gaussian)."""
-        return self._mean(self.decoder(z))
+        return self._mean(self.decoder(model_input(self, z, "z", (self.latent_dim,), None)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The reconstruction x_hat = g(f(x)) in data space."""
@@ -109,6 +109,7 @@ class Autoencoder(LikelihoodModel):
 
     def loss(self, x: torch.Tensor, y=None) -> dict[str, torch.Tensor]:
         """{"loss": -log p(x | z) summed over dimensions, averaged over the batch; "mse": per-value MSE}."""
+        x = model_input(self, x)
         raw = self.decoder(self.encoder(x))
         if self.likelihood == "bernoulli":
             loss = reconstruction_loss(raw, x)
@@ -190,6 +191,9 @@ def decode_grid(model, n: int = 15, extent=None, codes: torch.Tensor | None = No
     The grid spans ``extent`` = (x0, x1, y0, y1), or the central 98% of ``codes`` (see `code_extent`),
     or [-3, 3]^2. The top-left image is the code (x0, y1), as in a scatter plot of the codes.
     """
+    if getattr(model, "latent_dim", 2) != 2:
+        raise ValueError(f"decode_grid decodes a grid over a 2-D code space, but this {type(model).__name__} has "
+                         f"latent_dim={model.latent_dim}; train one with latent_dim=2, or decode codes of your own.")
     if extent is None:
         extent = code_extent(codes) if codes is not None else (-3.0, 3.0, -3.0, 3.0)
     z = grid_codes(n, extent)
@@ -248,9 +252,12 @@ class PCA:
         self.eigenvalues = eigenvalues                # all of them, largest first
         return self
 
-    def _k(self, k):
+    def _k(self, k, x=None):
         if self.components is None:
             raise RuntimeError("Call PCA.fit(x) first.")
+        if x is not None and tuple(x.shape[1:]) != self.shape:
+            raise ValueError(f"x has examples of shape {tuple(x.shape[1:])}, but this PCA was fitted on {self.shape}; "
+                             f"pass data of the kind it was fitted on.")
         k = len(self.components) if k is None else k
         if not 0 <= k <= len(self.components):
             raise ValueError(f"k={k} components asked for, but this PCA was fitted with {len(self.components)}.")
@@ -258,7 +265,7 @@ class PCA:
 
     def encode(self, x: torch.Tensor, k: int | None = None) -> torch.Tensor:
         """z = (x - m) V_k^T -> (N, k), float32 on x's device."""
-        k = self._k(k)
+        k = self._k(k, x)
         flat = x.reshape(len(x), -1).double().cpu()
         return ((flat - self.mean) @ self.components[:k].T).to(torch.float32).to(x.device)
 

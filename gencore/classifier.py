@@ -45,7 +45,7 @@ from .data import TensorData, as_data, load_dataset
 from .data.augment import random_affine, soften
 from .data.sprites import SHAPES
 from .train import History, adam
-from .validate import as_float, as_images, as_int
+from .validate import as_float, as_images, as_int, check_labels
 
 __all__ = ["AUGMENTATION", "Classifier", "DEFAULTS", "IMAGE_SHAPE", "accuracy", "class_probabilities",
            "classify", "cosine_adam", "extract_features", "load_classifier",
@@ -111,7 +111,7 @@ class Classifier(nn.Module):
         if len(self.classes) < 2:
             raise ValueError(f"A classifier needs at least 2 classes, got {self.classes}.")
         self.in_shape = tuple(int(s) for s in in_shape)
-        self.channels = widths(channels)
+        self.channels = widths(channels, "channels")
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths (first and second convolution), got "
                              f"{channels!r}.")
@@ -142,7 +142,7 @@ class Classifier(nn.Module):
         return next(self.parameters()).device
 
     def _input(self, x) -> torch.Tensor:
-        return as_images(x, "images", self.in_shape).to(self.device)
+        return as_images(x, "images", self.in_shape, model="the classifier").to(self.device)
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.conv(x.contiguous(memory_format=torch.channels_last)))   # faster convs on a CPU
@@ -179,7 +179,7 @@ class Classifier(nn.Module):
         if self.training:
             x = self.augment(x)
         logits = self.out(self._features(x))
-        y = y.to(logits.device).long()
+        y = check_labels(y, self.n_classes, len(x)).to(logits.device)
         return {"loss": F.cross_entropy(logits, y),
                 "accuracy": (logits.detach().argmax(1) == y).float().mean()}
 

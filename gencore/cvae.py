@@ -34,7 +34,7 @@ from .cache import fit_cached
 from .data import as_data
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int, check_labels, requested_labels
+from .validate import as_float, as_int, check_labels, model_input, requested_labels
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]
@@ -84,10 +84,12 @@ class ConditionalVAE(VAE):
     # -------------------------------------------------------------------------------------- pieces
     def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor]:
         """q(z|x, y): (N, *in_shape) and labels (N,) -> (mu, logvar), each (N, latent_dim)."""
+        x = model_input(self, x)
         return self._encode(x, self._condition(y, len(x)))
 
     def decode(self, z: torch.Tensor, y=None) -> torch.Tensor:
         """The mean of p(x|z, y): codes (N, latent_dim) and labels (N,) (or one label) -> (N, *in_shape)."""
+        z = self._codes(z)
         return self._mean(self._raw(z, self._condition(y, len(z))))
 
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
@@ -97,6 +99,7 @@ class ConditionalVAE(VAE):
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, y=None, sample: bool = False) -> torch.Tensor:
         """decode(mu(x, y), y), or decode(z, y) for one z ~ q(z|x, y) with ``sample=True``."""
+        x = model_input(self, x)
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
         return self._mean(self._raw(reparameterize(mu, logvar) if sample else mu, c))
@@ -145,9 +148,7 @@ class ConditionalVAE(VAE):
         image: the input itself first (``include_input=True``), then decode(z, l) for each l, so
         ``viz.show_images(rows, nrow=columns)`` shows the style of each input carried to every class.
         """
-        x = torch.as_tensor(x).to(self.device)
-        if x.dtype == torch.uint8:
-            x = x.float() / 255
+        x = model_input(self, x)
         n = len(x)
         targets = torch.arange(self.n_classes, device=self.device) if labels is None else self.labels(labels)
         with eval_mode(self):

@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
-from .validate import as_float, as_int
+from .validate import as_float, as_int, model_input, sample_count
 from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
@@ -305,7 +305,7 @@ class DRAW(nn.Module):
         z_t = mu_t + sigma_t eps_t (default: fresh noise); ``use_mean``: z_t = mu_t (no noise).
         Returns (c_T, steps) with steps a dict of per-step lists: "mu", "logvar", "eps" (and, with
         ``record``, "canvas", "read", "write")."""
-        x = x.reshape(-1, *self.in_shape)
+        x = model_input(self, x)
         n = len(x)
         if eps is None and not use_mean:
             eps = standard_normal((self.T, n, self.latent_dim), batch_dim=1, dtype=x.dtype, device=x.device)
@@ -350,8 +350,9 @@ class DRAW(nn.Module):
     def elbo_terms(self, x: Tensor, eps: Tensor | None = None) -> dict[str, Tensor]:
         """Per-example terms of a one-sample bound: {"rec" (n,) = -log p(x|c_T), "kl" (n, T) the KL of each
         step (closed form, prior N(0, I)), "elbo" (n,) = -rec - kl.sum(1)}."""
+        x = model_input(self, x)
         c, steps = self.infer(x, eps)
-        rec = -bernoulli_log_likelihood(c, x.reshape(c.shape))
+        rec = -bernoulli_log_likelihood(c, x)
         kl = torch.stack([gaussian_kl(mu, lv) for mu, lv in zip(steps["mu"], steps["logvar"])], dim=1)
         return {"rec": rec, "kl": kl, "elbo": -rec - kl.sum(1)}
 
@@ -382,7 +383,7 @@ class DRAW(nn.Module):
         """
         k = as_int(k, "k", minimum=1)
         chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
-        x = x.to(self.device).reshape(-1, *self.in_shape)
+        x = model_input(self, x)
         n = len(x)
         per_chunk = max(1, min(k, chunk_rows // max(n, 1)))
         out = []
@@ -414,7 +415,7 @@ class DRAW(nn.Module):
         """Generate n images: z_t ~ N(0, I) for t = 1..T through the decoder -> sigmoid(c_T) (n, C, B, A),
         the Bernoulli means. With ``return_canvases=True`` returns (images, `Trace`): the canvas after each
         step (n, T, C, B, A) and the write windows per step (with attention)."""
-        n = as_int(n, "n", minimum=1)
+        n = sample_count(n, "DRAW", "use a conditional model (gencore.cvae) to choose the classes", minimum=1)
         z = torch.randn((self.T, n, self.latent_dim), generator=generator).to(self.device)
         c, canvases, windows = self.generate(z, record=return_canvases)
         images = torch.sigmoid(c)
@@ -428,7 +429,7 @@ class DRAW(nn.Module):
         """sigmoid(c_T) for images x, with z_t = mu_t (the posterior means; ``sample=True``: a draw of q).
         With ``return_canvases=True`` returns (images, `Trace`): canvases per step, read and write windows,
         and the KL per step."""
-        x = x.to(self.device).reshape(-1, *self.in_shape)
+        x = model_input(self, x)
         eps = (torch.randn((self.T, len(x), self.latent_dim), generator=generator).to(x) if sample else None)
         c, steps = self.infer(x, eps, use_mean=not sample, record=return_canvases)
         images = torch.sigmoid(c)
@@ -456,7 +457,7 @@ def _hidden_pair(hidden) -> tuple[int, int]:
     if isinstance(hidden, (list, tuple)):
         if len(hidden) != 2:
             raise ValueError(f"hidden must be one size or a pair (encoder, decoder), got {hidden!r}.")
-        return as_int(hidden[0], "hidden"), as_int(hidden[1], "hidden")
+        return as_int(hidden[0], "hidden", minimum=1), as_int(hidden[1], "hidden", minimum=1)
     h = as_int(hidden, "hidden", minimum=1)
     return h, h
 

@@ -46,8 +46,8 @@ F64 = torch.float64
 
 
 # ------------------------------------------------------------------------------------------ likelihood
-def _batches(data, batch_size: int):
-    return as_data(data).batches(batch_size, shuffle=False)
+def _batches(data, batch_size: int, doing: str):
+    return as_data(data, "data", nonempty=doing).batches(batch_size, shuffle=False)
 
 
 def _device_of(model) -> torch.device:
@@ -85,11 +85,11 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     k = as_int(k, "k", minimum=1)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
-    data = as_data(data)
     extra = {} if prior is None else {"prior": prior}          # the model's log_weights checks it
     device = _device_of(model)
     out = []
-    bar = tqdm(_batches(data, batch_size), desc=f"IWAE k={k}", unit="batch", disable=not progress, leave=False)
+    bar = tqdm(_batches(data, batch_size, "estimate"), desc=f"IWAE k={k}", unit="batch", disable=not progress,
+               leave=False)
     with eval_mode(model):
         for x, y in bar:
             log_w = model.log_weights(x.to(device), y, k, generator=generator, chunk_rows=chunk_rows, **extra)
@@ -117,11 +117,10 @@ def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
                         f"generator=None) returning per-example 'rec' and 'kl', and {type(model).__name__} has none.")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     n_samples = as_int(n_samples, "n_samples", minimum=1)
-    data = as_data(data)
     device = _device_of(model)
     recs, kls = [], []
     with eval_mode(model):
-        for x, y in _batches(data, batch_size):
+        for x, y in _batches(data, batch_size, "evaluate"):
             terms = model.per_example_elbo(x.to(device), y, n_samples, generator=generator)
             recs.append(terms["rec"].cpu())
             kls.append(terms["kl"].cpu())
@@ -129,14 +128,14 @@ def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
     return {"elbo": -(rec + kl), "rec": rec, "kl": kl}
 
 
-
-
 # ------------------------------------------------------------------------------------------ input checks
 def _features(features, what: str = "features") -> torch.Tensor:
     f = torch.as_tensor(features)
     if f.dim() != 2 or not f.is_floating_point():
+        hint = ("; these look like images: compute their features first, e.g. "
+                "gencore.classifier.extract_features(classifier, images)" if f.dim() in (3, 4) else "")
         raise ValueError(f"{what} must be a float tensor (N, F), one feature vector per row; got "
-                         f"{tuple(f.shape)} of dtype {f.dtype}.")
+                         f"{tuple(f.shape)} of dtype {f.dtype}{hint}.")
     if len(f) == 0:
         raise ValueError(f"{what} are empty: pass at least one feature vector.")
     if not torch.isfinite(f).all():
@@ -456,7 +455,11 @@ def sharpness(images: torch.Tensor) -> torch.Tensor:
 
     Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance.
     """
-    x = torch.as_tensor(images).detach().float().cpu()
+    x = torch.as_tensor(images).detach().cpu()
+    x = x.float() / 255 if x.dtype == torch.uint8 else x.float()        # uint8: images 0..255, as everywhere
+    if x.dim() == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        raise ValueError(f"images must be (N, C, H, W) or (N, H, W), got {tuple(x.shape)}: the channels come last; "
+                         f"move them first with images.permute(0, 3, 1, 2).")
     if x.dim() == 3:
         x = x.unsqueeze(1)
     x = x.mean(1, keepdim=True)

@@ -36,7 +36,7 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_float, as_int
+from .validate import as_float, as_int, model_input, sample_count
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -88,9 +88,8 @@ class VAE(LikelihoodModel):
             raise ValueError(f"Unknown likelihood {likelihood!r}; use 'bernoulli' (binarised images) or "
                              f"'gaussian' (real-valued data).")
         latent_dim = as_int(latent_dim, "latent_dim", minimum=1)
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0 (the weight of the KL term), got {beta!r}.")
-        self.latent_dim, self.kind, self.likelihood, self.beta = latent_dim, kind, likelihood, float(beta)
+        beta = as_float(beta, "beta", minimum=0)                     # the weight of the KL term
+        self.latent_dim, self.kind, self.likelihood, self.beta = latent_dim, kind, likelihood, beta
         self.in_shape = (in_shape,) if isinstance(in_shape, int) else tuple(in_shape)
         self.encoder, self.decoder = make_pair(kind, self.in_shape, 2 * latent_dim, latent_dim, hidden, **kw)
         if likelihood == "gaussian":
@@ -104,11 +103,14 @@ class VAE(LikelihoodModel):
     # -------------------------------------------------------------------------------------- pieces
     def encode(self, x: torch.Tensor, c=None) -> tuple[torch.Tensor, torch.Tensor]:
         """q(z|x): (N, *in_shape) -> (mu, logvar), each (N, latent_dim)."""
-        return self._encode(x, c)
+        return self._encode(model_input(self, x), c)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The mean of p(x|z): pixel probabilities sigmoid(logits) (bernoulli) or the Gaussian mean."""
-        return self._mean(self.decoder(z))
+        return self._mean(self.decoder(self._codes(z)))
+
+    def _codes(self, z) -> torch.Tensor:
+        return model_input(self, z, "z", (self.latent_dim,), None)
 
     # The conditioning hook: everything below (loss, IWAE log-weights, ELBO terms, posterior means) goes
     # through these three, so a conditional subclass (gencore.cvae.ConditionalVAE) only says what the
@@ -151,6 +153,7 @@ class VAE(LikelihoodModel):
 
         ``y`` (labels) is ignored by the unconditional VAE; `gencore.cvae.ConditionalVAE` conditions on it.
         """
+        x = model_input(self, x)
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
         z = reparameterize(mu, logvar, eps=standard_normal(mu.shape, dtype=mu.dtype, device=mu.device))
@@ -166,7 +169,7 @@ class VAE(LikelihoodModel):
         """Ancestral sampling z ~ N(0, I), x ~ p(x|z) -> (n, *in_shape). With ``mean=True`` (default) the
         decoder's mean (pixel probabilities) instead of a random draw: what VAE samples usually show.
         ``prior``: draw z from this model's `gencore.aggregate_prior.AggregatePrior` instead of N(0, I)."""
-        n = as_int(n, "n", minimum=0)
+        n = sample_count(n, type(self).__name__, "use a ConditionalVAE (gencore.cvae) to choose the classes")
         z = self._prior_draw(prior, None, n, generator)
         return self._sample_from(z, None, generator, mean)
 
@@ -209,7 +212,7 @@ class VAE(LikelihoodModel):
             _check_prior(prior, self)
         chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
         device = self.device
-        x = x.to(device)
+        x = model_input(self, x)
         n = len(x)
         c = self._condition(y, n)
         mu, logvar = self._encode(x, c)
@@ -240,7 +243,7 @@ class VAE(LikelihoodModel):
                    generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Per-example terms of the ELBO, each (N,), no gradients: {"rec": -1/S sum_s log p(x|z_s),
         "kl": KL(q(z|x) || N(0, I))} with S = ``n_samples`` draws z_s ~ q(z|x) (what `dataset_elbo` sums)."""
-        x = x.to(self.device)
+        x = model_input(self, x)
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
         z = reparameterize(mu, logvar, generator=generator, n_samples=n_samples)   # (S, N, d)
@@ -252,7 +255,8 @@ class VAE(LikelihoodModel):
     @torch.no_grad()
     def posterior_mean(self, x: torch.Tensor, y=None) -> torch.Tensor:
         """The mean mu(x) of q(z|x) (N, latent_dim); ``y`` ignored here, used by conditional models."""
-        return self._encode(x.to(self.device), self._condition(y, len(x)))[0]
+        x = model_input(self, x)
+        return self._encode(x, self._condition(y, len(x)))[0]
 
 
 def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp", beta: float = 1.0,
@@ -332,8 +336,13 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
     with the class ``y`` (one label).
     """
     d = model.latent_dim
-    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
-    dims = list(range(d)) if dims is None else [int(j) for j in dims]
+    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).cpu()
+    if z0.numel() != d:
+        raise ValueError(f"z0 must be one code of {d} numbers (latent_dim={d}), got shape {tuple(z0.shape)}.")
+    z0 = z0.reshape(d)
+    dims = list(range(d)) if dims is None else [as_int(j, "dims", minimum=0) for j in dims]
+    if any(j >= d for j in dims):
+        raise ValueError(f"dims must be latent dimensions in 0..{d - 1} (latent_dim={d}), got {dims}.")
     values = torch.linspace(-lim, lim, steps) if values is None else torch.as_tensor(values, dtype=torch.float32)
     z = z0.repeat(len(dims), len(values), 1)                      # (rows, cols, d)
     for r, j in enumerate(dims):
