@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
 from .data import as_data
-from .validate import as_float, as_int
+from .validate import as_float, as_int, check_range
 
 __all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
            "feature_diversity", "frechet_gaussian", "frechet_distance", "kernel_distance", "inception_score",
@@ -460,6 +460,7 @@ def sharpness(images: torch.Tensor) -> torch.Tensor:
     if x.dim() == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
         raise ValueError(f"images must be (N, C, H, W) or (N, H, W), got {tuple(x.shape)}: the channels come last; "
                          f"move them first with images.permute(0, 3, 1, 2).")
+    check_range(x, "images", (0.0, 1.0), "sharpness")
     if x.dim() == 3:
         x = x.unsqueeze(1)
     x = x.mean(1, keepdim=True)

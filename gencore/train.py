@@ -241,7 +241,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     if resume is not None:
         run = dict(loop="fit", weights=state_shapes(model), **model_settings(model), seed=seed,
                    optimizer=optimizer_settings(optimizer), batch_size=batch_size, clip_grad=clip_grad,
-                   data=fingerprint(train), test=fingerprint(test) if test is not None else None)
+                   data=fingerprint(train), binarize=getattr(train, "binarize", None),
+                   test=fingerprint(test) if test is not None else None)
         resumed = load_progress(resume, run, what=name)
         if resumed is not None:
             if resumed["done"] > epochs:         # a longer run of the same training: never overwrite it
@@ -432,7 +433,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
         run = dict(loop="gan", weights=state_shapes(G, D), seed=seed, steps=steps, batch_size=batch_size, lr=lr,
                    lr_d=lr_d, betas=list(betas), d_steps=d_steps, loss=loss, r1=r1, auxiliary=auxiliary, decay=decay,
                    log_every=log_every, checkpoint_every=every, snapshots=snap_steps, n_snapshot=n_snapshot,
-                   data=fingerprint(data))
+                   data=fingerprint(data), binarize=getattr(data, "binarize", None),
+                   discriminator_update=f"{discriminator_update.__module__}.{discriminator_update.__qualname__}")
         resumed = load_progress(resume, run, what=name)
         if resumed is not None:
             state = resumed["state"]

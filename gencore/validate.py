@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 __all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "as_input", "check_dataset_labels",
-           "as_logits", "check_shape", "inputs_checked", "model_input", "range_hint", "sample_count", "shape_hint",
-           "step_list"]
+           "as_logits", "check_range", "check_shape", "inputs_checked", "model_input", "range_hint", "sample_count",
+           "shape_hint", "step_list"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -215,15 +215,22 @@ def as_input(x, shape, what: str = "x", *, model: str = "the model", value_range
         raise TypeError(f"{what} is {x.dtype}, which is ambiguous for {model} (0..1 or 0..255?); pass floats "
                         f"(x.float()), or uint8 images in 0..255.")
     x = x.to(device=device, dtype=dtype)
-    if not _CHECKED[0] and x.numel():
-        lo, hi = (v.item() for v in torch.aminmax(x.detach()))
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"{what} holds NaN or infinite values; pass finite values to {model}.")
-        if value_range is not None and (lo < value_range[0] - 1e-4 or hi > value_range[1] + 1e-4):
-            a, b = value_range
-            raise ValueError(f"{what} must hold values in [{a:g}, {b:g}] for {model}, but they span "
-                             f"[{lo:.4g}, {hi:.4g}]{range_hint(lo, hi, value_range)}.")
+    if not _CHECKED[0]:
+        check_range(x, what, value_range, model)
     return x
+
+
+def check_range(x: torch.Tensor, what: str, value_range=None, model: str = "the model") -> None:
+    """One sentence if ``x`` holds NaN/inf, or (with ``value_range`` (lo, hi)) values outside [lo, hi]."""
+    if not x.numel():
+        return
+    lo, hi = (v.item() for v in torch.aminmax(x.detach()))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{what} holds NaN or infinite values; pass finite values to {model}.")
+    if value_range is not None and (lo < value_range[0] - 1e-4 or hi > value_range[1] + 1e-4):
+        a, b = value_range
+        raise ValueError(f"{what} must hold values in [{a:g}, {b:g}] for {model}, but they span "
+                         f"[{lo:.4g}, {hi:.4g}]{range_hint(lo, hi, value_range)}.")
 
 
 _MODELS = object()
