@@ -23,6 +23,7 @@ INTEGRATION_TESTS = {
     "test_cli.py::test_pretrain_estimates_trains_and_then_has_nothing_to_do",
     "test_cli.py::test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry",
     "test_cli.py::test_quick_mode_samples_show_the_datas_shapes",                        # trains 4 models
+    "test_cli.py::test_after_pretrain_the_notebooks_train_nothing",          # pretrains, runs every notebook
 }
 
 

@@ -1,6 +1,7 @@
 """The command line: gencore train/sample/evaluate/doctor, sharing the notebooks' model cache."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -236,6 +237,27 @@ def test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry(home,
     # report of the failed run follows the sentence: rank 0 ended with 1 (the others quietly with 0)
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["train", "classifier"], "classifier cannot train under torchrun (its dropout and augmentation are drawn per "
+                              "process"),
+    (["train", "cgan"], "cgan cannot train under torchrun (the GAN's training loop runs as one process"),
+    (["sample", "vae", "--out", "x.png"], "run it as one process, without torchrun"),
+    (["pretrain"], "run it as one process, without torchrun")])
+def test_torchrun_refuses_what_would_not_train_one_processs_model_before_the_group_starts(home, monkeypatch, argv,
+                                                                                          said):
+    import torch.distributed as dist
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(SystemExit, match=re.escape(said)):
+        cli.main([*argv, *QUICK])
+    assert not dist.is_initialized() and not (home / "models").exists()
+    monkeypatch.setenv("RANK", "1")                      # the other ranks end quietly: rank 0 says it
+    with pytest.raises(SystemExit) as e:
+        cli.main([*argv, *QUICK])
+    assert e.value.code == 0
+
+
 def test_an_interrupted_pretrain_resumes_and_ends_with_the_uninterrupted_weights(home, tmp_path, monkeypatch, capsys):
     import torch
 
@@ -286,3 +308,24 @@ def test_quick_mode_samples_show_the_datas_shapes(tmp_path):
         images, _ = zoo.sample(name, model, 600, generator=torch.Generator().manual_seed(1))
         scores[name] = inception_score(class_probabilities(classifier, images))[0]
     assert all(score >= 1.3 for score in scores.values()), scores
+
+
+def test_after_pretrain_the_notebooks_train_nothing(tmp_path, monkeypatch, notebooks=ROOT / "solutions"):
+    """`gencore pretrain` (quick mode, sprites) trains every model notebooks 01-08 train through the model cache:
+    executing every notebook afterwards trains nothing, as the cache log says (every load and training is a line)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    home = tmp_path / "home"
+    for name, value in {"GENCORE_HOME": str(home), "GENCORE_QUICK": "1", "GENCORE_DATASET": "sprites",
+                        "GENCORE_THREADS": "1"}.items():
+        monkeypatch.setenv(name, value)            # the kernels inherit them
+    assert cli.main(["pretrain", "--quick", "--dataset", "sprites", "--threads", "1"]) == 0
+    log = home / "models" / "cache.log"
+    before = len(log.read_text().splitlines())
+    for path in sorted(notebooks.glob("0*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+    events = [line.split("\t") for line in log.read_text().splitlines()[before:]]
+    assert [e for e in events if e[1] != "loaded"] == []
+    assert len({e[2] for e in events}) >= 25                 # the notebooks did load what pretrain trained

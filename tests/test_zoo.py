@@ -19,7 +19,48 @@ def _source(notebook: str) -> str:
 # What each notebook must still call for zoo.load to find its cache entry. Editing a notebook's configuration
 # without zoo.py (or the reverse) fails here.
 NOTEBOOK_CALLS = {
+    # gencore.course.pretrain's calls (what `gencore pretrain` trains for each notebook)
+    "01_autoencoders.ipynb": [
+        'EPOCHS = cfg.pick(full=10, quick=2)', 'SUBSET = cfg.pick(full=None, quick=2000)',
+        'TEST_SUBSET = cfg.pick(full=None, quick=1000)', 'LATENT_SIZES = [2, 4, 8, 16, 32]',
+        'train = load_dataset(cfg.dataset, "train", subset=SUBSET)',
+        'test = load_dataset(cfg.dataset, "test", subset=TEST_SUBSET)',
+        'train_autoencoder(train, test=test, latent_dim=d, epochs=EPOCHS, name="ae")',
+        'N_ROLL = cfg.pick(full=3000, quick=1000)',
+        'roll, roll_coords = swiss_roll(N_ROLL, dim=3, return_t=True, generator=torch.Generator().manual_seed(0))',
+        'roll_std = (roll - roll.mean(0)) / roll.std(0).pow(2).mean().sqrt()',
+        '    TensorData(roll_std), latent_dim=2, epochs=cfg.pick(full=300, quick=15), likelihood="gaussian",\n'
+        '    hidden=(128, 128, 128), activation="silu", batch_size=64, dataset="swiss_roll(dim=3, seed=0), centred, '
+        'one scale",\n    name="ae-swiss-roll")',
+    ],
+    "03_vae.ipynb": [
+        'train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))',
+        'test = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=None, quick=500))',
+        'config = dict(name="vae", kind="mlp", latent_dim=16, hidden=[256, 256], beta=1.0, dataset=cfg.dataset,\n'
+        '              binarize="dynamic", subset=len(train), epochs=cfg.pick(full=30, quick=3), lr=1e-3, '
+        'batch_size=128,\n              quick=cfg.quick, seed=cfg.seed)',
+        'torch.manual_seed(config["seed"])\nvae = VAE(latent_dim=config["latent_dim"], '
+        'hidden=tuple(config["hidden"])).to(cfg.device)\nhistory = load_or_train(\n'
+        '    vae, lambda m: fit(m, train, test=test, epochs=config["epochs"], lr=config["lr"],\n'
+        '                       batch_size=config["batch_size"], optimizer=adam(m, config["lr"]), desc="VAE d=16"),\n'
+        '    config=config)',
+        'vae2, history2 = train_vae(train, test=test, latent_dim=2, hidden=(256, 256), '
+        'epochs=cfg.pick(full=20, quick=3),\n                           name="vae-2d")',
+        'sweep_epochs = cfg.pick(full=5, quick=2)', 'sizes = cfg.pick(full=[2, 4, 8, 16, 32, 64], quick=[2, 8, 32])',
+        'train_vae(train, latent_dim=d, hidden=(256, 256), epochs=sweep_epochs, name="vae-au", verbose=False)',
+        'betas = cfg.pick(full=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0], quick=[0.5, 1.0, 4.0])',
+        '    if beta == 1.0 and 16 in au_models:',
+        'train_vae(train, latent_dim=16, hidden=(256, 256), beta=beta, epochs=sweep_epochs,\n'
+        '                                         name="vae-beta", verbose=False)',
+    ],
     "04_conditional_vae.ipynb": [
+        'cvae, cvae_history = train_cvae(train, test=test, **arch, **budget)',
+        'sprite_train = load_dataset("sprites", "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))',
+        'sprite_test = load_dataset("sprites", "test", binarize="static", subset=cfg.pick(full=None, quick=500))',
+        'sprite_budget = dict(budget, epochs=cfg.pick(full=10, quick=3))',
+        'sprite_vae, _ = train_vae(sprite_train, test=sprite_test, **arch, **sprite_budget)',
+        'sprite_cvae, _ = train_cvae(sprite_train, test=sprite_test, **arch, **sprite_budget)',
+        'load_classifier("sprites")',
         'train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=None, quick=3000))',
         'arch = dict(latent_dim=16, hidden=[256, 256])',
         'budget = dict(epochs=30, lr=1e-3, batch_size=128)',
@@ -28,6 +69,10 @@ NOTEBOOK_CALLS = {
         'load_classifier(cfg.dataset)',
     ],
     "05_draw.ipynb": [
+        'vae_config = dict(name="vae", kind="mlp", latent_dim=16, hidden=[256, 256], beta=1.0, dataset=cfg.dataset,\n'
+        '                  binarize="dynamic", subset=len(train), epochs=cfg.pick(full=30, quick=3), lr=1e-3,\n'
+        '                  batch_size=128, quick=cfg.quick, seed=cfg.seed)',
+        'optimizer=adam(m, vae_config["lr"]), desc="VAE d=16")',
         'draw_config = dict(T=cfg.pick(full=10, quick=4), read_n=6, write_n=12, hidden=128, latent_dim=10,\n'
         '                   epochs=cfg.pick(full=5, quick=2), lr=3e-3, batch_size=128)',
         'draw_train = load_dataset(cfg.dataset, "train", binarize="dynamic", subset=cfg.pick(full=20000, quick=3000))',
@@ -35,6 +80,35 @@ NOTEBOOK_CALLS = {
         'train_draw(draw_train, test=test, attention=False, **draw_config)',
     ],
     "06_gan.ipynb": [
+        '    sign = torch.randint(0, 2, (n, 1), generator=g) * 2.0 - 1.0\n'
+        '    return 1.5 * sign + 0.4 * torch.randn(n, 1, generator=g)',
+        '    return 1.0 + 0.5 * torch.randn(n, 1, generator=g)',
+        'd_steps_1d = cfg.pick(full=3000, quick=300)', '    opt = torch.optim.Adam(d.parameters(), lr=1e-3)',
+        '        loss = discriminator_loss(d(sample_data_1d(512, g)), d(sample_g_1d(512, g)))',
+        'torch.manual_seed(0)\nd_1d = MLPDiscriminator(in_dim=1, hidden=(64, 64))\nload_or_train(d_1d, train_d_1d, '
+        'dict(name="gan06-d-1d", steps=d_steps_1d, quick=cfg.quick, seed=0))',
+        '    for step in range(300):\n        x = toy.ring(256, std=0.02, generator=g).to(cfg.device)\n'
+        '        with torch.no_grad():\n            fake = gan.generator(gan.noise(256, g))\n'
+        '        loss = discriminator_loss(gan.discriminator(x), gan.discriminator(fake))',
+        'torch.manual_seed(0)\nconfident = toy_gan().to(cfg.device)\nload_or_train(confident, train_d_alone, '
+        'dict(name="gan06-d-alone", steps=300, quick=cfg.quick, seed=0))',
+        'ring_data = toy.ring(100_000, 8, 2.0, 0.02, generator=torch.Generator().manual_seed(0))',
+        'early_steps = cfg.pick(full=2000, quick=200)',
+        'early_snaps = sorted({0, early_steps // 4, early_steps // 2, early_steps})',
+        'for loss_name in ("minimax", "non-saturating"):\n    gan, hist, snaps = train_gan_cached(toy_gan, ring_data, '
+        'name=f"gan06-ring-{loss_name}", hyper=dict(toy="ring"),\n                                        '
+        'steps=early_steps, snapshots=early_snaps, n_snapshot=2500, batch_size=256,\n'
+        '                                        lr=2e-4, betas=(0.5, 0.999), loss=loss_name, seed=0)',
+        'toy_steps = cfg.pick(full=10000, quick=300)',
+        'toy_snaps = sorted({0, round(toy_steps * 0.02), *[round(toy_steps * j / 40) for j in range(1, 41)]})',
+        '"grid": (toy.grid(100_000, 5, 2.0, 0.05, generator=torch.Generator().manual_seed(0)), ',
+        'RECIPES = {"classic": (dict(), dict(lr=2e-4, betas=(0.5, 0.999))),\n'
+        '           "stabilised": (dict(spectral_norm=True), dict(lr=1e-3, betas=(0.0, 0.9), decay=True))}',
+        'train_gan_cached(lambda kw=model_kw: toy_gan(**kw), data, name=f"gan06-{data_name}-{recipe}",\n'
+        '                                            hyper=dict(toy=data_name, **model_kw), steps=toy_steps, '
+        'snapshots=toy_snaps,\n                                            n_snapshot=2500, batch_size=256, seed=0, '
+        '**train_kw)',
+        'load_classifier(cfg.dataset)',
         'images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))',
         'dc_steps = cfg.pick(full=6000, quick=150)',
         'dc_snaps = sorted({0, dc_steps // 20, dc_steps // 6, dc_steps // 2, dc_steps})',
@@ -44,6 +118,7 @@ NOTEBOOK_CALLS = {
         '    batch_size=64, lr=cfg.pick(full=2e-4, quick=1e-3), betas=(0.5, 0.999), seed=0)',
     ],
     "07_conditional_gan.ipynb": [
+        'load_classifier(cfg.dataset)',
         'images = load_dataset(cfg.dataset, "train", subset=cfg.pick(full=None, quick=3000))',
         'gan_hyper = dict(n_classes=K, g_channels=[64, 32], d_channels=[32, 64], auxiliary=True)',
         'gan_steps = cfg.pick(full=6000, quick=150)',
@@ -64,7 +139,8 @@ NOTEBOOK_CALLS = {
 def test_notebooks_make_the_calls_the_zoo_makes(notebook):
     source = _source(notebook)
     for call in NOTEBOOK_CALLS[notebook]:
-        assert call in source, f"{notebook} no longer contains {call!r}: update gencore/zoo.py to match"
+        assert call in source, (f"{notebook} no longer contains {call!r}: update gencore/course/zoo.py or "
+                               f"pretrain.py to match")
 
 
 def test_unknown_model_lists_the_choices():
