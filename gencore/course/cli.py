@@ -319,7 +319,7 @@ def _line(ok: bool, what: str, fix: str = "") -> bool:
 def cmd_doctor(args) -> int:
     """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
 
-    cfg = current()
+    cfg = setup(seed=0, verbose=False)           # the environment as it is now (GENCORE_*), checked
     ok = True
     print("installation")
     ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
