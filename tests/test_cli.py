@@ -113,7 +113,13 @@ def test_a_malformed_option_is_one_line(home, capsys):
 
 
 def test_train_says_whether_it_trained_or_loaded_the_model(home, capsys):
-    assert cli.main(["train", "vae", *QUICK, "--epochs", "1"]) == 0
+    umask = os.umask(0o022)
+    try:
+        assert cli.main(["train", "vae", *QUICK, "--epochs", "1"]) == 0
+    finally:
+        os.umask(umask)
+    saved = list((home / "models").glob("vae-*.pt"))        # readable by the others: a shared GENCORE_HOME works
+    assert len(saved) == 1 and saved[0].stat().st_mode & 0o777 == 0o644
     out = capsys.readouterr().out
     assert "vae: notebook 04's VAE" in out and "trained and cached (another cache entry" in out
     assert cli.main(["train", "vae", *QUICK, "--epochs", "1"]) == 0
