@@ -39,7 +39,8 @@ from .validate import as_int, step_list
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
 
-FORMAT = 2          # 2: configuration stored JSON-normalised, weights checksum, fit_cached keys on the data
+FORMAT = 3          # 3: the VAEs draw their noise from the run's seeded generator (a model cached before trains
+#                   anew: retraining it would give other weights); 2: JSON-normalised configuration, checksum, data key
 STALE_TMP_SECONDS = 300   # a temporary file untouched for this long belongs to a save that was killed
 
 
