@@ -244,6 +244,80 @@ W("draw_read", "float64 gamma", r"dtype|float64",
   lambda x, x_hat, F_X, F_Y, gamma: _read(x, x_hat, F_X, F_Y, gamma.double()))
 
 
+# ---------------------------------------------------------------- 04: the conditional negative ELBO
+def _kl_sum(mu, logvar):
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
+
+def _celbo(x, y, encode, decode, eps, *, z=None, rec=None, kl=None, dec_y=None, reduce=None):
+    mu, logvar = encode(x, y)
+    std = torch.exp(0.5 * logvar)
+    zz = mu + std * eps if z is None else z(mu, logvar, std, eps)
+    logits = decode(zz, y if dec_y is None else dec_y(y))
+    r = (F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1) if rec is None
+         else rec(logits, x))
+    k = _kl_sum(mu, logvar) if kl is None else kl(mu, logvar)
+    return (r + k).mean() if reduce is None else reduce(r + k)
+
+
+def _celbo_loop(x, y, encode, decode, eps):
+    total = 0
+    for i in range(len(x)):
+        mu, logvar = encode(x[i:i + 1], y[i:i + 1])
+        logits = decode(torch.addcmul(mu, torch.exp(0.5 * logvar), eps[i:i + 1]), y[i:i + 1])
+        total = total + F.binary_cross_entropy_with_logits(logits, x[i:i + 1], reduction="sum") + _kl_sum(mu, logvar)
+    return (total / len(x)).reshape(())
+
+
+def _celbo_independent(x, y, encode, decode, eps):
+    mu, logvar = encode(x, y)
+    std = (0.5 * logvar).exp()
+    q = torch.distributions.Independent(torch.distributions.Normal(mu, std), 1)
+    p = torch.distributions.Independent(torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std)), 1)
+    logits = decode(q.mean + q.stddev * eps, y)
+    rec = F.binary_cross_entropy_with_logits(logits.reshape(len(x), -1), x.reshape(len(x), -1), reduction="none")
+    return (rec.sum(-1) + torch.distributions.kl_divergence(q, p)).mean()
+
+
+R("cvae_negative_elbo", "softplus form", lambda x, y, enc, dec, eps: _celbo(
+    x, y, enc, dec, eps, rec=lambda l, x: (F.softplus(l) - x * l).flatten(1).sum(1)))
+R("cvae_negative_elbo", "a loop over the examples, addcmul", _celbo_loop)
+R("cvae_negative_elbo", "torch.distributions Independent, kl_divergence", _celbo_independent)
+R("cvae_negative_elbo", "KL written with the variance", lambda x, y, enc, dec, eps: _celbo(
+    x, y, enc, dec, eps, kl=lambda mu, lv: 0.5 * (mu ** 2 + torch.exp(lv) - torch.log(torch.exp(lv)) - 1).sum(-1)))
+R("cvae_negative_elbo", "sum then divide", lambda x, y, enc, dec, eps: _celbo(
+    x, y, enc, dec, eps, reduce=lambda per: per.sum() / per.shape[0]))
+
+W("cvae_negative_elbo", "fresh noise instead of eps", r"eps|noise|given",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, z=lambda mu, lv, std, e: mu + std * torch.randn_like(std)))
+W("cvae_negative_elbo", "BCE arguments swapped", r"order|swap|logits",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, rec=lambda l, x: F.binary_cross_entropy_with_logits(
+      x, torch.sigmoid(l), reduction="none").flatten(1).sum(1)))
+W("cvae_negative_elbo", "logvar used as the standard deviation in the KL", r"logvar|variance|exp",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, kl=lambda mu, lv: 0.5 * (
+      mu.pow(2) + lv.pow(2) - 1 - torch.log(lv.pow(2) + 1e-12)).sum(1)))
+W("cvae_negative_elbo", "the per-example losses, not their mean", r"scalar|shape|mean|one number",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, reduce=lambda per: per))
+W("cvae_negative_elbo", "squared error on the probabilities", r"Bernoulli|binary_cross|BCE|log p",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, rec=lambda l, x: (torch.sigmoid(l) - x).pow(2)
+                                     .flatten(1).sum(1)))
+W("cvae_negative_elbo", "z built around logvar instead of mu", r"\bmu\b|mean",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, z=lambda mu, lv, std, e: lv + std * e))
+W("cvae_negative_elbo", "KL with +logvar", r"sign|logvar",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, kl=lambda mu, lv: 0.5 * (
+      mu.pow(2) + lv.exp() - 1 + lv).sum(1)))
+W("cvae_negative_elbo", "divided by the number of pixels", r"pixel",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps) / x[0].numel())
+W("cvae_negative_elbo", "the one-hot labels passed to the decoder", r"label|y\b|one.hot",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, dec_y=lambda y: F.one_hot(y, int(y.max()) + 1)))
+W("cvae_negative_elbo", "the labels of the batch reversed for the decoder", r"label|order|each example",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, dec_y=lambda y: y.flip(0)))
+W("cvae_negative_elbo", "sigma as exp(logvar) / 2", r"exp\(logvar / 2\)|sigma|parenthes",
+  lambda x, y, enc, dec, eps: _celbo(x, y, enc, dec, eps, z=lambda mu, lv, std, e: mu + lv.exp() / 2 * e))
+W("cvae_negative_elbo", "the loss through .item()", r"item|gradient",
+  lambda x, y, enc, dec, eps: torch.tensor(_celbo(x, y, enc, dec, eps).item()))
+
+
 @pytest.mark.parametrize("case", CAT.wrongs, ids=[c.id for c in CAT.wrongs])
 def test_uncatalogued_wrong_answer_is_rejected_without_crash(case):
     assert_rejected_without_crash(case)
