@@ -59,7 +59,8 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "code freed from the category models style; class-controlled generation, analogies; measuring what "
              "the code holds (a logistic-regression probe, VAE vs cVAE; sprite factors by R^2); the domain "
              "classifier judging conditional samples; the prior's holes, and the aggregate posterior as a prior",
-             "the conditioned input [vec(x); onehot(y)], the class grid (every code decoded with every label)"),
+             "the conditioned input [vec(x); onehot(y)], the conditional negative ELBO, the class grid (every code "
+             "decoded with every label)"),
     Notebook("05", "05_draw", "DRAW: the Deep Recurrent Attentive Writer",
              "DRAW: the VAE unrolled in time (read, encode, sample, decode, write, T times), a sequence of latents "
              "and a canvas, Gaussian filterbank attention (where to look and where to write, learned by gradient), "
