@@ -30,7 +30,8 @@ INTEGRATION_TESTS = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = Path(str(item.fspath)).name
-        if name in INTEGRATION_FILES or f"{name}::{item.originalname}" in INTEGRATION_TESTS:
+        test = getattr(item, "originalname", item.name)  # notebook cells (nbval) have no originalname
+        if name in INTEGRATION_FILES or f"{name}::{test}" in INTEGRATION_TESTS:
             item.add_marker(pytest.mark.integration)
 
 
