@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 __all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "as_input", "check_dataset_labels",
-           "as_logits", "check_range", "check_shape", "inputs_checked", "model_input", "range_hint", "sample_count",
-           "shape_hint", "step_list"]
+           "as_features", "as_function", "as_generator", "as_logits", "as_points", "check_range", "check_shape",
+           "inputs_checked", "model_input", "range_hint", "sample_count", "shape_hint", "step_list"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -279,3 +279,55 @@ def as_logits(t, what: str) -> torch.Tensor:
     if t.numel() == 0:
         raise ValueError(f"{what} is empty; pass D's logits for at least one example.")
     return t
+
+
+def as_generator(generator, name: str = "generator") -> torch.Generator | None:
+    """``generator`` if it is a torch.Generator or None (torch's global random state), else one sentence: a seed
+    given where a generator is expected is the usual mistake."""
+    if generator is None or isinstance(generator, torch.Generator):
+        return generator
+    seed = generator if isinstance(generator, numbers.Integral) and not isinstance(generator, bool) else 0
+    raise TypeError(f"{name} must be a torch.Generator (or None for torch's global random state), got "
+                    f"{type(generator).__name__} {generator!r:.40}; for a seeded draw pass "
+                    f"{name}=torch.Generator().manual_seed({seed}).")
+
+
+def as_function(value, name: str, expected: str):
+    """``value`` if it can be called, else one sentence: ``name`` must be a function ``expected`` (what it
+    does, with an example); a model or a tensor given in its place is named as such."""
+    if callable(value) and not isinstance(value, torch.nn.Module):
+        return value
+    got = (f"a {type(value).__name__} (a model, not a function that makes one)" if isinstance(value, torch.nn.Module)
+           else f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor)
+           else f"{type(value).__name__} {value!r:.40}")
+    raise TypeError(f"{name} must be a function {expected}; got {got}.")
+
+
+def as_points(x, name: str = "points", dim: int = 2) -> torch.Tensor:
+    """``x`` as float points (N, dim) on the CPU (a tensor or an array), or one sentence saying what to do."""
+    t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).detach()
+    if t.dim() == 2 and t.shape[1] == dim:
+        return t.float().cpu()
+    got = tuple(t.shape)
+    hint = (f"the points are in columns: pass {name}.T" if t.dim() == 2 and t.shape[0] == dim
+            else f"these are {got[1]}-D points: pick {dim} coordinates, e.g. {name}[:, :{dim}]" if t.dim() == 2
+            else f"pass one point per row, (N, {dim})")
+    raise ValueError(f"{name} must have shape (N, {dim}), one point per row, got {got}; {hint}.")
+
+
+def as_features(features, what: str = "features") -> torch.Tensor:
+    """Feature vectors (N, F), one per row, as float64 on the CPU: non-empty and finite, or one sentence. uint8
+    rows are images 0..255 (scaled by 1/255, as everywhere in gencore)."""
+    f = torch.as_tensor(np.asarray(features) if not isinstance(features, torch.Tensor) else features).detach()
+    if f.dtype == torch.uint8:
+        f = f.double() / 255
+    if f.dim() != 2 or not f.is_floating_point():
+        hint = ("; these look like images: compute their features first, e.g. "
+                "gencore.classifier.extract_features(classifier, images)" if f.dim() in (3, 4) else "")
+        raise ValueError(f"{what} must be a float tensor (N, F), one feature vector per row; got "
+                         f"{tuple(f.shape)} of dtype {f.dtype}{hint}.")
+    if len(f) == 0:
+        raise ValueError(f"{what} are empty: pass at least one feature vector.")
+    if not torch.isfinite(f).all():
+        raise ValueError(f"{what} contain NaN or infinite values; check the images they were computed from.")
+    return f.to("cpu", torch.float64)
