@@ -34,7 +34,7 @@ from .distributed import barrier, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
-from .validate import as_int, step_list
+from .validate import as_function, as_int, step_list
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
@@ -216,6 +216,8 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
     history without touching the cache. Returns (model in eval mode, history).
     """
     cfg = current()
+    build = as_function(build, "build", "that builds the model from the data's shape, e.g. lambda in_shape: "
+                        "VAE(latent_dim=2, in_shape=in_shape)")
     train = as_data(train)
     label = dataset or getattr(train, "name", "tensor")
     if len(train) == 0:
@@ -259,6 +261,11 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     snapshot steps and every training option, quick mode and the seed. Returns (gan in eval mode, history,
     snapshots)."""
     cfg = current()
+    build = as_function(build, "build", "that builds the GAN, e.g. lambda: toy_gan(hidden=(64, 64))")
+    if "resume" in train_kw or "desc" in train_kw:
+        raise TypeError(f"{'resume' if 'resume' in train_kw else 'desc'} is not an option of train_gan_cached: it "
+                        f"keeps its own progress file in the model cache (an interrupted run resumes when called "
+                        f"again) and names the run after name=; leave it out, or call train_gan(..., resume=...).")
     data = as_data(data, "data")
     seed = cfg.seed if seed is None else as_int(seed, "seed")
     steps = as_int(steps, "steps", minimum=0)

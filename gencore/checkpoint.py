@@ -113,13 +113,34 @@ def save_progress(path: str | Path, run: dict, done: int, state: dict) -> None:
     save_checkpoint({"format": PROGRESS_FORMAT, "run": normalise(run), "done": int(done), "state": state}, path)
 
 
-def load_progress(path: str | Path, run: dict, *, what: str) -> dict | None:
+def _model_file(saved) -> str | None:
+    """What a readable file holds when it is a model's weights rather than a run's progress (a state_dict, a
+    cached model, a whole model), in a few words; None otherwise (progress files of older versions included)."""
+    if isinstance(saved, nn.Module):
+        return f"a whole model (a {type(saved).__name__})"
+    progress = isinstance(saved, dict) and str(saved.get("format")).startswith("gencore-progress")
+    if isinstance(saved, dict) and "state_dict" in saved and not progress:
+        return "a model's checkpoint (its weights under 'state_dict', e.g. a cached model)"
+    if isinstance(saved, dict) and saved and all(isinstance(v, torch.Tensor) for v in saved.values()):
+        return "a model's weights (a state_dict)"
+    return None
+
+
+LOOPS = {"fit": "fit", "gan": "train_gan"}          # a progress file's "loop" -> the function that writes it
+
+
+def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume") -> dict | None:
     """The saved progress of this run, {"done": ..., "state": ...}, or None: no file, or a file that cannot be
     read or belongs to another seed (a sentence says so; training ``what`` then starts from the start and the
     file is overwritten at the first checkpoint). A file of the same seed whose configuration differs from
     ``run`` (another learning rate, another architecture, other data...) raises ValueError naming what
-    differs: continuing it would mix two runs, and starting over would destroy it."""
+    differs: continuing it would mix two runs, and starting over would destroy it. So does a folder, a readable
+    file that is no progress file (saved weights, a cached model: ``name``, the caller's argument, was taken for
+    "start from these weights") and the progress of the other training loop (`fit`'s file for `train_gan`)."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{name}={str(path)!r} is a folder, but {name} names the file where the run saves its "
+                         f"progress; pass a file path, e.g. {name}={str(path / 'run.pt')!r}.")
     if not path.exists():
         return None
     try:
@@ -128,15 +149,26 @@ def load_progress(path: str | Path, run: dict, *, what: str) -> dict | None:
         saved = None
         reason = "it is damaged or foreign: it cannot be read (a truncated or overwritten file, or another program's)"
     else:
+        holds = _model_file(saved)
+        if holds is not None:
+            raise ValueError(f"{name}={str(path)!r} is not a progress file: it holds {holds}. {name} names the file "
+                             f"where this run saves its progress, and training would overwrite it; to start from saved "
+                             f"weights, load them first (model.load_state_dict(torch.load(path))) and pass another "
+                             f"{name} file. Nothing was changed.")
         reason = ("it is not a progress file of this version of gencore"
                   if not isinstance(saved, dict) or saved.get("format") != PROGRESS_FORMAT
                   else None if isinstance(saved.get("done"), int) and saved["done"] > 0
                   else "it holds no finished epoch or step")
-    if reason is not None:                      # damaged or foreign: never use it
+    if reason is not None:                      # damaged or of an older version: never use it
         print(f"The progress file {path} is unusable ({reason}); training {what} from the start (the file is "
               f"replaced at the first checkpoint).")
         return None
     stored, now = saved["run"], normalise(run)
+    if stored.get("loop") and now.get("loop") and stored["loop"] != now["loop"]:
+        loop, other = (LOOPS.get(v, v) for v in (stored["loop"], now["loop"]))
+        raise ValueError(f"The progress file {path} holds a run of {loop} (another model's training), not of {other} "
+                         f"(training {what}); pass another {name} file for this run (one per model), or delete that "
+                         f"one. Nothing was changed.")
     if stored.get("seed") != now.get("seed"):
         print(f"The progress file {path} belongs to another run (seed {stored.get('seed')}, this one "
               f"{now.get('seed')}); training {what} from the start.")
