@@ -28,7 +28,7 @@ import torch
 
 from .blocks import eval_mode
 from .data import as_data
-from .validate import as_int, check_labels, sample_count
+from .validate import as_generator, as_int, check_labels, requested_labels, sample_count
 
 __all__ = ["AggregatePrior"]
 
@@ -76,6 +76,10 @@ class AggregatePrior:
                     logvars.append(logvar.cpu())
                 self.mu.append(torch.cat(mus))
                 self.logvar.append(torch.cat(logvars))
+                if not (torch.isfinite(self.mu[-1]).all() and torch.isfinite(self.logvar[-1]).all()):
+                    raise ValueError(f"The encoder of this {type(model).__name__} gives NaN or infinite codes for the "
+                                     f"data's images: its weights are not finite (did its training diverge?); train "
+                                     f"it again with a lower learning rate before making its aggregate prior.")
         self.sizes = [len(m) for m in self.mu]
 
     def __repr__(self) -> str:
@@ -98,13 +102,15 @@ class AggregatePrior:
     def sample(self, labels=None, n: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """z ~ p(z|y) for each label (``labels`` (N,); an unconditional prior takes ``n`` instead): a uniformly
         chosen exemplar x_k of the label's class, then z = mu_k + sigma_k * eps. Returns (N, latent_dim) on the
-        CPU; all randomness from ``generator``."""
+        CPU; all randomness from ``generator``. A conditional prior given a number n (as ``labels`` or ``n``)
+        draws n codes of the classes in turn (0, 1, ..., n_classes - 1, 0, ...), as `ConditionalVAE.sample` does."""
+        generator = as_generator(generator)
         if self.n_classes is None:
             n = sample_count(n if n is not None else labels, "aggregate prior (of a VAE)",
                              "make the prior of a ConditionalVAE to choose the classes")
             y = torch.zeros(n, dtype=torch.long)
         else:
-            y = self._labels(labels, None)
+            y = requested_labels(n if labels is None and n is not None else labels, self.n_classes).cpu()
         z = torch.empty(len(y), self.latent_dim)
         pick = torch.rand(len(y), generator=generator)                 # one uniform per sample, in order
         eps = torch.randn(len(y), self.latent_dim, generator=generator)

@@ -18,7 +18,6 @@ Both are summed over the dimensions of one example and averaged over the batch.
 from __future__ import annotations
 
 import contextlib
-import operator
 
 import torch
 import torch.nn.functional as F
@@ -62,7 +61,7 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Te
         raise ValueError(f"interpolate needs two endpoints of the same shape, got {tuple(z0.shape)} and "
                          f"{tuple(z1.shape)}.")
     try:
-        steps = operator.index(steps)
+        steps = as_int(steps, "steps")          # 10, np.int64(10), 10.0: a count, as everywhere in gencore
     except TypeError:
         steps = None
     if steps is None or steps < 2:
@@ -152,7 +151,7 @@ def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: s
 def encode_dataset(model, data, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Encode every example of ``data`` (a dataset or a tensor) in order -> (codes (N, d), labels or None),
     both on the CPU. ``model`` is anything with ``encode`` (an `Autoencoder`, a `PCA`), or a function."""
-    data = as_data(data)
+    data = as_data(data, "data", nonempty="encode")
     encode = getattr(model, "encode", model)
     codes, labels = [], []
     with eval_mode(model) if isinstance(model, nn.Module) else contextlib.nullcontext():
@@ -236,8 +235,9 @@ class PCA:
 
     def fit(self, x) -> "PCA":
         """Fit on x (N, ...) or a dataset (all of it, in float64)."""
+        data = as_data(x, "x", nonempty="fit the principal directions to")
         if not isinstance(x, torch.Tensor):
-            x = torch.cat([b for b, _ in as_data(x).batches(5000, shuffle=False)])
+            x = torch.cat([b for b, _ in data.batches(5000, shuffle=False)])
         self.shape = tuple(x.shape[1:])
         flat = x.reshape(len(x), -1).double().cpu()
         self.mean = flat.mean(0)
@@ -282,7 +282,7 @@ class PCA:
     def reconstruction_mse(self, x, k: int | None = None, clip: bool = False) -> float:
         """Mean squared error per value, mean_{n,i} (x_ni - x_hat_ni)^2, over x (a tensor or a dataset).
         ``clip=True`` clips x_hat to [0, 1] first (valid pixel values)."""
-        data = as_data(x)
+        data = as_data(x, "x", nonempty="measure the reconstruction error of")
         total, count = 0.0, 0
         for xb, _ in data.batches(5000, shuffle=False):
             x_hat = self.reconstruct(xb, k)
@@ -296,7 +296,7 @@ class PCA:
 @torch.no_grad()
 def reconstruction_mse(model, data, batch_size: int = 1000) -> float:
     """Held-out mean squared error per value of an autoencoder, mean_{n,i} (x_ni - g(f(x_n))_i)^2."""
-    data = as_data(data)
+    data = as_data(data, "data", nonempty="measure the reconstruction error of")
     total, count = 0.0, 0
     with eval_mode(model), torch.no_grad():
         for x, _ in data.batches(batch_size, shuffle=False):

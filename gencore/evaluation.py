@@ -34,8 +34,8 @@ from tqdm.auto import tqdm
 
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
-from .data import as_data
-from .validate import as_float, as_int, check_range
+from .data import TensorData, as_data
+from .validate import as_features, as_float, as_generator, as_images, as_int, check_range
 
 __all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
            "feature_diversity", "frechet_gaussian", "frechet_distance", "kernel_distance", "inception_score",
@@ -82,7 +82,7 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
         raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
                         f"generator=None, chunk_rows=2048) returning the (k, n) importance log-weights, and "
                         f"{type(model).__name__} has none.")
-    k = as_int(k, "k", minimum=1)
+    k, generator = as_int(k, "k", minimum=1), as_generator(generator)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
     extra = {} if prior is None else {"prior": prior}          # the model's log_weights checks it
@@ -116,7 +116,7 @@ def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
         raise TypeError(f"dataset_elbo needs a model with a method per_example_elbo(x, y, n_samples, *, "
                         f"generator=None) returning per-example 'rec' and 'kl', and {type(model).__name__} has none.")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    n_samples, generator = as_int(n_samples, "n_samples", minimum=1), as_generator(generator)
     device = _device_of(model)
     recs, kls = [], []
     with eval_mode(model):
@@ -129,22 +129,8 @@ def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
 
 
 # ------------------------------------------------------------------------------------------ input checks
-def _features(features, what: str = "features") -> torch.Tensor:
-    f = torch.as_tensor(features)
-    if f.dim() != 2 or not f.is_floating_point():
-        hint = ("; these look like images: compute their features first, e.g. "
-                "gencore.classifier.extract_features(classifier, images)" if f.dim() in (3, 4) else "")
-        raise ValueError(f"{what} must be a float tensor (N, F), one feature vector per row; got "
-                         f"{tuple(f.shape)} of dtype {f.dtype}{hint}.")
-    if len(f) == 0:
-        raise ValueError(f"{what} are empty: pass at least one feature vector.")
-    if not torch.isfinite(f).all():
-        raise ValueError(f"{what} contain NaN or infinite values; check the images they were computed from.")
-    return f.detach().to("cpu", F64)
-
-
 def _pair(real, fake) -> tuple[torch.Tensor, torch.Tensor]:
-    r, f = _features(real, "real features"), _features(fake, "generated features")
+    r, f = as_features(real, "real features"), as_features(fake, "generated features")
     if r.shape[1] != f.shape[1]:
         raise ValueError(f"The real and generated features must have the same width; got {r.shape[1]} and "
                          f"{f.shape[1]}. Extract both with the same model.")
@@ -155,14 +141,18 @@ def _pair(real, fake) -> tuple[torch.Tensor, torch.Tensor]:
 def bits_per_dim(nats, dims: int):
     """-log p(x) in bits per dimension: nats / (D log 2). ``nats`` is a log-likelihood (negative) or a
     negative log-likelihood; either way the result is the positive cost."""
+    if isinstance(dims, (tuple, list, torch.Size)):
+        raise TypeError(f"dims is the number of values per example, a whole number, got the shape {tuple(dims)}; pass "
+                        f"math.prod(shape) = {math.prod(dims)} for examples of that shape.")
     dims = as_int(dims, "dims", minimum=1)
     value = torch.as_tensor(nats, dtype=F64).abs() / (dims * math.log(2))
     return value.item() if value.dim() == 0 else value
 
 
 def _flat(x, what: str) -> torch.Tensor:
-    x = torch.as_tensor(x)
-    return _features(x.flatten(1) if x.dim() > 2 else x, what)
+    """Examples (N, ...) (a tensor, an array or a dataset; uint8: images 0..255) as flat float64 rows (N, D)."""
+    x = torch.as_tensor(x.x if isinstance(x, TensorData) else x)
+    return as_features(x.flatten(1) if x.dim() > 2 else x, what)
 
 
 def _parzen_sq_dists(samples, x) -> tuple[torch.Tensor, int, int]:
@@ -217,7 +207,7 @@ def sqrtm_psd(c: torch.Tensor) -> torch.Tensor:
 
 def gaussian_stats(features) -> tuple[torch.Tensor, torch.Tensor]:
     """The mean (F,) and the unbiased covariance (F, F) of features (N, F), in float64."""
-    f = _features(features)
+    f = as_features(features)
     if len(f) < 2:
         raise ValueError("A covariance needs at least 2 feature vectors.")
     return f.mean(0), torch.cov(f.T).reshape(f.shape[1], f.shape[1])
@@ -294,7 +284,7 @@ def inception_score(probs, splits: int = 1) -> tuple[float, float]:
     """IS = exp(E_x KL(p(y|x) || p(y))), p(y) = E_x p(y|x), from the classifier's class probabilities (N, K)
     of generated images. High when each image is confidently one class AND the classes are balanced; at
     most K. ``splits`` > 1: the score on that many disjoint parts, (mean, std) as Salimans et al. (2016)."""
-    p = _features(probs, "class probabilities")
+    p = as_features(probs, "class probabilities")
     if (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p), dtype=F64), atol=1e-4):
         raise ValueError("inception_score needs probabilities: non-negative rows that sum to 1 (apply softmax "
                          "to logits first, e.g. gencore.classifier.class_probabilities).")
@@ -319,9 +309,7 @@ def nearest_neighbours(queries, reference, k: int = 1, batch_size: int = 1024) -
     """The ``k`` nearest rows of ``reference`` (M, ...) to each query (N, ...), Euclidean (images are
     flattened): (distances (N, k), indices (N, k)), nearest first. Memorisation check: a generated sample
     whose nearest training image is (almost) itself was copied."""
-    q, r = torch.as_tensor(queries), torch.as_tensor(reference)
-    q = _features(q.flatten(1) if q.dim() != 2 else q, "queries")
-    r = _features(r.flatten(1) if r.dim() != 2 else r, "reference")
+    q, r = _flat(queries, "queries"), _flat(reference, "reference")
     if q.shape[1] != r.shape[1]:
         raise ValueError(f"queries have {q.shape[1]} values per row but the reference {r.shape[1]}.")
     k = as_int(k, "k", minimum=1, maximum=len(r))
@@ -412,6 +400,9 @@ def sample_report(classifier, real_images, fake_images, kid_subsets: int = 100, 
     classifier's features: {"FD", "KID", "KID_std", "IS", "precision", "recall", "density", "coverage",
     "C2ST", "sharpness", "real_sharpness"}."""
 
+    shape = getattr(classifier, "in_shape", (1, 28, 28))
+    real_images, fake_images = (as_images(x, name, shape, "sample_report") if not isinstance(x, TensorData) else x
+                                for x, name in ((real_images, "real_images"), (fake_images, "fake_images")))
     f_real = extract_features(classifier, real_images).double()
     f_fake = extract_features(classifier, fake_images).double()
     kid, kid_std = kernel_distance(f_real, f_fake, subsets=kid_subsets,
@@ -428,7 +419,7 @@ def feature_diversity(features, labels=None) -> float:
     """Mean pairwise Euclidean distance between feature vectors, E_{i != j} ||f_i - f_j||, within each class
     (``labels`` (N,)) and then averaged over the classes (equal weights); over all rows without labels.
     A collapsed generator (the same image again and again) scores 0; real data sets the scale."""
-    f = _features(features)
+    f = as_features(features)
     if labels is None:
         groups = [f]
     else:
@@ -474,14 +465,20 @@ def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_c
     3 std of its nearest mode's centre; a mode is *covered* when at least ``min_count`` high-quality samples
     fall in it. Returns {"modes": covered count, "high_quality": share of high-quality samples,
     "per_mode": high-quality count per mode (n_modes,)}."""
-    samples = torch.as_tensor(samples, dtype=torch.float32).reshape(len(samples), -1)
-    centers = torch.as_tensor(centers, dtype=torch.float32)
+    given, centers = centers, torch.as_tensor(centers, dtype=torch.float32)
+    if centers.dim() != 2:
+        k = int(centers.item()) if centers.dim() == 0 else 8
+        raise TypeError(f"centers must be the modes' centres, a tensor (K, D), got {given!r:.40}; pass e.g. "
+                        f"gencore.data.toy.ring_centers({k}) for a ring of {k} modes.")
+    samples = torch.as_tensor(samples, dtype=torch.float32)
+    if samples.dim() == 0 or len(samples) == 0:
+        raise ValueError(f"samples holds no samples (shape {tuple(samples.shape)}); mode_metrics needs at least one: "
+                         f"draw some from the generator.")
+    samples = samples.reshape(len(samples), -1)
     std = as_float(std, "std", minimum=0)
     min_count = as_int(min_count, "min_count", minimum=1)
     if samples.shape[1] != centers.shape[1]:
         raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}.")
-    if len(samples) == 0:
-        raise ValueError("mode_metrics needs at least one sample.")
     dist = torch.cdist(samples, centers)
     nearest_dist, nearest = dist.min(1)
     good = torch.isfinite(nearest_dist) & (nearest_dist <= 3 * std)
@@ -493,5 +490,9 @@ def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_c
 def entropy_of_counts(counts: torch.Tensor) -> float:
     """The entropy (nats) of the histogram ``counts``: log(#bins) when uniform, 0 when all in one bin."""
     p = torch.as_tensor(counts, dtype=torch.float64)
+    if p.numel() == 0 or not torch.isfinite(p).all() or (p < 0).any() or p.sum() == 0:
+        raise ValueError(f"counts must be a histogram of non-negative finite counts with a positive total, got a "
+                         f"total of {p.sum().item():g} over {p.numel()} bins; an all-zero histogram (no sample in any "
+                         f"bin, e.g. no high-quality sample) has no entropy: report that instead.")
     p = p / p.sum()
     return float(-(p[p > 0] * p[p > 0].log()).sum())

@@ -15,7 +15,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .history import History, LastGood, step_is_finite
 from .mmd import mmd2
+from .validate import as_float, as_function, as_int, step_list
 
 __all__ = ["exponential_icdf", "exponential_log_prob", "affine", "Generator", "random_generator",
            "fit_generator_mmd"]
@@ -74,11 +76,19 @@ def random_generator(seed: int, noise_dim: int = 2, out_dim: int = 2, hidden: in
 def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.Tensor], steps: int,
                       batch_size: int = 512, lr: float = 1e-3, bandwidths=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
                       snapshots=(), progress: bool = True, loss_fn: Callable = mmd2):
-    """Minimise MMD^2(g(z), data) by Adam; returns (losses per step, {step: samples} at ``snapshots``)."""
+    """Minimise MMD^2(g(z), data) by Adam; returns (losses per step, {step: samples} at ``snapshots``).
+
+    ``sample_data(n)`` returns n data points (e.g. ``lambda n: toy.ring(n)``). A NaN/inf loss or gradient stops
+    training with `TrainingDiverged`, the generator back at the last weights whose loss was finite."""
+    sample_data = as_function(sample_data, "sample_data", "of n that returns n data points, e.g. lambda n: "
+                              "toy.ring(n) (for a fixed tensor x: lambda n: x[torch.randint(len(x), (n,))])")
+    steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
+    lr, snapshots = as_float(lr, "lr", minimum=0), step_list(snapshots, "snapshots")
     opt = torch.optim.Adam(generator.parameters(), lr=lr)
-    device = next(generator.parameters()).device
+    params = list(generator.parameters())
+    device = params[0].device
     fixed_z = torch.randn(2000, generator.noise_dim, generator=torch.Generator().manual_seed(0)).to(device)
-    losses, shots = [], {}
+    losses, shots, last_good = [], {}, LastGood([generator, opt])
     for step in tqdm(range(steps + 1), desc="MMD generator", disable=not progress):
         if step in snapshots:
             with torch.no_grad():
@@ -90,6 +100,16 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
         loss = loss_fn(x_model, x_data, bandwidths)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        loss_ok, grads_ok, _ = step_is_finite(loss, params)
+        if loss_ok:
+            last_good.keep(step)                    # these weights give a finite loss; the step is applied below
+        if not (loss_ok and grads_ok):
+            what = "the loss became NaN or infinite" if not loss_ok else \
+                f"a gradient became NaN or infinite (the loss was {loss.item():.4g})"
+            raise last_good.diverged(f"Training the MMD generator diverged: {what} at step {step + 1}.",
+                                     History({"train/loss": losses}), "step",
+                                     f"Lower the learning rate (lr={lr:g}), or check loss_fn and the bandwidths.",
+                                     cause="loss" if not loss_ok else "gradient", step=step + 1)
         opt.step()
         losses.append(loss.item())
     return losses, shots
