@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
-from .validate import as_float, as_int, model_input, sample_count
+from .validate import as_float, as_generator, as_int, model_input, sample_count
 from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
@@ -416,7 +416,7 @@ class DRAW(nn.Module):
         the Bernoulli means. With ``return_canvases=True`` returns (images, `Trace`): the canvas after each
         step (n, T, C, B, A) and the write windows per step (with attention)."""
         n = sample_count(n, "DRAW", "use a conditional model (gencore.cvae) to choose the classes", minimum=1)
-        z = torch.randn((self.T, n, self.latent_dim), generator=generator).to(self.device)
+        z = torch.randn((self.T, n, self.latent_dim), generator=as_generator(generator)).to(self.device)
         c, canvases, windows = self.generate(z, record=return_canvases)
         images = torch.sigmoid(c)
         if not return_canvases:

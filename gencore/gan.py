@@ -38,7 +38,7 @@ from torch import nn
 
 from .blocks import eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
-from .validate import as_int, as_logits, check_labels, model_input, requested_labels, sample_count
+from .validate import as_generator, as_int, as_logits, check_labels, model_input, requested_labels, sample_count
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
            "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator",
@@ -317,7 +317,7 @@ class GAN(nn.Module):
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z ~ N(0, I): (n, noise_dim), drawn on the CPU from ``generator`` (reproducible), on the device."""
-        return torch.randn(n, self.noise_dim, generator=generator).to(self.device)
+        return torch.randn(n, self.noise_dim, generator=as_generator(generator)).to(self.device)
 
     def labels_for(self, labels) -> torch.Tensor | None:
         """A count n -> the classes in turn (0, 1, ..., 0, 1, ...); otherwise checked labels (`requested_labels`)."""

@@ -26,7 +26,9 @@ class History:
 
     def __getitem__(self, key: str) -> list[float]:
         if key not in self.metrics:
-            raise KeyError(f"No metric {key!r} in this history; it has {', '.join(self.metrics) or 'none'}.")
+            near = [k for k in self.metrics if k.split("/", 1)[-1] == key]      # "loss": "train/loss", "test/loss"
+            hint = f"; did you mean {' or '.join(map(repr, near))}?" if near else "."
+            raise KeyError(f"No metric {key!r} in this history; it has {', '.join(self.metrics) or 'none'}{hint}")
         return self.metrics[key]
 
     def __contains__(self, key: str) -> bool:

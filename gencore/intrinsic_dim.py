@@ -34,12 +34,15 @@ __all__ = ["nearest_neighbour_distances", "two_nn_ratios", "two_nn", "two_nn_cur
 
 
 def _as_matrix(x) -> torch.Tensor:
-    """Rows of x as an (N, D) float64 CPU tensor: x may be a tensor (N, ...) or a gencore dataset."""
+    """Rows of x as an (N, D) float64 CPU tensor: x may be a tensor (N, ...) ((N,): N numbers) or a dataset."""
     if isinstance(x, TensorData):
         x = torch.cat([b for b, _ in x.batches(5000, shuffle=False)])
     x = torch.as_tensor(x)
-    if x.dim() < 2:
-        raise ValueError(f"Expected N points as a tensor (N, ...) with N >= 3, got shape {tuple(x.shape)}.")
+    if x.dim() == 1:                # N numbers: N points of one dimension (toy.mixture_1d's samples)
+        x = x.unsqueeze(1)
+    if x.dim() < 1:
+        raise ValueError(f"x must be N points, a tensor (N, ...) (or (N,) for numbers) with N >= 3, got the number "
+                         f"{x.item()}; pass the samples themselves.")
     return x.detach().reshape(len(x), -1).to("cpu", torch.float64)
 
 

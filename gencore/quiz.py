@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from . import viz
+from .data import TensorData
 from .validate import as_images, as_int
 from .viz import png_bytes
 
@@ -23,9 +24,11 @@ __all__ = ["RealFakeQuiz", "real_vs_fake_quiz"]
 
 class RealFakeQuiz:
     """n images, about half real and half generated, in a seeded random order. ``is_real`` (n,) bool is the
-    key; ``answers`` holds the student's marks (None until marked)."""
+    key; ``answers`` holds the student's marks (None until marked). ``real`` and ``fake``: images (N, 1, 28, 28)
+    in [0, 1] (uint8 0..255 accepted) or datasets."""
 
     def __init__(self, real, fake, n: int = 16, seed: int = 0):
+        real, fake = (x.x if isinstance(x, TensorData) else x for x in (real, fake))      # a dataset: its images
         real, fake = as_images(real, "real images"), as_images(fake, "generated images")
         n = as_int(n, "n", minimum=2)
         n_real = n // 2

@@ -36,7 +36,7 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_float, as_int, model_input, sample_count
+from .validate import as_float, as_generator, as_int, model_input, sample_count
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -175,6 +175,7 @@ class VAE(LikelihoodModel):
 
     def _prior_draw(self, prior, y, n: int, generator) -> torch.Tensor:
         """z ~ N(0, I), or z ~ prior(z|y) when an aggregate prior of this model is given: (n, d) on the device."""
+        generator = as_generator(generator)
         if prior is None:
             return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
         _check_prior(prior, self)
@@ -343,7 +344,13 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
     dims = list(range(d)) if dims is None else [as_int(j, "dims", minimum=0) for j in dims]
     if any(j >= d for j in dims):
         raise ValueError(f"dims must be latent dimensions in 0..{d - 1} (latent_dim={d}), got {dims}.")
-    values = torch.linspace(-lim, lim, steps) if values is None else torch.as_tensor(values, dtype=torch.float32)
+    values = torch.linspace(-lim, lim, as_int(steps, "steps", minimum=1)) if values is None else \
+        torch.as_tensor(values, dtype=torch.float32)
+    if values.dim() != 1:
+        count = f"{values.item():g}" if values.dim() == 0 else ""
+        hint = f"; for {count} values in [-lim, lim] pass steps={count}" if count else ""
+        raise TypeError(f"values must be the values each dimension takes, a list or a 1-D tensor, got "
+                        f"{values.tolist()!r:.40}{hint}.")
     z = z0.repeat(len(dims), len(values), 1)                      # (rows, cols, d)
     for r, j in enumerate(dims):
         z[r, :, j] = values

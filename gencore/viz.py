@@ -14,6 +14,7 @@ from torchvision.utils import make_grid
 
 from .blocks import eval_mode
 from .vae import latent_traversal
+from .validate import as_points, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
            "animation_html"]
@@ -31,6 +32,9 @@ def _as_images(x) -> torch.Tensor:
         x = x.unsqueeze(1)
     if x.dim() != 4:
         raise ValueError(f"Expected images (N, C, H, W), (N, H, W) or flat (N, H*W), got shape {tuple(x.shape)}.")
+    if x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        raise ValueError(f"x must be images (N, C, H, W), got {tuple(x.shape)}: the channels come last; move them "
+                         f"first with x.permute(0, 3, 1, 2).")
     return x
 
 
@@ -42,6 +46,10 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
     datasets store them) are scaled by 1/255 first, so they show like float images in [0, 1].
     """
     x = _as_images(x)
+    lo, hi = (float(v) for v in torch.aminmax(x)) if x.numel() else (vmin, vmax)
+    if hi > vmax + (vmax - vmin) or lo < vmin - (vmax - vmin):          # far outside: clamping would hide them all
+        raise ValueError(f"x must hold values in [{vmin:g}, {vmax:g}] to show, but they span [{lo:.4g}, {hi:.4g}]"
+                         f"{range_hint(lo, hi, (vmin, vmax))}; rescale them, or pass vmin= and vmax= for their range.")
     nrow = nrow or min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
     grid = make_grid(x.clamp(vmin, vmax), nrow=nrow, padding=pad, pad_value=vmax, normalize=True,
                      value_range=(vmin, vmax))
@@ -76,9 +84,7 @@ def scatter2d(*point_sets, labels=None, colors=None, title: str | None = None, a
     if ax is None:
         fig, ax = plt.subplots(figsize=(4, 4))
     for i, pts in enumerate(point_sets):
-        pts = torch.as_tensor(pts).detach().float().cpu().numpy()
-        if pts.ndim != 2 or pts.shape[1] != 2:
-            raise ValueError(f"scatter2d expects (N, 2) points, got shape {pts.shape}.")
+        pts = as_points(pts, "points" if len(point_sets) == 1 else f"point set {i}").numpy()
         label = labels[i] if labels else None
         color = colors[i] if colors else None
         sc = ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, label=label, color=color,
@@ -99,7 +105,7 @@ def scatter2d(*point_sets, labels=None, colors=None, title: str | None = None, a
 def density2d(points, bins: int = 100, lim: float | None = None, title: str | None = None, ax=None,
               cmap: str = "magma"):
     """A 2-D histogram of samples, shown as an image (what a density 'looks like')."""
-    pts = torch.as_tensor(points).detach().float().cpu().numpy()
+    pts = as_points(points, "points").numpy()
     if ax is None:
         fig, ax = plt.subplots(figsize=(4, 4))
     lim = lim or float(np.abs(pts).max()) * 1.05
@@ -118,8 +124,13 @@ def save(fig, path) -> None:
 
 
 def png_bytes(image: torch.Tensor, scale: int = 1) -> bytes:
-    """One image (C, H, W) in [0, 1] as PNG bytes, each pixel drawn as a ``scale`` x ``scale`` square."""
-    img = image.detach().float().cpu().clamp(0, 1)
+    """One image (C, H, W) (or (H, W)) in [0, 1] as PNG bytes, each pixel drawn as a ``scale`` x ``scale`` square."""
+    img = torch.as_tensor(image).detach().cpu()
+    img = (img.float() / 255 if img.dtype == torch.uint8 else img.float()).clamp(0, 1)
+    img = img.unsqueeze(0) if img.dim() == 2 else img
+    if img.dim() != 3 or img.shape[0] not in (1, 3):
+        raise ValueError(f"image must be one image (C, H, W) with 1 or 3 channels, got shape {tuple(img.shape)}"
+                         + ("; for one image of the batch pass image[0]" if img.dim() == 4 else "") + ".")
     img = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)
     pil = Image.fromarray((img.numpy() * 255).round().astype("uint8"))
     pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)

@@ -125,6 +125,8 @@ def _check_options(args) -> None:
     if args.dataset is not None and args.dataset.strip().lower() not in DATASETS:
         raise _refuse(args, f"--dataset {args.dataset!r} is not a dataset gencore knows; choose one of "
                             f"{', '.join(DATASETS)}")
+    if args.dataset is not None:
+        args.dataset = args.dataset.strip().lower()            # Fashion-MNIST is fashion-mnist, as in setup()
     if getattr(args, "device", None) is not None:
         try:
             pick_device(args.device)
@@ -141,6 +143,7 @@ def _check_options(args) -> None:
     elif command == "sample":
         if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
             raise _refuse(args, f"--out must name a .png file to write, got {args.out!r}")
+        _check_writable_out(args)
         if args.model in zoo.CONDITIONAL:
             _at_least(args, "-n", args.n, 1, MAX_PER_CLASS, unit=f" samples per class for {args.model}")
         else:
@@ -150,6 +153,18 @@ def _check_options(args) -> None:
                   unit=" samples (fewer say nothing about a distribution; the test split has 10,000)")
     elif command == "pretrain":
         args.notebooks = _notebooks(args)
+
+
+def _check_writable_out(args) -> None:
+    """--out's folder exists (or can be made) and can be written, before anything is trained."""
+    folder = Path(args.out).absolute().parent
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise _refuse(args, f"--out {args.out!r} cannot be written: {existing} is a file, not a folder; choose a "
+                            f"path in a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _refuse(args, f"--out {args.out!r} cannot be written: the folder {existing} is not writable; choose "
+                            f"a path in a folder you can write")
 
 
 def _notebooks(args) -> list[str]:

@@ -30,7 +30,7 @@ from ..data import load_dataset
 from ..draw import train_draw
 from ..gan import image_gan
 from ..vae import train_vae
-from ..validate import as_int, requested_labels
+from ..validate import as_generator, as_int, requested_labels
 
 __all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
 
@@ -183,7 +183,12 @@ def sample(name: str, model, n: int, generator: torch.Generator | None = None, l
     _check_name(name)
     if name == "classifier":
         raise ValueError("The classifier is not a generative model; it has no samples.")
-    n = as_int(n, "n", minimum=1)
+    n, generator = as_int(n, "n", minimum=1), as_generator(generator)
+    if name in CONDITIONAL and not getattr(model, "n_classes", 0):
+        kind = {"cvae": "a ConditionalVAE", "cgan": "a conditional GAN"}[name]
+        raise TypeError(f"zoo.sample({name!r}, model, ...) samples {kind}, but model is a {type(model).__name__} "
+                        f"without classes; pass the model zoo.load({name!r}) returns, or the name of the model you "
+                        f"have.")
     if labels is not None and name not in CONDITIONAL:
         raise ValueError(f"labels are for the conditional models ({', '.join(sorted(CONDITIONAL))}); {name} "
                          f"samples without them: leave labels out.")

@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from ..validate import as_int
+
 __all__ = ["ring", "ring_centers", "grid", "grid_centers", "moons", "swiss_roll",
            "mixture_1d", "mixture_1d_log_prob", "TOY", "sample"]
 
@@ -21,9 +23,12 @@ _MIX_MEANS = (-2.0, 1.5)
 _MIX_STDS = (0.5, 0.8)
 
 
-def _check_n(n) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer number of samples, got {n!r}.")
+def _check_n(n) -> int:
+    """The number of samples as a Python int (numpy and torch integers, 500.0 accepted), at least 1."""
+    n = as_int(n, "n")
+    if n < 1:
+        raise ValueError(f"n must be a positive integer number of samples, got {n}.")
+    return n
 
 
 def _randn(*size, generator=None) -> torch.Tensor:
@@ -44,7 +49,7 @@ def ring(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.05,
          generator: torch.Generator | None = None) -> torch.Tensor:
     """Mixture of `modes` equally weighted Gaussians on a circle: x = mu_k + std * eps,
     k ~ Uniform{0..modes-1}, eps ~ N(0, I), mu_k from `ring_centers` -> (n, 2)."""
-    _check_n(n)
+    n = _check_n(n)
     k = torch.randint(modes, (n,), generator=generator)
     return ring_centers(modes, radius)[k] + std * _randn(n, 2, generator=generator)
 
@@ -59,7 +64,7 @@ def grid(n: int, k: int = 5, spacing: float = 2.0, std: float = 0.05,
          generator: torch.Generator | None = None) -> torch.Tensor:
     """Mixture of k*k equally weighted Gaussians on a square grid: x = mu_c + std * eps,
     c ~ Uniform{0..k*k-1}, eps ~ N(0, I), mu_c from `grid_centers` -> (n, 2)."""
-    _check_n(n)
+    n = _check_n(n)
     c = torch.randint(k * k, (n,), generator=generator)
     return grid_centers(k, spacing)[c] + std * _randn(n, 2, generator=generator)
 
@@ -70,7 +75,7 @@ def moons(n: int, noise: float = 0.05, generator: torch.Generator | None = None)
     Upper moon (n // 2 points): (cos t, sin t); lower moon (the rest): (1 - cos t, 1/2 - sin t);
     t ~ Uniform[0, pi], then N(0, noise^2 I) is added.
     """
-    _check_n(n)
+    n = _check_n(n)
     n_upper = n // 2
     t = math.pi * _rand(n, generator=generator)
     upper = torch.arange(n) < n_upper
@@ -90,7 +95,7 @@ def swiss_roll(n: int, dim: int = 2, noise: float = 0.0, generator: torch.Genera
     N(0, noise^2 I) is added to x. With return_t=True returns (x, t) with t (n,) for dim=2, and
     (x, coords) with coords (n, 2) = (t, h) for dim=3; t and h are the noise-free intrinsic coordinates.
     """
-    _check_n(n)
+    n = _check_n(n)
     if dim not in (2, 3):
         raise ValueError(f"swiss_roll supports dim=2 or dim=3, got dim={dim!r}.")
     t = 1.5 * math.pi * (1 + 2 * _rand(n, generator=generator))
@@ -108,7 +113,7 @@ def swiss_roll(n: int, dim: int = 2, noise: float = 0.0, generator: torch.Genera
 
 def mixture_1d(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """A fixed bimodal 1-D mixture: p(x) = 0.3 N(x; -2, 0.5^2) + 0.7 N(x; 1.5, 0.8^2) -> (n,)."""
-    _check_n(n)
+    n = _check_n(n)
     k = torch.multinomial(torch.tensor(_MIX_WEIGHTS), n, replacement=True, generator=generator)
     means = torch.tensor(_MIX_MEANS)[k]
     stds = torch.tensor(_MIX_STDS)[k]
