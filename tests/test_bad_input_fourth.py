@@ -14,6 +14,10 @@ others failed inside PyTorch (reshape, torch.cat, permute, randn's generator, le
 something without what to do (the folder as resume=, fit's progress file to train_gan, train_gan_cached(resume=),
 two_nn of (N,) samples, uint8 images refused by the k-NN and Parzen measures, toy.ring(np.int64(500)) "must be
 a positive integer", doctor's "unknown dataset 'Fashion-MNIST'", --out checked only after training...).
+
+After the fixes: 39 of 39 clear (100%), 0 unclear, 0 silent. (One assertion of the set was corrected after the
+first measure: "nearest_neighbours against uint8 training images" compared float64 distances with float32 ones;
+before the fixes that entry was refused before reaching it, so its verdict then, unclear, stands.)
 """
 from __future__ import annotations
 
@@ -220,7 +224,7 @@ def nearest_training_images_uint8(tmp):
     samples, train = images(4, seed=1), images(32)
     a = E.nearest_neighbours(samples, (train * 255).to(torch.uint8))
     b = E.nearest_neighbours(samples, train)
-    assert torch.equal(a[1], b[1]) and torch.allclose(a[0], b[0].float(), atol=1e-5), \
+    assert torch.equal(a[1], b[1]) and torch.allclose(a[0], b[0], atol=1e-6), \
         "uint8 training images compared on the 0..255 scale"
 
 
