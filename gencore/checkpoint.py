@@ -175,14 +175,24 @@ def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume
         return None
     differ = [k for k in sorted(set(stored) | set(now)) if stored.get(k) != now.get(k)]
     if differ:
-        def show(v):
-            text = json.dumps(v)
+        def show(v, other):
+            text = json.dumps(_differing(v, other))
             return text if len(text) <= 40 else text[:37] + "..."
-        what_differs = "; ".join(f"{k}: {show(stored.get(k))} in the file, {show(now.get(k))} now" for k in differ[:3])
+        what_differs = "; ".join(f"{k}: {show(stored.get(k), now.get(k))} in the file, "
+                                 f"{show(now.get(k), stored.get(k))} now" for k in differ[:3])
         raise ValueError(f"The progress file {path} is this seed's run of {what} with another configuration "
                          f"({what_differs}); continue it with its own settings, or pass another resume file (or "
                          f"delete this one) to train from the start.")
     return {"done": saved["done"], "state": saved["state"]}
+
+
+def _differing(value, other):
+    """Of a dict (an optimiser's settings), the entries that differ from ``other``'s, its kind first: what a sentence
+    about two configurations must show ({"lr": 0.05}, not the first 40 characters of every setting)."""
+    if not (isinstance(value, dict) and isinstance(other, dict)):
+        return value
+    keys = sorted(set(value) | set(other), key=lambda k: (k != "kind", k))
+    return {k: value.get(k) for k in keys if value.get(k) != other.get(k)}
 
 
 def restore_states(states: dict, path: str | Path) -> None:
