@@ -69,13 +69,19 @@ class Config:
 _current: Config | None = None
 
 
-def _flag(name: str) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if value in _TRUE:
+def _flag(name: str, value=None) -> bool:
+    """A yes/no value: the environment variable ``name``, or (``value`` given) the argument ``name``: True/False, 1/0,
+    or the words the variable takes ("1", "yes", "on", "0", "no", "off"...)."""
+    if value is not None and not isinstance(value, str):
+        if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+            return bool(value)
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}).")
+    text = (os.environ.get(name, "") if value is None else value).strip().lower()
+    if text in _TRUE:
         return True
-    if value in _FALSE:
+    if text in _FALSE:
         return False
-    raise ValueError(f"{name}={value!r} is not a yes/no value; set it to 1 (on) or 0 (off).")
+    raise ValueError(f"{name}={text!r} is not a yes/no value; set it to 1 (on) or 0 (off).")
 
 
 def default_home() -> Path:
@@ -111,7 +117,8 @@ def _shared_models() -> tuple[Path, ...]:
             raise ValueError(f"GENCORE_SHARED_MODELS={raw!r} names {str(folder)!r}, which is not a folder; set it to "
                              f"the folder of shared trained models (e.g. the instructor's $GENCORE_HOME/models), or "
                              f"unset it.")
-    return folders
+    # a GENCORE_HOME named instead of its models/ folder (as `grade --cache` takes it): the models are in models/
+    return tuple(f / "models" if (f / "models").is_dir() and not any(f.glob("*.pt")) else f for f in folders)
 
 
 def available_devices() -> list[str]:
@@ -213,7 +220,8 @@ def setup(seed: int = 0, *, quick: bool | None = None, dataset: str | None = Non
 
 
 def _resolve(seed=0, quick=None, dataset=None, home=None, device=None, threads=None) -> Config:
-    quick = _flag("GENCORE_QUICK") if quick is None else bool(quick)
+    quick = _flag("GENCORE_QUICK") if quick is None else _flag("quick", quick)
+    seed = as_int(seed, "seed", minimum=0, maximum=2 ** 32 - 1)          # numpy's seeds: 0 .. 2^32 - 1
     if dataset is not None and not isinstance(dataset, str):
         raise TypeError(f"dataset must be a name such as 'mnist', got {dataset!r} ({type(dataset).__name__}).")
     env_dataset = os.environ.get("GENCORE_DATASET", "")

@@ -118,7 +118,8 @@ def _check_options(args) -> None:
     if command != "doctor" and command != "pretrain":
         allowed = zoo.MODELS if command != "evaluate" else [*zoo.MODELS, "all"]
         if args.model not in allowed:
-            raise _refuse(args, f"unknown model {args.model!r}; the course's models are: {', '.join(allowed)}")
+            every = "; `gencore pretrain` trains them all" if args.model == "all" else ""
+            raise _refuse(args, f"unknown model {args.model!r}; the course's models are: {', '.join(allowed)}{every}")
         if args.model == "classifier" and command in ("sample", "evaluate"):
             raise _refuse(args, "the classifier is not a generative model (it has no samples; it is the "
                                 "evaluator): name one of " + ", ".join(GENERATIVE))

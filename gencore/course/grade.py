@@ -366,6 +366,7 @@ def grade(paths: list[str], out_dir: str | Path, *, timeout: float = 300, notebo
           isolate: bool = False, progress: bool = True) -> list[dict]:
     """Grade every submission, ``jobs`` at a time; write ``grades.csv``, ``report.md`` and the executed notebooks
     (``executed/``, under each student's name) into ``out_dir``. Returns the records."""
+    dataset = dataset.strip().lower() if isinstance(dataset, str) else dataset      # Fashion-MNIST, as setup() takes
     check_options(out_dir, timeout=timeout, notebook_timeout=notebook_timeout, dataset=dataset, jobs=jobs,
                   cache=cache, isolate=isolate)
     files = _submissions(paths)
