@@ -27,7 +27,7 @@ from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
-from .validate import as_float, as_int, model_input
+from .validate import as_float, as_int, model_input, no_dataset
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -215,6 +215,12 @@ def pca_reconstruct(x: torch.Tensor, k: int) -> torch.Tensor:
     return (mean + (flat - mean) @ v.T @ v).reshape(x.shape)
 
 
+def _rows(x: torch.Tensor) -> torch.Tensor:
+    """The examples of x (N, ...) as float64 rows (N, D) on the CPU; uint8 images 0..255 scaled to [0, 1]."""
+    flat = x.reshape(len(x), -1).double().cpu()
+    return flat / 255 if x.dtype == torch.uint8 else flat
+
+
 class PCA:
     """Principal component analysis, the optimal *linear* autoencoder (encoder V_k, decoder V_k^T).
 
@@ -239,7 +245,7 @@ class PCA:
         if not isinstance(x, torch.Tensor):
             x = torch.cat([b for b, _ in data.batches(5000, shuffle=False)])
         self.shape = tuple(x.shape[1:])
-        flat = x.reshape(len(x), -1).double().cpu()
+        flat = _rows(x)
         self.mean = flat.mean(0)
         centred = flat - self.mean
         if len(flat) > flat.shape[1]:
@@ -253,6 +259,8 @@ class PCA:
         return self
 
     def _k(self, k, x=None):
+        if x is not None:
+            no_dataset(x, "x")
         if self.components is None:
             raise RuntimeError("Call PCA.fit(x) first.")
         if x is not None and tuple(x.shape[1:]) != self.shape:
@@ -266,7 +274,7 @@ class PCA:
     def encode(self, x: torch.Tensor, k: int | None = None) -> torch.Tensor:
         """z = (x - m) V_k^T -> (N, k), float32 on x's device."""
         k = self._k(k, x)
-        flat = x.reshape(len(x), -1).double().cpu()
+        flat = _rows(x)
         return ((flat - self.mean) @ self.components[:k].T).to(torch.float32).to(x.device)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -287,7 +287,7 @@ def _batched(model: Classifier, images, batch_size: int, fn) -> torch.Tensor:
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     data = images if isinstance(images, TensorData) else None
     if data is None:
-        x = as_images(images)
+        x = as_images(images, model="the classifier")
         chunks = (x[i:i + batch_size] for i in range(0, len(x), batch_size))
     else:
         chunks = (xb for xb, _ in data.batches(batch_size, shuffle=False))

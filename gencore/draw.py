@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
-from .validate import as_float, as_generator, as_int, model_input, sample_count
+from .validate import as_float, as_generator, as_int, exact_shape, model_input, sample_count
 from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
@@ -309,6 +309,8 @@ class DRAW(nn.Module):
         n = len(x)
         if eps is None and not use_mean:
             eps = standard_normal((self.T, n, self.latent_dim), batch_dim=1, dtype=x.dtype, device=x.device)
+        elif eps is not None:
+            exact_shape(eps, (self.T, n, self.latent_dim), "eps", "(T, n, latent_dim)")
         h_enc, s_enc = self._zeros(n, self.enc_hidden, x)
         h_dec, s_dec = self._zeros(n, self.dec_hidden, x)
         c = self.canvas0.expand(n, *self.in_shape)

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
 from .data import TensorData, as_data
-from .validate import as_features, as_float, as_generator, as_images, as_int, check_range
+from .validate import as_features, as_float, as_generator, as_images, as_int, check_range, same_width
 
 __all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
            "feature_diversity", "frechet_gaussian", "frechet_distance", "kernel_distance", "inception_score",
@@ -46,8 +46,8 @@ F64 = torch.float64
 
 
 # ------------------------------------------------------------------------------------------ likelihood
-def _batches(data, batch_size: int, doing: str):
-    return as_data(data, "data", nonempty=doing).batches(batch_size, shuffle=False)
+def _batches(data, batch_size: int, doing: str, model):
+    return as_data(data, "data", nonempty=doing, model=model).batches(batch_size, shuffle=False)
 
 
 def _device_of(model) -> torch.device:
@@ -88,7 +88,7 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     extra = {} if prior is None else {"prior": prior}          # the model's log_weights checks it
     device = _device_of(model)
     out = []
-    bar = tqdm(_batches(data, batch_size, "estimate"), desc=f"IWAE k={k}", unit="batch", disable=not progress,
+    bar = tqdm(_batches(data, batch_size, "estimate", model), desc=f"IWAE k={k}", unit="batch", disable=not progress,
                leave=False)
     with eval_mode(model):
         for x, y in bar:
@@ -120,7 +120,7 @@ def dataset_elbo(model, data, batch_size: int = 1000, n_samples: int = 1,
     device = _device_of(model)
     recs, kls = [], []
     with eval_mode(model):
-        for x, y in _batches(data, batch_size, "evaluate"):
+        for x, y in _batches(data, batch_size, "evaluate", model):
             terms = model.per_example_elbo(x.to(device), y, n_samples, generator=generator)
             recs.append(terms["rec"].cpu())
             kls.append(terms["kl"].cpu())
@@ -310,8 +310,7 @@ def nearest_neighbours(queries, reference, k: int = 1, batch_size: int = 1024) -
     flattened): (distances (N, k), indices (N, k)), nearest first. Memorisation check: a generated sample
     whose nearest training image is (almost) itself was copied."""
     q, r = _flat(queries, "queries"), _flat(reference, "reference")
-    if q.shape[1] != r.shape[1]:
-        raise ValueError(f"queries have {q.shape[1]} values per row but the reference {r.shape[1]}.")
+    same_width(q, r, "queries", "the reference")
     k = as_int(k, "k", minimum=1, maximum=len(r))
     dists, index = [], []
     for chunk in q.split(as_int(batch_size, "batch_size", minimum=1)):

@@ -153,6 +153,9 @@ def _image_shape(shape, name: str, any_size: bool = False) -> tuple[int, int, in
         shape = tuple(as_int(s, name, minimum=1) for s in shape)
     except TypeError:
         shape = ()
+    if len(shape) == 4:
+        raise ValueError(f"{name} is the shape of one image (channels, 28, 28), got a batch's shape {shape}; pass "
+                         f"x.shape[1:] (or a dataset's .shape).")
     if len(shape) != 3 or not any_size and shape[1:] != (28, 28):
         raise ValueError(f"{name} must be (channels, 28, 28): the DCGAN pair draws and judges 28x28 images, got "
                          f"{shape or None}; resize the images to 28x28, or use other networks in GAN(G, D, noise_dim).")

@@ -10,7 +10,7 @@ from collections import OrderedDict, defaultdict
 import torch
 from torch import nn
 
-__all__ = ["History", "LastGood", "TrainingDiverged", "step_is_finite"]
+__all__ = ["History", "LastGood", "TrainingDiverged", "blew_up", "divergence_summary", "grown_loss", "step_is_finite"]
 
 
 class History:
@@ -53,6 +53,11 @@ class History:
 
         names = sorted({k.split("/", 1)[1] for k in self.keys() if "/" in k and not k.endswith("seconds")})
         keys = [keys] if isinstance(keys, str) else keys
+        unknown = [k for k in keys or () if k not in names]
+        if unknown:
+            raise ValueError(f"keys names {unknown[0]!r}, which is no metric of this history; it has "
+                             f"{', '.join(repr(n) for n in names if n != 'step')} (each plotted for train and "
+                             f"test): pass names from those.")
         names = [n for n in names if n != "step" and (keys is None or n in keys)]
         if not names:
             raise ValueError(f"Nothing to plot: the history has {list(self.keys())}, asked for {keys}.")
@@ -166,3 +171,27 @@ def step_is_finite(loss: torch.Tensor, params: list[torch.Tensor], clip_grad: fl
     loss_ok, grads_ok = torch.stack([torch.isfinite(loss.detach()).reshape(()),
                                      grads_ok.to(loss.device)]).tolist()
     return loss_ok, grads_ok, grad_norm
+
+
+def blew_up(value: float, first: float) -> bool:
+    """A loss grown a thousandfold from its first value (not, or not yet, to NaN): the run diverged."""
+    return value > first + 1000 * (abs(first) + 1)
+
+
+def grown_loss(history: History, keys, at: str) -> str | None:
+    """Which logged loss of ``keys`` (e.g. "train/d_loss") `blew_up` since its first logged value, as a clause
+    ("its d_loss grew from 1.39 at the first logging step to 4704 at step 7"), or None."""
+    for key in keys:
+        first, last = history[key][0], history[key][-1]
+        if blew_up(last, first):
+            return f"its {key.split('/')[-1]} grew from {first:.4g} at the first logging step to {last:.4g} at {at}"
+    return None
+
+
+def divergence_summary(name: str, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool) -> str:
+    """The first sentence of fit's `TrainingDiverged`: what became non-finite, where."""
+    if not loss_ok:
+        return f"Training {name} diverged: the loss became {loss.item()} at epoch {epoch}, step {step}."
+    norm = f", gradient norm {grad_norm.item()}" if grad_norm is not None else ""
+    return (f"Training {name} diverged: a gradient became NaN or infinite at epoch {epoch}, step {step} (the loss "
+            f"was {loss.item():.6g}{norm}).")

@@ -44,6 +44,12 @@ class Generator(nn.Module):
     def __init__(self, noise_dim: int = 2, out_dim: int = 2, hidden: int = 128, layers: int = 3,
                  activation: Callable[[], nn.Module] = nn.ReLU):
         super().__init__()
+        if isinstance(hidden, (tuple, list)):
+            raise TypeError(f"hidden must be one width, that of each of the `layers` hidden layers, got {hidden!r}; "
+                            f"for {len(hidden)} layers of {hidden[0] if hidden else 64} pass hidden="
+                            f"{hidden[0] if hidden else 64}, layers={len(hidden)}.")
+        noise_dim, out_dim = as_int(noise_dim, "noise_dim", minimum=1), as_int(out_dim, "out_dim", minimum=1)
+        hidden, layers = as_int(hidden, "hidden", minimum=1), as_int(layers, "layers", minimum=0)
         dims = [noise_dim] + [hidden] * layers
         blocks = []
         for a, b in zip(dims[:-1], dims[1:]):

@@ -49,7 +49,7 @@ from .distributed import (
     shard,
 )
 from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
-from .history import History, LastGood, TrainingDiverged, step_is_finite
+from .history import History, LastGood, TrainingDiverged, blew_up, divergence_summary, grown_loss, step_is_finite
 from .validate import as_float, as_int, check_labels, check_shape, inputs_checked, step_list
 
 __all__ = ["adam", "after_step", "evaluate", "fit", "train_gan", "on_every_step"]
@@ -270,7 +270,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     else:
         compute = model.loss
     last_good, first = LastGood([model, optimizer], at=len(history)), None     # the last state whose loss was finite
-    advice = f"Lower the learning rate (lr={_lr(optimizer, lr):g}) or clip the gradients (clip_grad=...)."
+    advice = f"Lower the learning rate (lr={_lr(optimizer, lr):g}) " + (
+        "or clip the gradients (clip_grad=...)." if clip_grad is None else f"(it already clips at {clip_grad:g}).")
     with inputs_checked(), bar:     # the data were checked once: the model's door skips each batch's scan
         for e in range(done, epochs):
             epoch = start_epoch + e + 1
@@ -292,7 +293,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                     last_good.keep(epoch - 1)           # the last epoch's final weights give a finite loss
                 first = loss.item() if first is None and loss_ok else first
                 if not (loss_ok and grads_ok):
-                    raise last_good.diverged(_diverged(name, epoch, step, loss, grad_norm, loss_ok), history,
+                    raise last_good.diverged(divergence_summary(name, epoch, step, loss, grad_norm, loss_ok), history,
                                              "epoch", advice, cause="loss" if not loss_ok else "gradient",
                                              epoch=epoch, step=step)
                 optimizer.step()
@@ -304,7 +305,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
             if shards is not None:              # every process logs the metrics over the whole epoch
                 sums, seen = all_reduce_sums(sums, seen, device)
             history.log("train", _mean_metrics(sums, seen))
-            if history.last("train/loss") > first + 1000 * (abs(first) + 1):     # blew up, not (yet) to NaN
+            if blew_up(history.last("train/loss"), first):      # grew a thousandfold, not (yet) to NaN
                 raise last_good.diverged(f"Training {name} diverged: its loss grew from {first:.4g} at the first step "
                                          f"to {history.last('train/loss'):.4g} on average over epoch {epoch}.",
                                          history, "epoch", advice, cause="loss", epoch=epoch)
@@ -330,15 +331,6 @@ def _lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
     return optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
 
 
-def _diverged(name: str, epoch: int, step: int, loss: torch.Tensor, grad_norm, loss_ok: bool) -> str:
-    """The first sentence of fit's `TrainingDiverged`: what became non-finite, where."""
-    if not loss_ok:
-        return f"Training {name} diverged: the loss became {loss.item()} at epoch {epoch}, step {step}."
-    norm = f", gradient norm {grad_norm.item()}" if grad_norm is not None else ""
-    return (f"Training {name} diverged: a gradient became NaN or infinite at epoch {epoch}, step {step} (the loss "
-            f"was {loss.item():.6g}{norm}).")
-
-
 # ------------------------------------------------------------------------------------------ the GAN's game
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
@@ -360,9 +352,10 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
     averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
     are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
-    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient stops
-    training with `TrainingDiverged`; both networks get back the weights of the last logging step whose losses
-    were finite. All randomness comes from ``seed`` (default: drawn from torch's global RNG).
+    ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient, or a
+    logged loss grown a thousandfold from its first value, stops training with `TrainingDiverged`; both networks
+    get back the weights of the last logging step whose losses were finite (and not grown so). All randomness
+    comes from ``seed`` (default: drawn from torch's global RNG).
 
     ``resume``: a file for progress checkpoints, written atomically every ``checkpoint_every`` steps (default:
     a tenth of the run, rounded to a logging step): both networks, both optimisers, the schedules, the random
@@ -398,12 +391,10 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
         raise TypeError("betas must be a pair (beta1, beta2) of Adam's decay rates in [0, 1), e.g. (0.5, 0.999).")
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     rng = torch.Generator().manual_seed(seed)
-    data = as_data(data, "data", nonempty="train the GAN on")
+    data = as_data(data, "data", nonempty="train the GAN on", model=gan)
     if gan.data_shape is not None:       # what G draws and D judges: the same check as fit's
         check_shape(tuple(data.x.shape), gan.data_shape, "The GAN's training data", "this GAN")
     data.check_values("GAN's training data", gan.target_range, expected_by="this GAN's generator")
-    if gan.n_classes and data.labels is None:
-        raise ValueError(f"This GAN is conditional ({gan.n_classes} classes) but the data has no labels.")
     if gan.n_classes:
         check_labels(data.labels, gan.n_classes, what="training data's labels")
     device = data.x.device
@@ -428,7 +419,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
             with torch.no_grad(), eval_mode(G):
                 shots[step] = (G(fixed_z) if fixed_y is None else G(fixed_z, fixed_y)).cpu()
 
-    first, elapsed, name = 0, 0.0, desc or "GAN"
+    first, elapsed, name, grown = 0, 0.0, desc or "GAN", None
     if resume is not None:
         run = dict(loop="gan", weights=state_shapes(G, D), seed=seed, steps=steps, batch_size=batch_size, lr=lr,
                    lr_d=lr_d, betas=list(betas), d_steps=d_steps, loss=loss, r1=r1, auxiliary=auxiliary, decay=decay,
@@ -475,6 +466,9 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
                 sums.zero_()
                 count = 0
+                grown = grown_loss(history, ("train/d_loss", "train/g_loss"), at=f"step {step + 1}")
+                if grown:
+                    break
                 if math.isfinite(d_l) and math.isfinite(g_l):
                     last_good.keep(step + 1)
                 if resume is not None and (step + 1) % every == 0 and step + 1 < steps:
@@ -484,13 +478,17 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                         "rng": rng.get_state(), "elapsed": time.perf_counter() - started,
                         "history": history.to_dict(), "shots": shots})
     except TrainingDiverged as e:
-        rates = f"lr={lr:g}" + (f", lr_d={lr_d:g}" if lr_d != lr else "")
-        raise last_good.diverged(f"{e.summary[:-1]} (that step was not applied).", history, "step",
-                                 f"Lower the learning rate ({rates}), or stabilise D (spectral_norm=True, r1=...).",
-                                 cause=e.cause, step=e.step) from None
+        grown = e
     finally:
         checked.__exit__(None, None, None)
         bar.close()
         G.eval()
         D.eval()
+    if grown is not None:          # a NaN/inf step (not applied), or losses grown a thousandfold (not yet NaN)
+        rates = f"lr={lr:g}" + (f", lr_d={lr_d:g}" if lr_d != lr else "")
+        summary = f"{grown.summary[:-1]} (that step was not applied)." if isinstance(grown, TrainingDiverged) else \
+            f"The GAN diverged: {grown}."
+        raise last_good.diverged(summary, history, "step", f"Lower the learning rate ({rates}), or stabilise D "
+                                 f"(spectral_norm=True, r1=...).", cause=getattr(grown, "cause", "loss"),
+                                 step=getattr(grown, "step", step + 1)) from None
     return history, shots

@@ -135,6 +135,10 @@ class VAE(LikelihoodModel):
         """log p(x|z) per example from the decoder's raw output, summed over pixels: Bernoulli
         (`gencore.variational.bernoulli_log_likelihood`) or Gaussian
         (gencore.variational.gaussian_log_likelihood with variance exp(obs_logvar))."""
+        if len(raw) != len(x) or raw[0].numel() != x[0].numel():
+            raise ValueError(f"raw (the decoder's output) and x must hold the same examples, got raw of shape "
+                             f"{tuple(raw.shape)} and x of shape {tuple(x.shape)}; for k codes per image repeat the "
+                             f"images to match, x.repeat(k, *[1] * (x.dim() - 1)) (row i * N + n: code i of image n).")
         if self.likelihood == "bernoulli":
             return bernoulli_log_likelihood(raw, x)
         return gaussian_log_likelihood(raw, x, self.obs_logvar)

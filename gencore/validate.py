@@ -14,7 +14,8 @@ import torch
 
 __all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "as_input", "check_dataset_labels",
            "as_features", "as_function", "as_generator", "as_logits", "as_points", "check_range", "check_shape",
-           "inputs_checked", "model_input", "range_hint", "sample_count", "shape_hint", "step_list"]
+           "exact_shape", "inputs_checked", "model_input", "no_dataset", "range_hint", "same_width", "sample_count",
+           "shape_hint", "step_list"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -163,6 +164,8 @@ def shape_hint(got: tuple, shape: tuple, model: str) -> str:
                     f"in_shape={got[1:]}")
     if len(shape) == 3 and len(got) == 3 and got[1:] == shape[1:]:
         return f"add the channel axis with x.unsqueeze(1) ({model} takes {shape[0]} channels)"
+    if shape == (1,) and len(got) == 1:
+        return "these are N numbers, and the model takes N rows of 1: add that axis with x.unsqueeze(1)"
     if len(got) == 2 and len(shape) > 1 and got[1] == math.prod(shape):
         return f"these are flat examples: reshape them with x.view(-1, {_dims(shape)})"
     return f"pass examples of shape {shape}, or build the model for data of shape {got[1:]}"
@@ -182,9 +185,9 @@ def range_hint(lo: float, hi: float, value_range) -> str:
     """Why values spanning [lo, hi] may lie outside ``value_range``, as a parenthesis (or nothing)."""
     if tuple(value_range) != (0.0, 1.0):
         return ""
-    if lo < 0 and hi <= 1 + 1e-4:
+    if -1 - 1e-4 <= lo < 0 and hi <= 1 + 1e-4:
         return " (they look like a tanh output in [-1, 1]: rescale with (x + 1) / 2)"
-    return " (they look like 0..255 values: divide by 255)" if hi > 1.5 else ""
+    return " (they look like 0..255 values: divide by 255)" if lo >= 0 and hi > 1.5 else ""
 
 
 def as_input(x, shape, what: str = "x", *, model: str = "the model", value_range=None,
@@ -266,6 +269,32 @@ def sample_count(n, model: str, hint: str, name: str = "n", minimum: int = 0) ->
         raise ValueError(f"This {model} is unconditional: {name} is the number of samples, not labels (got "
                          f"{type(n).__name__} {str(n)[:40]}); pass a number, or {hint}.")
     return as_int(n, name, minimum=minimum)
+
+
+def exact_shape(t, shape, name: str, layout: str) -> None:
+    """One sentence if the tensor ``t`` does not have exactly ``shape``, whose axes ``layout`` names, e.g.
+    exact_shape(eps, (T, n, d), "eps", "(T, n, latent_dim)")."""
+    got, shape = tuple(t.shape), tuple(shape)
+    if got != shape:
+        order = "; its axes are in another order: " + ("swap the first two with .transpose(0, 1)" if got[:2][::-1]
+                                                       + got[2:] == shape else f"arrange them as {layout}")
+        raise ValueError(f"{name} must have shape {layout} = {shape}, got {got}"
+                         f"{order if sorted(got) == sorted(shape) else ''}.")
+
+
+def no_dataset(x, name: str) -> None:
+    """One sentence if ``x`` is a gencore dataset (anything with ``batches``) where a tensor of examples is expected."""
+    if callable(getattr(x, "batches", None)) and not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor of examples, got a dataset ({type(x).__name__}); pass its images, "
+                        f"e.g. data.images[:64] or data.sample(64)[0] for a random batch of float images.")
+
+
+def same_width(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """One sentence if the rows of ``a`` and ``b`` (N, D) have different widths D: two kinds of thing compared."""
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"{name_a} have {a.shape[1]} values per row but {name_b} {b.shape[1]}: compare the same "
+                         f"kind of rows, the pixels of both or the features of both (extract_features(classifier, "
+                         f"images) for images).")
 
 
 def as_logits(t, what: str) -> torch.Tensor:

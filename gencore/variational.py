@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution
 
-from .validate import as_float, as_int
+from .validate import as_float, as_generator, as_int
 
 __all__ = [
     "gaussian_kl",
@@ -88,7 +88,7 @@ def mc_kl(q: Distribution, p: Distribution, n_samples: int = 1000) -> Tensor:
 # Reparameterization and likelihoods
 # --------------------------------------------------------------------------------------------
 def _randn_like(ref: Tensor, shape, generator: torch.Generator | None) -> Tensor:
-    return torch.randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
+    return torch.randn(shape, generator=as_generator(generator), dtype=ref.dtype, device=ref.device)
 
 
 def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None,
@@ -331,8 +331,14 @@ class LinearGaussian:
         self.W = torch.as_tensor(W)
         self.b = torch.as_tensor(b, dtype=self.W.dtype, device=self.W.device)
         self.sigma = torch.as_tensor(sigma, dtype=self.W.dtype, device=self.W.device)
-        if self.W.dim() != 2 or self.b.shape != (self.W.shape[0],):
-            raise ValueError("W must be (D, d) and b must be (D,)")
+        if self.W.dim() != 2:
+            raise ValueError(f"W must be a matrix (D, d) (data size D, latent size d), got {tuple(self.W.shape)}.")
+        if self.b.shape != (self.W.shape[0],):
+            raise ValueError(f"b must have shape (D,) = ({self.W.shape[0]},), one offset per data dimension (W is "
+                             f"{tuple(self.W.shape)}), got {tuple(self.b.shape)}; e.g. torch.zeros({self.W.shape[0]}).")
+        if self.sigma.numel() != 1 or not bool(self.sigma > 0):
+            raise ValueError(f"sigma must be one positive number, the standard deviation of the noise of x given z, "
+                             f"got {sigma!r}; a model without noise has no density p(x|z) (use e.g. sigma=0.1).")
         self.D, self.d = self.W.shape
 
     @property

@@ -14,7 +14,7 @@ from torchvision.utils import make_grid
 
 from .blocks import eval_mode
 from .vae import latent_traversal
-from .validate import as_points, range_hint
+from .validate import as_points, no_dataset, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
            "animation_html"]
@@ -22,6 +22,7 @@ __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png
 
 def _as_images(x) -> torch.Tensor:
     """Images as float (N, C, H, W) on the CPU; uint8 (images 0..255, as stored) is scaled by 1/255."""
+    no_dataset(x, "x")
     x = torch.as_tensor(x).detach()
     x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
     x = x.cpu()

@@ -317,10 +317,11 @@ def _device(device) -> torch.device:
     return device
 
 
-def as_data(data, name: str = "data", nonempty: str | None = None) -> TensorData:
+def as_data(data, name: str = "data", nonempty: str | None = None, model=None) -> TensorData:
     """Accept a `TensorData`/`ImageData` or a plain tensor (or numpy array) of examples; ``name`` is the
     argument's name in the caller's words, for the sentence that refuses anything else (and, with
-    ``nonempty`` = what the caller does with it, "train on", an empty dataset).
+    ``nonempty`` = what the caller does with it, "train on", an empty dataset; with ``model`` a conditional
+    model, one with ``n_classes`` > 0, data without labels).
 
     A uint8 tensor is taken as images with values 0..255: its batches are float x / 255 in [0, 1]."""
     if isinstance(data, np.ndarray):
@@ -331,6 +332,11 @@ def as_data(data, name: str = "data", nonempty: str | None = None) -> TensorData
         if nonempty and len(data) == 0:
             raise ValueError(f"{name} has no examples, so there is nothing to {nonempty}; check the dataset (and the "
                              f"subset) you passed.")
+        classes = getattr(model, "n_classes", 0) if model is not None else 0
+        if classes and data.labels is None:
+            raise ValueError(f"{name} has no labels, but this {type(model).__name__} is conditional: it needs class "
+                             f"labels (integers in [0, {classes})), one per example; pass a labelled dataset "
+                             f"(load_dataset(...), or TensorData(images, labels)), not bare images.")
         return data
     loader = ("; pass the dataset itself or a tensor, not a DataLoader: gencore batches it"
               if type(data).__name__ == "DataLoader" else "")
