@@ -8,7 +8,9 @@ channels and ranges at a model's entry (SHAPE), hints that send the student the 
 
 FIRST is the set written before the fixes; SECOND a fresh set of the same kinds, written after the fixes to the
 first without looking at them; THIRD another, written after the fixes to the second; FOURTH (in
-tests/test_bad_input_fourth.py) another, after the third's fixes, at the doors the first three never call.
+tests/test_bad_input_fourth.py) another, after the third's fixes, at the doors the first three never call; FIFTH
+(in tests/test_bad_input_fifth.py) another, after the fourth's fixes, sampled the way mistakes happen in the course
+(three or four per notebook, plus the instructor's command line, shared models, grading and setup).
 Measured, clear answers:
 
     set      entries   before issue 27   after the first set's fixes   after the second's   after the third's
@@ -16,12 +18,14 @@ Measured, clear answers:
     SECOND      25       5 (20%)               13 (52%)                    25 (100%)
     THIRD       23      12 (52%)                                           20 (87%)             23 (100%)
     FOURTH      39                                                                              2 (5.1%)
+    FIFTH       50       after the fourth's fixes: 27 (54%); after its own: 50 (100%)
 
 (SECOND at 52%: 8 silent, 4 unclear; THIRD at 87%: 3 silent, all in RESUME and a measure's range; FOURTH at 5.1%:
 8 silent, 29 unclear, at the measures, pictures, toy data, MMD loop, zoo and command line that no set had called;
-39 (100%) after its own fixes.)
-``python tests/test_bad_input.py [first|second|third]`` (and ``python tests/test_bad_input_fourth.py``) prints
-the share of clear answers of each set, and lists the others:
+39 (100%) after its own fixes. FIFTH at 54%: 6 silent, 17 unclear, spread over every class: RESUME 4 of 5, DIVERGENCE
+3 of 5, SHAPE 6 of 12, HINT 14 of 28.)
+``python tests/test_bad_input.py [first|second|third]`` (and ``python tests/test_bad_input_fourth.py``,
+``python tests/test_bad_input_fifth.py``) prints the share of clear answers of each set, and lists the others:
 
     clear    the expected exception and a message with the expected words (or the correct result)
     unclear  another exception (a raw PyTorch error, a traceback from deep inside) or a message without them
