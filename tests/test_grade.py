@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import gencore.config
 from gencore.checks import report as channel
 from gencore.course import grade
 
@@ -244,7 +245,7 @@ def test_a_failed_setup_is_not_graded_as_a_run_that_went_well_and_a_deleted_func
     records, _, _ = graded
     sybil = records["class/sybil.ipynb"]
     assert sybil["status"].startswith("setup failed (ValueError: GENCORE_THREADS='many'")
-    assert _statuses(sybil) == ["correct", "correct", "error"]
+    assert _statuses(sybil) == ["correct", "correct", "error"], sybil["exercises"]
     assert sybil["exercises"][2]["hint"].startswith("NameError")
 
 
@@ -411,8 +412,8 @@ def test_the_channel_reports_each_outcome_with_its_token(tmp_path, capsys):
     assert "gencore.variational.gaussian_kl" in lines[3]["reference"] and "Gaussian KL" in lines[1]["hint"]
 
 
-def test_fingerprints_see_a_patched_check_and_nothing_else():
-    expected = grade.expected_fingerprints()
+def test_fingerprints_see_a_patched_check_and_nothing_else(home):
+    expected = grade.expected_fingerprints()        # after gencore.setup (the fixture): a configuration exists
     from gencore import checks
     from gencore.course.grade_kernel import differences
 
@@ -429,6 +430,11 @@ def test_fingerprints_see_a_patched_check_and_nothing_else():
             checks.core.compare = saved
         assert differences(expected, channel.fingerprints({"checks": torch})) == [
             "the notebook's `checks` is not gencore.checks"]
+        saved, gencore.config._current = gencore.config._current, None    # a kernel whose gencore.setup failed
+        try:
+            assert differences(expected, channel.fingerprints({"checks": checks})) == []
+        finally:
+            gencore.config._current = saved
     finally:
         channel.stop()
 

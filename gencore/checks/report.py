@@ -262,10 +262,9 @@ def fingerprints(namespace: dict | None = None) -> dict:
             if names is not None and name not in names or name.startswith("__") and name != "__call__":
                 continue
             key = f"{module_name}.{name}"
-            if isinstance(member, plain + (tuple, frozenset, dict)) and not module_name.startswith("gencore.checks"):
-                continue                             # state (a configuration, a cache) may change; the checks' may not
-            if not ours and not (callable(member) or isinstance(member, types.ModuleType)):
-                continue
+            code_like = callable(member) or isinstance(member, types.ModuleType)
+            if not code_like and not module_name.startswith("gencore.checks"):
+                continue       # state (setup's configuration, a cache) may change or be absent; the checks' may not
             out[key] = value(member)
             if isinstance(member, type) and (ours and member.__module__ == module_name or key in expanded):
                 add_class(key, member)
