@@ -24,6 +24,12 @@ INTEGRATION_TESTS = {
     "test_cli.py::test_torchrun_trains_with_two_processes_into_the_notebooks_cache_entry",
     "test_cli.py::test_quick_mode_samples_show_the_datas_shapes",                        # trains 4 models
     "test_cli.py::test_after_pretrain_the_notebooks_train_nothing",          # pretrains, runs every notebook
+    # the slowest of the fast tier on a quiet 2-core machine (8-14 s each: a subprocess, or a model trained)
+    "test_build.py::test_cli_module_entry_point",
+    "test_draw.py::test_attention_beats_no_attention_at_the_same_budget",
+    "test_cli.py::test_a_model_trained_on_the_command_line_is_loaded_by_its_notebook",
+    "test_cli.py::test_sample_writes_one_row_per_class_for_a_conditional_model",
+    "test_zoo.py::test_zoo_vae_is_the_cache_entry_a_second_call_loads",
 }
 
 
