@@ -26,6 +26,7 @@ import io
 import os
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -67,18 +68,9 @@ class Refused(Exception):
     """The command line refused: its exit message (or what it printed on stderr)."""
 
 
-@contextlib.contextmanager
 def environment(**values):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: str(v) for k, v in values.items()})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """These environment variables set inside the block, the old values back after it."""
+    return mock.patch.dict(os.environ, {k: str(v) for k, v in values.items()})
 
 
 def command(tmp: Path, *argv: str) -> str:
