@@ -15,6 +15,7 @@ is a line of the cache folder's ``cache.log`` (time, loaded or trained, the file
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -30,7 +31,7 @@ from .checkpoint import normalise, save_checkpoint, weights_checksum
 from .config import current
 from .data import as_data
 from .data.fingerprint import fingerprint
-from .distributed import barrier, is_main_process
+from .distributed import barrier, distributed, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
@@ -54,12 +55,16 @@ class CacheNotWritable(OSError):
 
 def config_key(config: dict) -> str:
     """A stable short hash of the JSON-normalised configuration (key order does not matter)."""
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of the run's settings (e.g. {{'name': 'vae', 'epochs': 30}}), got "
+                        f"{type(config).__name__} {config!r:.40}.")
     return hashlib.sha256(json.dumps(normalise(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def checkpoint_path(config: dict, cache_dir: str | Path | None = None) -> Path:
+    key = config_key(config)
     name = str(config.get("name", "model")).replace("/", "-").replace(" ", "_")
-    return Path(cache_dir or current().cache_dir) / f"{name}-{config_key(config)}.pt"
+    return Path(cache_dir or current().cache_dir) / f"{name}-{key}.pt"
 
 
 def make_checkpoint(model_or_state, config: dict, history: History | None = None) -> dict:
@@ -79,6 +84,42 @@ def _remove_stale_temporaries(path: Path) -> None:
                 tmp.unlink()
     except OSError:        # no folder yet, a read-only one, or another process removed the file first
         pass
+
+
+@contextlib.contextmanager
+def _one_trainer(path: Path, verbose: bool):
+    """Hold an exclusive lock on the hidden file ``.<name>.lock`` beside ``path`` while its model is trained, so
+    that two processes needing the same model (two notebooks, two grading kernels, two test workers) train it
+    once: the second waits, then loads what the first saved. Yields whether it had to wait. Without POSIX locks
+    (Windows), in a torchrun job (every rank must train together) or when the lock file cannot be made, each
+    process trains as before."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    handle = None
+    if fcntl is not None and distributed() is None:
+        try:
+            handle = open(path.with_name(f".{path.name}.lock"), "a")
+        except OSError:
+            handle = None
+    if handle is None:
+        yield False
+        return
+    with handle:
+        waited = False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            waited = True
+            if verbose:
+                print(f"Another process is training {path.name}; waiting for it to finish, then loading it.",
+                      flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def check_writable(folder: str | Path) -> None:
@@ -131,6 +172,9 @@ def _load_cached(path: Path, model: nn.Module, config: dict, verbose: bool) -> H
 
 def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History:
     """Load weights into ``model`` if the file holds exactly this configuration; raise otherwise."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"There is no checkpoint file at {path}; check the path (a checkpoint is written by "
+                                f"load_or_train or fit_cached).")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:       # torch's own words (EOFError, "pop from empty list") would not say what happened
@@ -174,6 +218,16 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
         if history is not None:
             return history
     check_writable(path.parent)
+    with _one_trainer(path, verbose) as waited:
+        if waited and not retrain:
+            history = _load_cached(path, model, config, verbose)
+            if history is not None:
+                return history
+        return _train_and_save(model, train, config, path, verbose)
+
+
+def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], config: dict, path: Path,
+                    verbose: bool) -> History:
     started = time.perf_counter()
     history = train(model)
     if history is None:
@@ -218,7 +272,7 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
     cfg = current()
     build = as_function(build, "build", "that builds the model from the data's shape, e.g. lambda in_shape: "
                         "VAE(latent_dim=2, in_shape=in_shape)")
-    train = as_data(train)
+    train = as_data(train, "train")
     label = dataset or getattr(train, "name", "tensor")
     if len(train) == 0:
         raise ValueError(f"The training data {label!r} has no examples, but training {name!r} needs at least "

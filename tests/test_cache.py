@@ -433,3 +433,56 @@ def test_the_cache_log_says_what_was_trained_and_what_loaded(tmp_path, monkeypat
     assert [e[:2] for e in events] == [["loaded", name], ["trained", other], ["loaded", other]]
     assert events[0][2] == f"from {shared}"
     assert [line.split("\t")[1:3] for line in (shared / "cache.log").read_text().splitlines()] == [["trained", name]]
+
+
+def test_two_processes_needing_one_model_train_it_once(home, capsys):
+    """The second caller of a model that is being trained waits for the first and loads its weights (two notebooks
+    or two test workers sharing a cache train the shared classifier once, not twice)."""
+    import threading
+
+    calls, started, results = [], threading.Event(), {}
+
+    def slow(model):
+        started.set()
+        time.sleep(1.0)                 # long enough for the second caller to reach the lock
+        return trainer(calls)(model)
+
+    def first():
+        results["first"] = (load_or_train(model := make(), slow, CONFIG), model)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(10)
+    second = make()
+    history = load_or_train(second, trainer(calls), CONFIG)   # flock locks conflict between two open() calls
+    thread.join()
+    assert len(calls) == 1, "the model was trained twice"
+    assert "waiting for it to finish, then loading it" in capsys.readouterr().out
+    first_history, first_model = results["first"]
+    assert history.to_dict() == first_history.to_dict()
+    for a, b in zip(first_model.parameters(), second.parameters()):
+        assert torch.equal(a, b)
+    log = (checkpoint_path(CONFIG).parent / "cache.log").read_text()
+    assert log.count("\ttrained\t") == 1 and log.count("\tloaded\t") == 1
+
+
+def test_a_waiting_process_trains_itself_when_the_first_one_failed(home):
+    import threading
+
+    calls, started = [], threading.Event()
+
+    def failing(model):
+        started.set()
+        time.sleep(1.0)
+        raise KeyboardInterrupt  # stands for an interrupted kernel: nothing is saved, the lock is released
+
+    def first():
+        with pytest.raises(KeyboardInterrupt):
+            load_or_train(make(), failing, CONFIG)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(10)
+    load_or_train(make(), trainer(calls), CONFIG)
+    thread.join()
+    assert len(calls) == 1 and checkpoint_path(CONFIG).exists()
