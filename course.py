@@ -57,7 +57,9 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
     nbval. With ``--all`` in ``extra``: everything, the student notebooks and experiments/ included."""
     everything = "--all" in extra
     extra = [a for a in extra if a != "--all"]
-    paths = ["tests", "solutions", *(["notebooks", "experiments"] if everything else [])]
+    # The notebooks first: they are the longest files, and pytest-xdist hands out whole files in this order, so
+    # the many short unit-test files fill the two workers' ends instead of one notebook running alone at the end.
+    paths = ["solutions", *(["notebooks"] if everything else []), "tests", *(["experiments"] if everything else [])]
     select = [] if everything else ["-m", "not integration"]
     return [str(python), "-m", "pytest", *paths, *select, "--nbval-lax", "--nbval-current-env",
             "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", *extra]
