@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .history import History, LastGood, step_is_finite
 from .mmd import mmd2
-from .validate import as_float, as_function, as_int, step_list
+from .validate import as_function, as_generator, as_int, as_positive, as_tensor, step_list
 
 __all__ = ["exponential_icdf", "exponential_log_prob", "affine", "Generator", "random_generator",
            "fit_generator_mmd"]
@@ -25,16 +25,25 @@ __all__ = ["exponential_icdf", "exponential_log_prob", "affine", "Generator", "r
 
 def exponential_icdf(u: torch.Tensor, rate: float = 1.0) -> torch.Tensor:
     """F^{-1}(u) = -log(1 - u) / rate, the inverse of F(x) = 1 - exp(-rate x)."""
+    u, rate = as_tensor(u, "u"), as_positive(rate, "rate")
+    if u.numel() and not bool(((u >= 0) & (u <= 1)).all()):
+        raise ValueError(f"u must hold probabilities in [0, 1], got values from {u.min().item():.4g} to "
+                         f"{u.max().item():.4g}; draw them with torch.rand(n).")
     return -torch.log1p(-u) / rate
 
 
 def exponential_log_prob(x: torch.Tensor, rate: float = 1.0) -> torch.Tensor:
     """log p(x) = log(rate) - rate x for x >= 0."""
+    rate = as_positive(rate, "rate")
     return torch.where(x >= 0, torch.log(torch.as_tensor(rate)) - rate * x, torch.full_like(x, -float("inf")))
 
 
 def affine(z: torch.Tensor, A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """x_i = A z_i + b for each row z_i of z (N, d): the push-forward of N(0, I) is N(b, A A^T)."""
+    z, A, b = as_tensor(z, "z"), as_tensor(A, "A"), as_tensor(b, "b")
+    if A.dim() != 2 or A.shape[1] != z.shape[-1] or tuple(b.shape) not in ((A.shape[0],), ()):
+        raise ValueError(f"A must be a matrix (D, d) with d = {z.shape[-1]} columns, one per coordinate of z, and b "
+                         f"a vector (D,); got z {tuple(z.shape)}, A {tuple(A.shape)}, b {tuple(b.shape)}.")
     return z @ A.T + b
 
 
@@ -61,8 +70,8 @@ class Generator(nn.Module):
         return self.net(z)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.noise_dim, generator=generator).to(device)
+        device, n = next(self.parameters()).device, as_int(n, "n", minimum=0)
+        z = torch.randn(n, self.noise_dim, generator=as_generator(generator)).to(device)
         return self(z)
 
 
@@ -89,7 +98,7 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
     sample_data = as_function(sample_data, "sample_data", "of n that returns n data points, e.g. lambda n: "
                               "toy.ring(n) (for a fixed tensor x: lambda n: x[torch.randint(len(x), (n,))])")
     steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
-    lr, snapshots = as_float(lr, "lr", minimum=0), step_list(snapshots, "snapshots")
+    lr, snapshots = as_positive(lr, "lr"), step_list(snapshots, "snapshots")
     opt = torch.optim.Adam(generator.parameters(), lr=lr)
     params = list(generator.parameters())
     device = params[0].device

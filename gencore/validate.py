@@ -15,7 +15,8 @@ import torch
 __all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images", "as_input", "check_dataset_labels",
            "as_features", "as_function", "as_generator", "as_logits", "as_points", "check_range", "check_shape",
            "exact_shape", "inputs_checked", "model_input", "no_dataset", "range_hint", "same_width", "sample_count",
-           "shape_hint", "step_list"]
+           "shape_hint", "step_list", "as_positive", "as_tensor", "broadcast_together", "not_0_255", "as_module",
+           "nonempty"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -43,6 +44,14 @@ def as_float(value, name: str, minimum: float | None = None, maximum: float | No
         raise TypeError(f"{name} must be a finite number, got {value!r}.")
     out = float(value)
     _in_range(out, name, minimum, maximum)
+    return out
+
+
+def as_positive(value, name: str, maximum: float | None = None) -> float:
+    """``value`` as a finite float > 0 (a size, a rate, a standard deviation, a learning rate), or one sentence."""
+    out = as_float(value, name, maximum=maximum)
+    if out <= 0:
+        raise ValueError(f"{name} must be positive (> 0), got {value!r}; pass a number above 0.")
     return out
 
 
@@ -168,7 +177,8 @@ def shape_hint(got: tuple, shape: tuple, model: str) -> str:
         return "these are N numbers, and the model takes N rows of 1: add that axis with x.unsqueeze(1)"
     if len(got) == 2 and len(shape) > 1 and got[1] == math.prod(shape):
         return f"these are flat examples: reshape them with x.view(-1, {_dims(shape)})"
-    return f"pass examples of shape {shape}, or build the model for data of shape {got[1:]}"
+    return (f"pass examples of shape {shape}, or build the model for data of shape {got[1:]} "
+            f"(in_shape={got[1:]})")
 
 
 def check_shape(got, shape, what: str, model: str) -> None:
@@ -204,6 +214,7 @@ def as_input(x, shape, what: str = "x", *, model: str = "the model", value_range
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(x)
     shape = tuple(shape)
+    no_dataset(x, what)
     if not isinstance(x, torch.Tensor):
         noun = "images" if len(shape) == 3 else "examples"
         raise TypeError(f"{what} must be a tensor of {noun} (N, {_dims(shape)}), got {type(x).__name__}.")
@@ -360,3 +371,56 @@ def as_features(features, what: str = "features") -> torch.Tensor:
     if not torch.isfinite(f).all():
         raise ValueError(f"{what} contain NaN or infinite values; check the images they were computed from.")
     return f.to("cpu", torch.float64)
+
+
+def as_module(model, name: str = "model") -> torch.nn.Module:
+    """``model`` if it is a torch.nn.Module, else one sentence naming ``name``."""
+    if isinstance(model, torch.nn.Module):
+        return model
+    raise TypeError(f"{name} must be a model (a torch.nn.Module), got {type(model).__name__}; pass the model itself.")
+
+
+def nonempty(x, name: str = "x", doing: str = "compute a loss on"):
+    """``x`` unchanged, or one sentence if it is a tensor (or array) of 0 examples."""
+    if isinstance(x, (torch.Tensor, np.ndarray)) and x.ndim and x.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (0 examples), so there is nothing to {doing}; pass at least one "
+                         f"example.")
+    return x
+
+
+def as_tensor(x, name: str, what: str = "numbers") -> torch.Tensor:
+    """``x`` as a tensor (numpy arrays and nested lists of numbers converted; tensors returned as they are), or
+    one sentence naming ``name``: a dataset, a model, a string... given where a tensor is expected."""
+    if isinstance(x, torch.Tensor):
+        return x
+    no_dataset(x, name)
+    if not isinstance(x, (str, bytes, torch.nn.Module)):
+        try:
+            t = torch.from_numpy(x) if isinstance(x, np.ndarray) else torch.as_tensor(x)   # lists: float32
+            if not (t.dtype == torch.bool or t.is_complex()):
+                return t
+        except (TypeError, ValueError, RuntimeError):
+            pass
+    raise TypeError(f"{name} must be a tensor of {what}, got {type(x).__name__} {x!r:.40}; pass a torch tensor "
+                    f"(torch.as_tensor(...)).")
+
+
+def broadcast_together(where: str, **tensors) -> None:
+    """One sentence if the named tensors' shapes neither match nor broadcast: where=the function, name=tensor."""
+    shapes = {k: tuple(v.shape) for k, v in tensors.items() if isinstance(v, torch.Tensor)}
+    try:
+        torch.broadcast_shapes(*shapes.values())
+    except RuntimeError:
+        got = " and ".join(f"{k} {s}" for k, s in shapes.items())
+        raise ValueError(f"{where} needs {' and '.join(shapes)} of the same shape (one value per example and "
+                         f"dimension), got {got}; pass matching tensors.") from None
+
+
+def not_0_255(x: torch.Tensor, what: str, model: str) -> None:
+    """One sentence if ``x`` looks like images 0..255 (values >= 0 reaching above 1.5) where [0, 1] is expected;
+    other values pass (a formula may be evaluated outside [0, 1] on purpose). Skipped inside `inputs_checked`."""
+    if not _CHECKED[0] and x.numel():
+        lo, hi = (v.item() for v in torch.aminmax(x.detach()))
+        if lo >= 0 and hi > 1.5:
+            raise ValueError(f"{what} must hold values in [0, 1] for {model}, but they span [{lo:.4g}, {hi:.4g}]"
+                             f"{range_hint(lo, hi, (0.0, 1.0))}.")

@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution
 
-from .validate import as_float, as_generator, as_int
+from .validate import as_float, as_generator, as_int, broadcast_together, not_0_255
 
 __all__ = [
     "gaussian_kl",
@@ -59,6 +59,7 @@ def gaussian_kl(mu_q: Tensor, logvar_q: Tensor, mu_p: Tensor | None = None,
     A missing ``mu_p`` is 0 and a missing ``logvar_p`` is 0 (unit variance). Inputs broadcast;
     for ``(batch, d)`` inputs the result has shape ``(batch,)``.
     """
+    broadcast_together("gaussian_kl", mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p)
     if mu_p is None and logvar_p is None:
         kl = mu_q.pow(2) + logvar_q.exp() - 1.0 - logvar_q
         return 0.5 * kl.sum(-1)
@@ -87,6 +88,14 @@ def mc_kl(q: Distribution, p: Distribution, n_samples: int = 1000) -> Tensor:
 # --------------------------------------------------------------------------------------------
 # Reparameterization and likelihoods
 # --------------------------------------------------------------------------------------------
+def _function(f):
+    """``f`` if it can be called (a function or a module), else one sentence."""
+    if not callable(f):
+        raise TypeError(f"f must be a function of z (n_samples, *mu.shape) that returns (n_samples,) values, got "
+                        f"{type(f).__name__}; pass e.g. f=lambda z: z.pow(2).sum(-1).")
+    return f
+
+
 def _randn_like(ref: Tensor, shape, generator: torch.Generator | None) -> Tensor:
     return torch.randn(shape, generator=as_generator(generator), dtype=ref.dtype, device=ref.device)
 
@@ -99,6 +108,7 @@ def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None
     With ``n_samples=k`` returns ``k`` independent samples stacked in front: ``(k, *mu.shape)``
     (the layout ``iwae_bound`` expects). ``eps`` given: that noise instead of a fresh draw.
     """
+    broadcast_together("reparameterize", mu=mu, logvar=logvar, eps=eps)
     if eps is None:
         shape = torch.broadcast_shapes(mu.shape, logvar.shape)
         if n_samples is not None:
@@ -166,6 +176,10 @@ def bernoulli_log_likelihood(logits: Tensor, x: Tensor) -> Tensor:
     ``-binary_cross_entropy_with_logits(logits, x, reduction="none")`` summed per example, computed by
     `_BernoulliLogLikelihood` (stable for any logit, about 4x faster on a CPU: every VAE's loss uses it).
     """
+    if len(logits) != len(x) or logits[:1].numel() != x[:1].numel():
+        raise ValueError(f"logits {tuple(logits.shape)} and x {tuple(x.shape)} must hold one logit per value of x, "
+                         f"example by example; pass the decoder's output for these x.")
+    not_0_255(x, "x", "bernoulli_log_likelihood")
     x = x.to(logits.dtype)
     return _BernoulliLogLikelihood.apply(logits.flatten(1), x.flatten(1))
 
@@ -177,6 +191,7 @@ def gaussian_log_likelihood(mean: Tensor, x: Tensor, logvar: Tensor | float = 0.
     tensor broadcastable to ``x``.
     """
     logvar = torch.as_tensor(logvar, dtype=mean.dtype, device=mean.device)
+    broadcast_together("gaussian_log_likelihood", mean=mean, x=x, logvar=logvar)
     log_prob = -0.5 * (_LOG_2PI + logvar + (x - mean).pow(2) * (-logvar).exp())
     log_prob = log_prob.expand(torch.broadcast_shapes(log_prob.shape, x.shape))
     return log_prob.flatten(1).sum(1)
@@ -195,11 +210,13 @@ def elbo(log_px_given_z: Tensor, kl: Tensor) -> Tensor:
 
     ``log_px_given_z`` is the (usually single-sample) estimate of the first term, shape (batch,).
     """
+    broadcast_together("elbo", log_px_given_z=log_px_given_z, kl=kl)
     return log_px_given_z - kl
 
 
 def log_importance_weights(log_p_xz: Tensor, log_q_z: Tensor) -> Tensor:
     """log w_i = log p(x, z_i) - log q(z_i|x)."""
+    broadcast_together("The importance weights", log_p_xz=log_p_xz, log_q_z=log_q_z)
     return log_p_xz - log_q_z
 
 
@@ -237,7 +254,7 @@ def score_function_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tenso
     the variance reduction used by NVIL; needs S >= 2); or a constant (float / tensor).
     Returns the flat tensor ``cat([g_mu.flatten(), g_logvar.flatten()])``.
     """
-    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    f, n_samples = _function(f), as_int(n_samples, "n_samples", minimum=1)
     mu, logvar = mu.detach(), logvar.detach()
     sigma = (0.5 * logvar).exp()
     eps = _randn_like(mu, (n_samples, *mu.shape), generator)
@@ -266,7 +283,7 @@ def reparam_grad(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor, n_sa
 
     Same output format as ``score_function_grad``: ``cat([g_mu.flatten(), g_logvar.flatten()])``.
     """
-    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    f, n_samples = _function(f), as_int(n_samples, "n_samples", minimum=1)
     mu = mu.detach().requires_grad_(True)
     logvar = logvar.detach().requires_grad_(True)
     with torch.enable_grad():
@@ -289,8 +306,11 @@ def estimator_variance(estimator: Callable[..., Tensor], f: Callable[[Tensor], T
     ``estimator_variance(score_function_grad, f, mu, logvar, 10, baseline="mean")``.
     ``n_repeats`` must be at least 2 (a variance needs two runs).
     """
-    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    n_samples, f = as_int(n_samples, "n_samples", minimum=1), _function(f)
     n_repeats = as_int(n_repeats, "n_repeats", minimum=2)
+    if not callable(estimator):
+        raise TypeError(f"estimator must be a gradient estimator such as score_function_grad or reparam_grad, got "
+                        f"{type(estimator).__name__}.")
     if reduction not in ("sum", "none"):
         raise ValueError(f"reduction must be 'sum' or 'none', not {reduction!r}")
     grads = torch.stack([estimator(f, mu, logvar, n_samples, generator=generator,
@@ -353,8 +373,15 @@ class LinearGaussian:
         x = z @ self.W.T + self.b + self.sigma * noise
         return x, z
 
+    def _check(self, x: Tensor | None = None, z: Tensor | None = None) -> None:
+        for name, t, size, what in (("x", x, self.D, "D, the data size"), ("z", z, self.d, "d, the latent size")):
+            if t is not None and (t.dim() == 0 or t.shape[-1] != size):
+                raise ValueError(f"{name} must have {size} values per row ({what} of W {tuple(self.W.shape)}), got "
+                                 f"shape {tuple(t.shape)}; pass rows of {size} numbers.")
+
     def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
         """log p(x|z) = log N(x; W z + b, sigma^2 I); z may carry leading sample dims (k, batch, d)."""
+        self._check(x, z)
         mean = z @ self.W.T + self.b
         return _diag_gaussian_log_density(x, mean, 2.0 * self.sigma.log())
 
@@ -373,6 +400,7 @@ class LinearGaussian:
 
     def log_marginal(self, x: Tensor) -> Tensor:
         """Exact log p(x) = log N(x; b, C), C = W W^T + sigma^2 I (via a Cholesky factor of C)."""
+        self._check(x)
         L = torch.linalg.cholesky(self.marginal_covariance())
         r = x - self.b
         sol = torch.linalg.solve_triangular(L, r.unsqueeze(-1), upper=False).squeeze(-1)
@@ -384,6 +412,7 @@ class LinearGaussian:
 
         Returns (m of shape (batch, d), S of shape (d, d)); S is the same for every x.
         """
+        self._check(x)
         eye = torch.eye(self.d, dtype=self.W.dtype, device=self.W.device)
         precision = eye + self.W.T @ self.W / self._var
         cov = torch.cholesky_inverse(torch.linalg.cholesky(precision))
@@ -414,6 +443,7 @@ class LinearGaussian:
         (d, d) or (batch, d, d)). With the exact posterior (``cov_q`` from ``posterior``) it
         equals log p(x).
         """
+        self._check(x, mu_q)
         if (logvar_q is None) == (cov_q is None):
             raise ValueError("give exactly one of logvar_q (diagonal q) or cov_q (full covariance q)")
         residual = (x - mu_q @ self.W.T - self.b).pow(2).sum(-1)
