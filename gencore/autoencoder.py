@@ -27,7 +27,7 @@ from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
-from .validate import as_float, as_int, model_input, no_dataset
+from .validate import as_float, as_int, as_points, as_positive, model_input, no_dataset, nonempty
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -39,6 +39,10 @@ LIKELIHOODS = ("bernoulli", "gaussian")
 # ------------------------------------------------------------------------------------------ the pieces
 def reconstruct(x: torch.Tensor, encoder, decoder) -> torch.Tensor:
     """The forward pass of an image autoencoder: x_hat = sigmoid(g(f(x))), in x's shape, values in (0, 1)."""
+    for name, f in (("encoder", encoder), ("decoder", decoder)):
+        if not callable(f):
+            raise TypeError(f"{name} must be a network (or a function), got a {type(f).__name__}; pass the two "
+                            f"networks, e.g. reconstruct(x, model.encoder, model.decoder).")
     return torch.sigmoid(decoder(encoder(x)))
 
 
@@ -47,6 +51,9 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
         L = 1/N sum_n sum_i BCE(l_ni, x_ni),  BCE(l, x) = -[x log sigmoid(l) + (1 - x) log(1 - sigmoid(l))]
     """
+    if logits.shape != x.shape:
+        raise ValueError(f"logits {tuple(logits.shape)} and x {tuple(x.shape)} must have the same shape, one logit per "
+                         f"value of x; reshape the decoder's output with logits.view_as(x).")
     return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
 
 
@@ -58,8 +65,8 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int = 10) -> torch.Te
     """
     z0, z1 = torch.as_tensor(z0), torch.as_tensor(z1)
     if z0.shape != z1.shape:
-        raise ValueError(f"interpolate needs two endpoints of the same shape, got {tuple(z0.shape)} and "
-                         f"{tuple(z1.shape)}.")
+        raise ValueError(f"interpolate needs two endpoints of the same shape, got z0 {tuple(z0.shape)} and z1 "
+                         f"{tuple(z1.shape)}; pass z0 and z1 of one kind (two codes, or two images).")
     try:
         steps = as_int(steps, "steps")          # 10, np.int64(10), 10.0: a count, as everywhere in gencore
     except TypeError:
@@ -108,7 +115,7 @@ class Autoencoder(LikelihoodModel):
 
     def loss(self, x: torch.Tensor, y=None) -> dict[str, torch.Tensor]:
         """{"loss": -log p(x | z) summed over dimensions, averaged over the batch; "mse": per-value MSE}."""
-        x = model_input(self, x)
+        x = model_input(self, nonempty(x))
         raw = self.decoder(self.encoder(x))
         if self.likelihood == "bernoulli":
             loss = reconstruction_loss(raw, x)
@@ -134,7 +141,7 @@ def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: s
     """
     latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
                                       as_int(batch_size, "batch_size", minimum=1))
-    lr = as_float(lr, "lr", minimum=0)
+    lr = as_positive(lr, "lr")
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
     hidden = list(widths(hidden)) if hidden is not None else None        # 64 -> [64], as Autoencoder takes it
@@ -166,6 +173,10 @@ def grid_codes(n: int = 15, extent=(-3.0, 3.0, -3.0, 3.0)) -> torch.Tensor:
     """A regular n x n grid over [x0, x1] x [y0, y1] -> (n*n, 2), in reading order: row by row from the
     top (largest y) down, left (smallest x) to right, so that ``show_images(..., nrow=n)`` lays the
     decoded images out like the points of a scatter plot."""
+    n = as_int(n, "n", minimum=1)
+    if not hasattr(extent, "__len__") or len(extent) != 4:
+        raise ValueError(f"extent must be four numbers (x0, x1, y0, y1), got {extent!r:.40}; e.g. "
+                         f"extent=(-3, 3, -3, 3).")
     x0, x1, y0, y1 = map(float, extent)
     xs = torch.linspace(x0, x1, n)
     ys = torch.linspace(y1, y0, n)
@@ -175,8 +186,11 @@ def grid_codes(n: int = 15, extent=(-3.0, 3.0, -3.0, 3.0)) -> torch.Tensor:
 
 def code_extent(codes: torch.Tensor, q: float = 0.01, margin: float = 0.05) -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1): the [q, 1 - q] quantiles of 2-D codes in each direction, widened by ``margin``."""
-    lo = torch.quantile(codes[:, :2].float(), q, dim=0)
-    hi = torch.quantile(codes[:, :2].float(), 1 - q, dim=0)
+    codes, q = as_points(codes, "codes"), as_float(q, "q", minimum=0)
+    if q >= 0.5:
+        raise ValueError(f"q must be below 0.5 (the share of codes left out at each end), got {q}; e.g. q=0.01.")
+    lo = torch.quantile(codes, q, dim=0)
+    hi = torch.quantile(codes, 1 - q, dim=0)
     pad = (hi - lo) * margin
     lo, hi = lo - pad, hi + pad
     return (lo[0].item(), hi[0].item(), lo[1].item(), hi[1].item())
@@ -209,6 +223,7 @@ def pca_reconstruct(x: torch.Tensor, k: int) -> torch.Tensor:
     with V_k the first k right singular vectors (principal directions). Returns x's shape.
     """
     flat = x.reshape(len(x), -1)
+    k = as_int(k, "k", minimum=0, maximum=min(flat.shape))
     mean = flat.mean(0, keepdim=True)
     _, _, vh = torch.linalg.svd(flat - mean, full_matrices=False)
     v = vh[:k]
@@ -235,7 +250,7 @@ class PCA:
     """
 
     def __init__(self, n_components: int | None = None):
-        self.n_components = n_components
+        self.n_components = None if n_components is None else as_int(n_components, "n_components", minimum=1)
         self.mean = self.components = self.eigenvalues = None
         self.shape: tuple[int, ...] | None = None
 
@@ -254,6 +269,10 @@ class PCA:
             _, s, vh = torch.linalg.svd(centred, full_matrices=False)
             eigenvalues = s.pow(2) / len(flat)
         k = self.n_components or vh.shape[0]
+        if k > vh.shape[0]:
+            raise ValueError(f"n_components={k}, but {len(flat)} examples of {flat.shape[1]} values have at most "
+                             f"{vh.shape[0]} principal directions; pass n_components <= {vh.shape[0]}, or fit on "
+                             f"more examples.")
         self.components = vh[:k]                      # (k, D): rows are principal directions v_j
         self.eigenvalues = eigenvalues                # all of them, largest first
         return self

@@ -105,6 +105,9 @@ class Classifier(nn.Module):
                  hidden: int = 128, dropout: float = 0.25, shift: float = 0.0, rotate: float = 0.0,
                  zoom: float = 0.0, soften: float = 0.0):
         super().__init__()
+        if isinstance(classes, str):
+            raise TypeError(f"classes must be a number of classes or a list of class names, got the string "
+                            f"{classes!r}; pass e.g. classes=10, or classes=['circle', 'square'].")
         if isinstance(classes, numbers.Integral) and not isinstance(classes, bool):
             classes = [str(k) for k in range(as_int(classes, "classes", minimum=2))]
         self.classes = [str(c) for c in classes]
@@ -331,4 +334,5 @@ def accuracy(model: Classifier, data_or_images, labels=None, batch_size: int = 5
         raise ValueError(f"There are {len(predicted)} images but {len(labels)} labels; pass one label per image.")
     if len(labels) == 0:
         raise ValueError("accuracy needs at least one image.")
+    labels = check_labels(labels, len(model.classes), what="labels")
     return (predicted == labels.cpu().long()).float().mean().item()

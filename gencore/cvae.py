@@ -34,7 +34,7 @@ from .cache import fit_cached
 from .data import as_data
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int, check_labels, model_input, requested_labels
+from .validate import as_float, as_int, as_positive, check_labels, exact_shape, model_input, requested_labels
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]
@@ -44,6 +44,7 @@ def with_label(x: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor
     """[vec(x); onehot(y)]: each example flattened and followed by its one-hot label, (N, ...) and (N,) ->
     (N, D + n_classes) in x's dtype. What the MLP encoder reads ([vec(x); onehot(y)]) and the MLP decoder
     ([z; onehot(y)]) of a `ConditionalVAE` (the blocks concatenate the condition after the input)."""
+    exact_shape(y, (len(x),), "y", "(N,), one label per example of x")
     return torch.cat([x.flatten(1), F.one_hot(y.long(), n_classes).to(x.dtype)], dim=1)
 
 
@@ -173,12 +174,15 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
     """
     latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
                                       as_int(batch_size, "batch_size", minimum=1))
-    lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
+    lr, beta = as_positive(lr, "lr"), as_float(beta, "beta", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
-    train = as_data(train)
+    train = as_data(train, "train")
     if n_classes is None:
         classes = getattr(train, "classes", None)
+        if not classes and train.labels is None:
+            raise ValueError("train has no labels, but train_cvae trains a class-conditional VAE: pass a labelled "
+                             "dataset (load_dataset(...), or TensorData(images, labels)), not bare images.")
         if not classes:
             raise ValueError("train_cvae could not tell the number of classes (the training data has no class "
                              "names); pass n_classes=<number of classes>.")
@@ -190,7 +194,8 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
         data = as_data(data)
         if data.labels is None:
             raise ValueError(f"The {what} data has no labels, but a class-conditional VAE needs a label "
-                             f"(integers in [0, {n_classes})) for every example.")
+                             f"(integers in [0, {n_classes})) for every example; pass a labelled dataset "
+                             f"(TensorData(images, labels)).")
         check_labels(data.labels, n_classes, what=f"{what} data's labels")
     hidden = list(widths(hidden)) if hidden is not None else None
     hyper = dict(kind=kind, latent_dim=latent_dim, n_classes=n_classes, beta=beta, likelihood=likelihood,

@@ -53,7 +53,7 @@ from torch import Tensor, nn
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
-from .validate import as_float, as_generator, as_int, exact_shape, model_input, sample_count
+from .validate import as_generator, as_int, as_positive, exact_shape, model_input, nonempty, sample_count
 from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
@@ -365,7 +365,7 @@ class DRAW(nn.Module):
             kl   = sum_t KL(N(mu_t, sigma_t^2) || N(0, I))         summed over latents and steps
             elbo = -rec - kl,   loss = rec + kl = -elbo
         """
-        terms = self.elbo_terms(x)
+        terms = self.elbo_terms(nonempty(x))
         rec, kl = terms["rec"].mean(), terms["kl"].sum(1).mean()
         loss = rec + kl
         return {"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -loss.detach()}
@@ -478,7 +478,7 @@ def train_draw(train, *, T: int = 10, read_n: int = 2, write_n: int = 5, attenti
     T, epochs = as_int(T, "T", minimum=1), as_int(epochs, "epochs", minimum=0)
     read_n, write_n = as_int(read_n, "read_n", minimum=1), as_int(write_n, "write_n", minimum=1)
     latent_dim, batch_size = as_int(latent_dim, "latent_dim", minimum=1), as_int(batch_size, "batch_size", minimum=1)
-    lr = as_float(lr, "lr", minimum=0)
+    lr = as_positive(lr, "lr")
     enc_hidden, dec_hidden = _hidden_pair(hidden)
     attention = bool(attention)
     name = name or ("draw" if attention else "draw-noatt")

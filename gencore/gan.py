@@ -38,7 +38,16 @@ from torch import nn
 
 from .blocks import eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
-from .validate import as_generator, as_int, as_logits, check_labels, model_input, requested_labels, sample_count
+from .validate import (
+    as_generator,
+    as_int,
+    as_logits,
+    as_tensor,
+    check_labels,
+    model_input,
+    requested_labels,
+    sample_count,
+)
 
 __all__ = ["discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "value_function",
            "optimal_discriminator", "r1_penalty", "projection_logit", "auxiliary_classifier_loss", "MLPGenerator",
@@ -96,13 +105,18 @@ def _projection(h, w, b, embeddings, y):
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
     """D*(x) = p_data(x) / (p_data(x) + p_g(x)) from the two densities at the same points (1/2 where both
     are 0)."""
+    p_data, p_model = as_tensor(p_data, "p_data", "densities"), as_tensor(p_model, "p_model", "densities")
+    for name, p in (("p_data", p_data), ("p_model", p_model)):
+        if p.numel() and not (p.is_floating_point() and bool((p >= 0).all())):
+            raise ValueError(f"{name} must hold densities, non-negative numbers, got values down to {p.min().item()}; "
+                             f"pass the densities themselves (log_prob(x).exp()), not log-densities.")
     total = p_data + p_model
     return torch.where(total > 0, p_data / total.clamp_min(torch.finfo(total.dtype).tiny), torch.full_like(total, 0.5))
 
 
 def r1_penalty(discriminator: nn.Module, x_real: torch.Tensor, y=None) -> torch.Tensor:
     """R1 = E ||grad_x l(x)||^2 over real samples (Mescheder et al., 2018), differentiable in D's weights."""
-    x = x_real.detach().requires_grad_(True)
+    x = as_tensor(x_real, "x_real", "real examples").detach().requires_grad_(True)
     logits = discriminator(x) if y is None else discriminator(x, y)
     (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
     return grad.pow(2).flatten(1).sum(1).mean()
@@ -298,6 +312,10 @@ class GAN(nn.Module):
         self.generator, self.discriminator = generator, discriminator
         self.noise_dim = as_int(noise_dim, "noise_dim", minimum=1)
         self.n_classes = as_int(n_classes, "n_classes", minimum=0)
+        takes = getattr(generator, "noise_dim", self.noise_dim)
+        if takes != self.noise_dim:
+            raise ValueError(f"noise_dim={noise_dim} but this generator takes noise of {takes} numbers; pass "
+                             f"noise_dim={takes}, or build the generator with noise_dim={noise_dim}.")
 
     @property
     def device(self) -> torch.device:
@@ -349,6 +367,7 @@ class GAN(nn.Module):
 def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
             spectral_norm: bool = False, d_hidden: Sequence[int] | None = None) -> GAN:
     """A GAN of two MLPs for points in ``data_dim`` dimensions (D's widths ``d_hidden``, default ``hidden``)."""
+    data_dim = as_int(data_dim, "data_dim", minimum=1)
     return GAN(MLPGenerator(noise_dim, data_dim, hidden, n_classes),
                MLPDiscriminator(data_dim, hidden if d_hidden is None else d_hidden, n_classes, spectral_norm),
                noise_dim, n_classes)

@@ -36,7 +36,7 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_float, as_generator, as_int, model_input, sample_count
+from .validate import as_float, as_generator, as_int, as_positive, model_input, nonempty, sample_count
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -157,7 +157,7 @@ class VAE(LikelihoodModel):
 
         ``y`` (labels) is ignored by the unconditional VAE; `gencore.cvae.ConditionalVAE` conditions on it.
         """
-        x = model_input(self, x)
+        x = model_input(self, nonempty(x))
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
         z = reparameterize(mu, logvar, eps=standard_normal(mu.shape, dtype=mu.dtype, device=mu.device))
@@ -277,7 +277,7 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
     """
     latent_dim, epochs, batch_size = (as_int(latent_dim, "latent_dim", minimum=1), as_int(epochs, "epochs", minimum=0),
                                       as_int(batch_size, "batch_size", minimum=1))
-    lr, beta = as_float(lr, "lr", minimum=0), as_float(beta, "beta", minimum=0)
+    lr, beta = as_positive(lr, "lr"), as_float(beta, "beta", minimum=0)
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
     hidden = list(widths(hidden)) if hidden is not None else None        # 64 -> [64], as VAE takes it
@@ -325,7 +325,7 @@ def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, 
         raise ValueError(f"count_active_units needs at least 2 examples (a unit's activity is the variance of "
                          f"its posterior mean over the data), got {len(data)}; pass more examples.")
     mu, _ = encode_means(model, data)
-    return active_units(mu, threshold)
+    return active_units(mu, as_float(threshold, "threshold", minimum=0))
 
 
 # ------------------------------------------------------------------------------------------ pictures
@@ -374,6 +374,7 @@ def prior_quantile_grid(n: int = 20) -> torch.Tensor:
     Returns (n*n, 2) in reading order (top row = largest z_2, left = smallest z_1), like
     `gencore.autoencoder.grid_codes`, for ``viz.show_images(decode(z), nrow=n)``.
     """
+    n = as_int(n, "n", minimum=1)
     u = (torch.arange(n, dtype=torch.float32) + 0.5) / n
     q = torch.distributions.Normal(0.0, 1.0).icdf(u)
     gy, gx = torch.meshgrid(q.flip(0), q, indexing="ij")
@@ -388,6 +389,6 @@ def decode_prior_grid(model: VAE, n: int = 20, y=None) -> torch.Tensor:
         raise ValueError(f"decode_prior_grid needs a 2-D latent space; this model has latent_dim="
                          f"{model.latent_dim} (use latent_traversal for larger ones).")
     with eval_mode(model):
-        return _decode(model, prior_quantile_grid(n).to(model.device), y).cpu()
+        return _decode(model, prior_quantile_grid(as_int(n, "n", minimum=1)).to(model.device), y).cpu()
 
 
