@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
 from .data import TensorData, as_data
-from .validate import as_features, as_float, as_generator, as_images, as_int, check_range, same_width
+from .validate import as_features, as_float, as_generator, as_images, as_int, as_positive, check_range, same_width
 
 __all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
            "feature_diversity", "frechet_gaussian", "frechet_distance", "kernel_distance", "inception_score",
@@ -474,7 +474,7 @@ def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_c
         raise ValueError(f"samples holds no samples (shape {tuple(samples.shape)}); mode_metrics needs at least one: "
                          f"draw some from the generator.")
     samples = samples.reshape(len(samples), -1)
-    std = as_float(std, "std", minimum=0)
+    std = as_positive(std, "std")
     min_count = as_int(min_count, "min_count", minimum=1)
     if samples.shape[1] != centers.shape[1]:
         raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}.")

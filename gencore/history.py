@@ -22,7 +22,12 @@ class History:
 
     def log(self, prefix: str, values: dict[str, float]) -> None:
         for k, v in values.items():
-            self.metrics[f"{prefix}/{k}"].append(float(v))
+            try:
+                v = float(v)
+            except (TypeError, ValueError, RuntimeError):
+                raise TypeError(f"The value of {k!r} must be one number, got {type(v).__name__} {v!r:.40}; log "
+                                f"numbers, e.g. {{'{k}': loss.item()}}.") from None
+            self.metrics[f"{prefix}/{k}"].append(v)
 
     def __getitem__(self, key: str) -> list[float]:
         if key not in self.metrics:

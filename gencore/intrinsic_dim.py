@@ -29,6 +29,7 @@ from __future__ import annotations
 import torch
 
 from .data import TensorData
+from .validate import as_float, as_int
 
 __all__ = ["nearest_neighbour_distances", "two_nn_ratios", "two_nn", "two_nn_curve", "two_nn_estimate"]
 
@@ -52,7 +53,7 @@ def nearest_neighbour_distances(x, k: int = 2, chunk_size: int = 1024) -> torch.
     Computed chunk by chunk as |a - b|^2 = |a|^2 + |b|^2 - 2 a.b in float64 (on centred data), so the
     memory is chunk_size x N numbers, never N x N.
     """
-    x = _as_matrix(x)
+    x, k = _as_matrix(x), as_int(k, "k", minimum=1)
     n = len(x)
     if n <= k:
         raise ValueError(f"Need more than k={k} points to find k neighbours of each, got {n}.")
@@ -123,6 +124,9 @@ def two_nn_estimate(mu: torch.Tensor, method: str = "mle", discard: float | None
     """The TwoNN dimension from ratios mu = r2 / r1 already computed (see `two_nn_ratios`, `two_nn`)."""
     _check_method(method)
     mu = torch.as_tensor(mu, dtype=torch.float64)
+    if discard is not None and not 0 <= as_float(discard, "discard") < 1:
+        raise ValueError(f"discard must be a fraction in [0, 1), the share of the largest ratios left out, got "
+                         f"{discard}; e.g. discard=0.1.")
     if method == "fit":
         a, b = two_nn_curve(mu, 0.1 if discard is None else discard)
         return float((a * b).sum() / (a * a).sum())

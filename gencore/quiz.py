@@ -33,8 +33,9 @@ class RealFakeQuiz:
         n = as_int(n, "n", minimum=2)
         n_real = n // 2
         if len(real) < n_real or len(fake) < n - n_real:
-            raise ValueError(f"A quiz of {n} images needs at least {n_real} real and {n - n_real} generated "
-                             f"images; got {len(real)} and {len(fake)}.")
+            most = min(2 * len(real) + 1, 2 * len(fake))
+            raise ValueError(f"A quiz of n={n} images needs at least {n_real} real and {n - n_real} generated "
+                             f"images; got {len(real)} and {len(fake)}: pass n={most} or less, or more images.")
         g = torch.Generator().manual_seed(as_int(seed, "seed"))
         pick_real = real[torch.randperm(len(real), generator=g)[:n_real]].cpu()
         pick_fake = fake[torch.randperm(len(fake), generator=g)[:n - n_real]].cpu()

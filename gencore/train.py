@@ -35,6 +35,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import validate
 from .blocks import eval_mode
 from .checkpoint import load_progress, model_settings, optimizer_settings, restore_states, save_progress, state_shapes
 from .data import Stream, TensorData, as_data
@@ -79,7 +80,7 @@ def after_step(total_steps: int) -> None:
 def adam(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
     """Adam for the model's parameters, the fused implementation where the device supports it (the same
     updates, a few times faster than the default on a CPU)."""
-    params = list(model.parameters())
+    params, lr = list(validate.as_module(model).parameters()), validate.as_positive(lr, "lr")
     try:
         return torch.optim.Adam(params, lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError):
@@ -171,7 +172,7 @@ def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Gen
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     _check_data(model, data, "evaluation data")
     with inputs_checked():
-        return _evaluate(model, data, batch_size, generator)
+        return _evaluate(model, data, batch_size, validate.as_generator(generator))
 
 
 
@@ -203,7 +204,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     _require_loss(model)
     epochs = as_int(epochs, "epochs", minimum=0)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    lr = as_float(lr, "lr", minimum=0)
+    lr = as_float(lr, "lr", minimum=0) if optimizer is not None else validate.as_positive(lr, "lr")
     if clip_grad is not None and not as_float(clip_grad, "clip_grad", minimum=0) > 0:
         raise ValueError(f"clip_grad must be a positive gradient norm (e.g. 1.0), got {clip_grad}: a norm of 0 would "
                          f"stop all learning; pass None not to clip.")
@@ -370,7 +371,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                         f"{type(gan).__name__}; a model with a loss trains with fit(model, data, epochs=...).")
     steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
     d_steps, n_snapshot = as_int(d_steps, "d_steps", minimum=1), as_int(n_snapshot, "n_snapshot", minimum=1)
-    lr = as_float(lr, "lr", minimum=0)
+    lr = validate.as_positive(lr, "lr")
     lr_d = lr if lr_d is None else as_float(lr_d, "lr_d", minimum=0)
     r1, auxiliary = as_float(r1, "r1", minimum=0), as_float(auxiliary, "auxiliary", minimum=0)
     if auxiliary > 0 and getattr(gan.discriminator, "classifier", None) is None:

@@ -14,7 +14,7 @@ from torchvision.utils import make_grid
 
 from .blocks import eval_mode
 from .vae import latent_traversal
-from .validate import as_points, no_dataset, range_hint
+from .validate import as_int, as_points, no_dataset, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
            "animation_html"]
@@ -76,6 +76,9 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
 def plot_history(history, keys=None, title: str | None = None):
     """One panel per metric name; train (solid) and test (dashed) on the same axes, x = epoch
     (`gencore.history.History.plot`)."""
+    if not callable(getattr(history, "plot", None)):
+        raise TypeError(f"history must be a History (what fit and the train_* functions return), got "
+                        f"{type(history).__name__}; pass e.g. the history of model, history = train_vae(...).")
     return history.plot(keys=keys, title=title)
 
 
@@ -126,7 +129,7 @@ def save(fig, path) -> None:
 
 def png_bytes(image: torch.Tensor, scale: int = 1) -> bytes:
     """One image (C, H, W) (or (H, W)) in [0, 1] as PNG bytes, each pixel drawn as a ``scale`` x ``scale`` square."""
-    img = torch.as_tensor(image).detach().cpu()
+    img, scale = torch.as_tensor(image).detach().cpu(), as_int(scale, "scale", minimum=1)
     img = (img.float() / 255 if img.dtype == torch.uint8 else img.float()).clamp(0, 1)
     img = img.unsqueeze(0) if img.dim() == 2 else img
     if img.dim() != 3 or img.shape[0] not in (1, 3):
@@ -152,6 +155,9 @@ def latent_explorer(model, z0: torch.Tensor | None = None, dims=None, lim: float
     """
     import ipywidgets as widgets
 
+    if not isinstance(getattr(model, "latent_dim", None), int) or not callable(getattr(model, "decode", None)):
+        raise TypeError(f"model must have a latent space to explore (latent_dim and decode: a VAE, a cVAE or an "
+                        f"autoencoder), got a {type(model).__name__}; pass one of those.")
     d = model.latent_dim
     z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
     dims = list(range(min(d, 8))) if dims is None else [int(j) for j in dims]
@@ -204,6 +210,8 @@ def animation_html(anim, default_mode: str = "once") -> str:
     notebook and on a static page, without any request to the internet.
 
     Show it with ``IPython.display.display(IPython.display.HTML(animation_html(anim)))``."""
+    if default_mode not in ("once", "loop", "reflect"):
+        raise ValueError(f"default_mode must be 'once', 'loop' or 'reflect', got {default_mode!r}.")
     page = anim.to_jshtml(default_mode=default_mode)
     page = re.sub(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", "", page)     # the icon font's stylesheet
     page = re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: _PLAYER_LABELS.get(m.group(1).strip(), "\u2022"), page)
