@@ -27,9 +27,9 @@ from ..classifier import train_classifier
 from ..config import current
 from ..cvae import train_cvae
 from ..data import load_dataset
-from ..draw import train_draw
-from ..gan import image_gan
-from ..vae import train_vae
+from ..draw import DRAW, train_draw
+from ..gan import GAN, image_gan
+from ..vae import VAE, train_vae
 from ..validate import as_generator, as_int, requested_labels
 
 __all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
@@ -189,6 +189,11 @@ def sample(name: str, model, n: int, generator: torch.Generator | None = None, l
         raise TypeError(f"zoo.sample({name!r}, model, ...) samples {kind}, but model is a {type(model).__name__} "
                         f"without classes; pass the model zoo.load({name!r}) returns, or the name of the model you "
                         f"have.")
+    kind = {"draw": DRAW, "draw-noatt": DRAW, "gan": GAN, "cgan": GAN}.get(name, VAE)
+    if not isinstance(model, kind):
+        raise TypeError(f"zoo.sample({name!r}, model, ...) samples a {kind.__name__}, but model is a "
+                        f"{type(model).__name__}; pass the model zoo.load({name!r}) returns, or the name of the model "
+                        f"you have.")
     if labels is not None and name not in CONDITIONAL:
         raise ValueError(f"labels are for the conditional models ({', '.join(sorted(CONDITIONAL))}); {name} "
                          f"samples without them: leave labels out.")

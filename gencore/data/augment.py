@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 import torchvision.transforms.v2.functional as TF
 
-from ..validate import as_float
+from ..validate import as_float, as_generator
 
 __all__ = ["gaussian_blur", "random_affine", "soften"]
 
@@ -34,6 +34,7 @@ def gaussian_blur(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
 
 def _uniform(n: int, k: int, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     """(k, n) numbers U(0, 1) drawn on ``generator``'s device (default: torch's global CPU RNG), moved to x's."""
+    generator = as_generator(generator)
     u = torch.rand(k, n, generator=generator, device=generator.device if generator is not None else "cpu")
     return u.to(device=x.device, dtype=x.dtype)
 
@@ -66,6 +67,7 @@ def soften(x: torch.Tensor, fraction: float = 0.5, sigma: float = 1.0, dim: floa
     with its Gaussian blur (``sigma`` pixels) with a weight U(0, 1), then dimmed by a factor U(1 - dim, 1):
     what a generator's soft, blurry samples look like. The others are returned unchanged; values stay in
     [0, 1]."""
+    fraction, dim = as_float(fraction, "fraction", minimum=0, maximum=1), as_float(dim, "dim", minimum=0, maximum=1)
     if fraction <= 0 or len(x) == 0:
         return x
     n = len(x)

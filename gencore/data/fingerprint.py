@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
+import torch
+
 from ..checkpoint import hash_tensor
 
 __all__ = ["fingerprint"]
@@ -20,6 +22,9 @@ def fingerprint(data) -> str:
     blake2b over the raw bytes: about 0.05 s for 60,000 28x28 uint8 images.
     """
     h = hashlib.blake2b(digest_size=16)
+    if not isinstance(getattr(data, "x", data), torch.Tensor):
+        raise TypeError(f"data must be a dataset (TensorData, load_dataset(...)) or a tensor, got "
+                        f"{type(data).__name__}; pass e.g. torch.as_tensor(data).")
     hash_tensor(h, getattr(data, "x", data))
     labels = getattr(data, "labels", None)
     h.update(b"labels" if labels is not None else b"no labels")

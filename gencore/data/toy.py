@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ..validate import as_int
+from ..validate import as_float, as_generator, as_int
 
 __all__ = ["ring", "ring_centers", "grid", "grid_centers", "moons", "swiss_roll",
            "mixture_1d", "mixture_1d_log_prob", "TOY", "sample"]
@@ -41,6 +41,7 @@ def _rand(*size, generator=None) -> torch.Tensor:
 
 def ring_centers(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     """The `modes` centres mu_k = radius * (cos 2 pi k / modes, sin 2 pi k / modes), k = 0..modes-1 -> (modes, 2)."""
+    modes = as_int(modes, "modes", minimum=1)
     angle = torch.arange(modes, dtype=torch.float64) * (2 * math.pi / modes)
     return (radius * torch.stack([angle.cos(), angle.sin()], dim=1)).float()
 
@@ -49,13 +50,15 @@ def ring(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.05,
          generator: torch.Generator | None = None) -> torch.Tensor:
     """Mixture of `modes` equally weighted Gaussians on a circle: x = mu_k + std * eps,
     k ~ Uniform{0..modes-1}, eps ~ N(0, I), mu_k from `ring_centers` -> (n, 2)."""
-    n = _check_n(n)
+    n, generator = _check_n(n), as_generator(generator)
+    modes, std = as_int(modes, "modes", minimum=1), as_float(std, "std", minimum=0)
     k = torch.randint(modes, (n,), generator=generator)
     return ring_centers(modes, radius)[k] + std * _randn(n, 2, generator=generator)
 
 
 def grid_centers(k: int = 5, spacing: float = 2.0) -> torch.Tensor:
     """The k*k centres (a_i, a_j) with a_i = spacing * (i - (k-1)/2), a square grid centred at 0 -> (k*k, 2)."""
+    k = as_int(k, "k", minimum=1)
     a = (torch.arange(k, dtype=torch.float32) - (k - 1) / 2) * spacing
     return torch.cartesian_prod(a, a).reshape(k * k, 2)
 
@@ -64,7 +67,8 @@ def grid(n: int, k: int = 5, spacing: float = 2.0, std: float = 0.05,
          generator: torch.Generator | None = None) -> torch.Tensor:
     """Mixture of k*k equally weighted Gaussians on a square grid: x = mu_c + std * eps,
     c ~ Uniform{0..k*k-1}, eps ~ N(0, I), mu_c from `grid_centers` -> (n, 2)."""
-    n = _check_n(n)
+    n, generator = _check_n(n), as_generator(generator)
+    k, std = as_int(k, "k", minimum=1), as_float(std, "std", minimum=0)
     c = torch.randint(k * k, (n,), generator=generator)
     return grid_centers(k, spacing)[c] + std * _randn(n, 2, generator=generator)
 
@@ -75,7 +79,7 @@ def moons(n: int, noise: float = 0.05, generator: torch.Generator | None = None)
     Upper moon (n // 2 points): (cos t, sin t); lower moon (the rest): (1 - cos t, 1/2 - sin t);
     t ~ Uniform[0, pi], then N(0, noise^2 I) is added.
     """
-    n = _check_n(n)
+    n, generator, noise = _check_n(n), as_generator(generator), as_float(noise, "noise", minimum=0)
     n_upper = n // 2
     t = math.pi * _rand(n, generator=generator)
     upper = torch.arange(n) < n_upper
@@ -95,7 +99,7 @@ def swiss_roll(n: int, dim: int = 2, noise: float = 0.0, generator: torch.Genera
     N(0, noise^2 I) is added to x. With return_t=True returns (x, t) with t (n,) for dim=2, and
     (x, coords) with coords (n, 2) = (t, h) for dim=3; t and h are the noise-free intrinsic coordinates.
     """
-    n = _check_n(n)
+    n, generator, noise = _check_n(n), as_generator(generator), as_float(noise, "noise", minimum=0)
     if dim not in (2, 3):
         raise ValueError(f"swiss_roll supports dim=2 or dim=3, got dim={dim!r}.")
     t = 1.5 * math.pi * (1 + 2 * _rand(n, generator=generator))
@@ -113,7 +117,7 @@ def swiss_roll(n: int, dim: int = 2, noise: float = 0.0, generator: torch.Genera
 
 def mixture_1d(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """A fixed bimodal 1-D mixture: p(x) = 0.3 N(x; -2, 0.5^2) + 0.7 N(x; 1.5, 0.8^2) -> (n,)."""
-    n = _check_n(n)
+    n, generator = _check_n(n), as_generator(generator)
     k = torch.multinomial(torch.tensor(_MIX_WEIGHTS), n, replacement=True, generator=generator)
     means = torch.tensor(_MIX_MEANS)[k]
     stds = torch.tensor(_MIX_STDS)[k]
