@@ -88,7 +88,7 @@ def _remove_stale_temporaries(path: Path) -> None:
 
 @contextlib.contextmanager
 def _one_trainer(path: Path, verbose: bool):
-    """Hold an exclusive lock on the hidden file ``.<name>.lock`` beside ``path`` while its model is trained, so
+    """Hold an exclusive lock on ``.locks/<name>.lock`` in ``path``'s folder while its model is trained, so
     that two processes needing the same model (two notebooks, two grading kernels, two test workers) train it
     once: the second waits, then loads what the first saved. Yields whether it had to wait. Without POSIX locks
     (Windows), in a torchrun job (every rank must train together) or when the lock file cannot be made, each
@@ -100,7 +100,8 @@ def _one_trainer(path: Path, verbose: bool):
     handle = None
     if fcntl is not None and distributed() is None:
         try:
-            handle = open(path.with_name(f".{path.name}.lock"), "a")
+            (path.parent / ".locks").mkdir(exist_ok=True)
+            handle = open(path.parent / ".locks" / f"{path.name}.lock", "a")
         except OSError:
             handle = None
     if handle is None:
