@@ -111,12 +111,15 @@ def _one_trainer(path: Path, verbose: bool):
         waited = False
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:                     # another process holds it
             waited = True
             if verbose:
                 print(f"Another process is training {path.name}; waiting for it to finish, then loading it.",
                       flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:                             # a file system without locks (some network shares)
+            yield False
+            return
         try:
             yield waited
         finally:

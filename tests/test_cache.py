@@ -486,3 +486,15 @@ def test_a_waiting_process_trains_itself_when_the_first_one_failed(home):
     load_or_train(make(), trainer(calls), CONFIG)
     thread.join()
     assert len(calls) == 1 and checkpoint_path(CONFIG).exists()
+
+
+def test_a_file_system_without_locks_trains_as_before(home, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+
+    def unsupported(handle, operation):
+        raise OSError(38, "Function not implemented")      # ENOLCK/ENOSYS on some network shares
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    calls = []
+    load_or_train(make(), trainer(calls), CONFIG)
+    assert calls == [1] and checkpoint_path(CONFIG).exists()
