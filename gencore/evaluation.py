@@ -81,7 +81,9 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     if not callable(getattr(model, "log_weights", None)):
         raise TypeError(f"log_likelihood needs a latent-variable model with a method log_weights(x, y, k, *, "
                         f"generator=None, chunk_rows=2048) returning the (k, n) importance log-weights, and "
-                        f"{type(model).__name__} has none.")
+                        f"{type(model).__name__} has none" + ("; a GAN has no likelihood to bound: estimate one from "
+                        "its samples with parzen_log_likelihood(samples, x, sigma) (notebook 08)."
+                        if hasattr(model, "discriminator") else "."))
     k, generator = as_int(k, "k", minimum=1), as_generator(generator)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)

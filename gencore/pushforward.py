@@ -67,6 +67,11 @@ class Generator(nn.Module):
         self.noise_dim = noise_dim
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.noise_dim:
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must be noise of shape (N, {self.noise_dim}), one row per point (noise_dim="
+                             f"{self.noise_dim}), got {got}; for n points use g.sample(n) or "
+                             f"g(torch.randn(n, {self.noise_dim})).")
         return self.net(z)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -98,20 +103,26 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
     sample_data = as_function(sample_data, "sample_data", "of n that returns n data points, e.g. lambda n: "
                               "toy.ring(n) (for a fixed tensor x: lambda n: x[torch.randint(len(x), (n,))])")
     steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
-    lr, snapshots = as_positive(lr, "lr"), step_list(snapshots, "snapshots")
+    lr, snapshots = as_positive(lr, "lr"), step_list(snapshots, "snapshots", maximum=steps)
     opt = torch.optim.Adam(generator.parameters(), lr=lr)
     params = list(generator.parameters())
     device = params[0].device
     fixed_z = torch.randn(2000, generator.noise_dim, generator=torch.Generator().manual_seed(0)).to(device)
     losses, shots, last_good = [], {}, LastGood([generator, opt])
-    for step in tqdm(range(steps + 1), desc="MMD generator", disable=not progress):
+
+    def snapshot(step: int) -> None:
         if step in snapshots:
             with torch.no_grad():
                 shots[step] = generator(fixed_z).cpu()
-        if step == steps:
-            break
+
+    for step in tqdm(range(steps), desc="MMD generator", disable=not progress):   # the bar counts training steps
+        snapshot(step)
         x_data = sample_data(batch_size).to(device)
         x_model = generator.sample(batch_size)
+        if step == 0 and x_data.shape[1:] != x_model.shape[1:]:
+            raise ValueError(f"sample_data gives points of shape {tuple(x_data.shape[1:])} but the generator draws "
+                             f"{tuple(x_model.shape[1:])}; build the Generator with out_dim={x_data.shape[-1]}, or "
+                             f"make sample_data return points of the generator's width.")
         loss = loss_fn(x_model, x_data, bandwidths)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -127,4 +138,5 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
                                      cause="loss" if not loss_ok else "gradient", step=step + 1)
         opt.step()
         losses.append(loss.item())
+    snapshot(steps)
     return losses, shots

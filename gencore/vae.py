@@ -348,7 +348,10 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
     dims = list(range(d)) if dims is None else [as_int(j, "dims", minimum=0) for j in dims]
     if any(j >= d for j in dims):
         raise ValueError(f"dims must be latent dimensions in 0..{d - 1} (latent_dim={d}), got {dims}.")
-    values = torch.linspace(-lim, lim, as_int(steps, "steps", minimum=1)) if values is None else \
+    if values is None and as_int(steps, "steps") < 2:
+        raise ValueError(f"steps={steps} gives a traversal of one value, -lim, in every row; pass steps of at least 2 "
+                         f"(e.g. steps=9, from -lim to lim), or the values themselves with values=[...].")
+    values = torch.linspace(-lim, lim, as_int(steps, "steps", minimum=2)) if values is None else \
         torch.as_tensor(values, dtype=torch.float32)
     if values.dim() != 1:
         count = f"{values.item():g}" if values.dim() == 0 else ""
