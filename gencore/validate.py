@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,7 +18,7 @@ __all__ = ["as_int", "as_float", "check_labels", "requested_labels", "as_images"
            "as_features", "as_function", "as_generator", "as_logits", "as_points", "check_range", "check_shape",
            "exact_shape", "inputs_checked", "model_input", "no_dataset", "range_hint", "same_width", "sample_count",
            "shape_hint", "step_list", "as_positive", "as_tensor", "broadcast_together", "not_0_255", "as_module",
-           "nonempty"]
+           "nonempty", "as_optimizer", "as_path", "as_dict", "as_bool", "as_batch", "same_batch", "as_vector", "counts"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -285,6 +287,8 @@ def sample_count(n, model: str, hint: str, name: str = "n", minimum: int = 0) ->
 def exact_shape(t, shape, name: str, layout: str) -> None:
     """One sentence if the tensor ``t`` does not have exactly ``shape``, whose axes ``layout`` names, e.g.
     exact_shape(eps, (T, n, d), "eps", "(T, n, latent_dim)")."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor {layout} = {tuple(shape)}, got {type(t).__name__}.")
     got, shape = tuple(t.shape), tuple(shape)
     if got != shape:
         order = "; its axes are in another order: " + ("swap the first two with .transpose(0, 1)" if got[:2][::-1]
@@ -424,3 +428,72 @@ def not_0_255(x: torch.Tensor, what: str, model: str) -> None:
         if lo >= 0 and hi > 1.5:
             raise ValueError(f"{what} must hold values in [0, 1] for {model}, but they span [{lo:.4g}, {hi:.4g}]"
                              f"{range_hint(lo, hi, (0.0, 1.0))}.")
+
+
+# ------------------------------------------------------------------------------------------ plain arguments
+def as_optimizer(optimizer, name: str = "optimizer"):
+    """``optimizer`` if it is an optimiser (it has step() and zero_grad()), else one sentence naming ``name``."""
+    if callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None)):
+        return optimizer
+    raise TypeError(f"{name} must be a torch optimiser, e.g. torch.optim.Adam(model.parameters(), lr=2e-4), got "
+                    f"{type(optimizer).__name__} {optimizer!r:.40}.")
+
+
+def as_path(path, name: str, what: str = "a path"):
+    """``path`` as a pathlib.Path (a str or a path object), else one sentence naming ``name``."""
+    if isinstance(path, (str, os.PathLike)):
+        return Path(path)
+    raise TypeError(f"{name} must be {what} (a str or pathlib.Path), got {type(path).__name__} {path!r:.40}.")
+
+
+def as_dict(value, name: str, example: str) -> dict:
+    """``value`` if it is a dict, else one sentence naming ``name`` with an ``example``."""
+    if isinstance(value, dict):
+        return value
+    raise TypeError(f"{name} must be a dict, e.g. {example}, got {type(value).__name__} {value!r:.40}.")
+
+
+def as_bool(value, name: str) -> bool:
+    """``value`` if it is True or False (numpy booleans too), else one sentence: a string 'no' is true in Python."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.40}.")
+
+
+def as_batch(t, dims: int, name: str, layout: str, width: int | None = None) -> torch.Tensor:
+    """``t`` if it is a tensor of ``dims`` axes laid out as ``layout`` (and, with ``width``, that many values
+    in its last axis), else one sentence: the check of a helper's tensor arguments (a shape comparison only)."""
+    if isinstance(t, torch.Tensor) and t.dim() == dims and (width is None or t.shape[-1] == width):
+        return t
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor {layout}, got {type(t).__name__}; pass torch.as_tensor(...).")
+    hint = "; a single example: add the batch axis with unsqueeze(0)" if t.dim() == dims - 1 else ""
+    raise ValueError(f"{name} must have shape {layout}{f' with {width} values in the last axis' if width else ''}, "
+                     f"got {tuple(t.shape)}{hint}.")
+
+
+def same_batch(n: int, of: str, **tensors) -> torch.Tensor:
+    """The first of the named ``tensors`` after checking that each holds n rows, one per example of ``of``."""
+    for name, t in tensors.items():
+        if len(t) != n:
+            raise ValueError(f"{name} must hold one row per example of {of} ({n}), got {tuple(t.shape)}.")
+    return next(iter(tensors.values()))
+
+
+def as_vector(v, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
+    """A number or tensor as a 1-D tensor (batch,), in ``like``'s dtype and device when given; a string or another
+    object is refused with one sentence naming ``name``."""
+    if not isinstance(v, torch.Tensor):
+        if isinstance(v, (str, bytes, bool)) or not isinstance(v, (numbers.Real, list, tuple, np.ndarray)):
+            raise TypeError(f"{name} must be a number or a 1-D tensor (one value per example), got "
+                            f"{type(v).__name__} {v!r:.40}.")
+        v = torch.tensor(v, dtype=like.dtype if like is not None else torch.get_default_dtype(),
+                         device=like.device if like is not None else None)
+    return v.reshape(-1)
+
+
+def counts(**values) -> None:
+    """One sentence if any of the named ``values`` is not a whole number >= 1 (a count of grid points, of pixels...)."""
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}.")
