@@ -196,11 +196,11 @@ class MLPDecoder(nn.Module):
         return self.net(_cat(z, c)).view(len(z), *self.out_shape)
 
 
-def _check_image_shape(shape: tuple[int, ...], channels: tuple[int, ...], block: str) -> None:
+def _check_image_shape(shape: tuple[int, ...], channels: tuple[int, ...], block: str, what: str = "in_shape") -> None:
     factor = 2 ** len(channels)
     if len(shape) != 3 or shape[1] % factor or shape[2] % factor:
         raise ValueError(f"{block} needs images (C, H, W) with H and W divisible by {factor} "
-                         f"({len(channels)} stride-2 convolutions), got shape {shape}. "
+                         f"({len(channels)} stride-2 convolutions), got shape {shape} ({what}={shape}). "
                          f"Use kind='mlp' for other data.")
 
 
@@ -245,7 +245,7 @@ class ConvDecoder(nn.Module):
         self.latent_dim = _positive(latent_dim, "latent_dim")
         self.out_shape = _shape(out_shape, "out_shape")
         self.channels = widths(channels, "channels")
-        _check_image_shape(self.out_shape, self.channels, type(self).__name__)
+        _check_image_shape(self.out_shape, self.channels, type(self).__name__, "out_shape")
         self.cond_dim = int(cond_dim)
         self.hidden = widths(hidden)
         activation = _activation(activation)

@@ -50,10 +50,11 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from . import validate
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
-from .validate import as_generator, as_int, as_positive, exact_shape, model_input, nonempty, sample_count
+from .validate import as_batch, as_generator, as_int, as_positive, exact_shape, model_input, nonempty, sample_count
 from .variational import bernoulli_log_likelihood, gaussian_kl
 
 __all__ = ["DRAW", "Window", "Trace", "train_draw", "grid_window", "filters", "filterbank",
@@ -90,14 +91,6 @@ class Trace(NamedTuple):
     kl: Tensor | None
 
 
-def _vector(v, like: Tensor | None = None) -> Tensor:
-    """A number or tensor as a 1-D tensor (batch,), in ``like``'s dtype and device when given."""
-    if not isinstance(v, Tensor):
-        v = torch.tensor(v, dtype=like.dtype if like is not None else torch.get_default_dtype(),
-                         device=like.device if like is not None else None)
-    return v.reshape(-1)
-
-
 def grid_window(gx_tilde, gy_tilde, log_delta_tilde, N: int, A: int, B: int) -> tuple[Tensor, Tensor, Tensor]:
     """Eqs. 22-24: the network's (g~X, g~Y, log delta~) -> grid centre and stride in image coordinates:
 
@@ -106,8 +99,10 @@ def grid_window(gx_tilde, gy_tilde, log_delta_tilde, N: int, A: int, B: int) -> 
     g~ = 0 is the image's centre, g~ = -1 and +1 just outside its edges; delta~ = 1 spreads the N grid points
     over the whole image. (With N = 1 there is one grid point and the stride is never used; it is taken as
     (max(A, B) - 1) delta~.)"""
-    gx_tilde = _vector(gx_tilde)
-    gy_tilde, log_delta_tilde = _vector(gy_tilde, gx_tilde), _vector(log_delta_tilde, gx_tilde)
+    validate.counts(N=N)
+    gx_tilde = validate.as_vector(gx_tilde, "gx_tilde")
+    gy_tilde = validate.as_vector(gy_tilde, "gy_tilde", gx_tilde)
+    log_delta_tilde = validate.as_vector(log_delta_tilde, "log_delta_tilde", gx_tilde)
     gx = (A + 1) / 2 * (gx_tilde + 1)
     gy = (B + 1) / 2 * (gy_tilde + 1)
     delta = (max(A, B) - 1) / max(N - 1, 1) * log_delta_tilde.exp()
@@ -125,7 +120,10 @@ def filters(centre, delta, sigma2, N: int, size: int) -> Tensor:
     variance or a grid point far outside the image). ``centre``, ``delta``, ``sigma2``: numbers or tensors
     that broadcast together, e.g. (batch,); a number alone gives a batch of one.
     """
-    centre = _vector(centre) if not isinstance(centre, Tensor) or centre.dim() == 0 else centre
+    validate.counts(N=N, size=size)
+    if not isinstance(sigma2, Tensor):
+        as_positive(sigma2, "sigma2")
+    centre = validate.as_vector(centre, "centre") if not isinstance(centre, Tensor) or centre.dim() == 0 else centre
     delta, sigma2 = torch.as_tensor(delta).to(centre), torch.as_tensor(sigma2).to(centre)
     i = torch.arange(1, N + 1, dtype=centre.dtype, device=centre.device)
     mu = centre[..., None] + (i - N / 2 - 0.5) * delta[..., None]                        # (*batch, N)
@@ -141,8 +139,9 @@ def filters(centre, delta, sigma2, N: int, size: int) -> Tensor:
 def filterbank(gx, gy, log_sigma2, log_delta_tilde, N: int, A: int, B: int) -> tuple[Tensor, Tensor]:
     """The filterbank matrices (F_X (batch, N, A), F_Y (batch, N, B)) from the network's outputs
     (g~X, g~Y, log sigma^2, log delta~): `grid_window` (eqs. 22-24), then `filters` for each axis."""
+    N, A, B = as_int(N, "N", minimum=1), as_int(A, "A", minimum=1), as_int(B, "B", minimum=1)
     gx, gy, delta = grid_window(gx, gy, log_delta_tilde, N, A, B)
-    sigma2 = _vector(log_sigma2, gx).exp()
+    sigma2 = validate.as_vector(log_sigma2, "log_sigma2", gx).exp()
     return filters(gx, delta, sigma2, N, A), filters(gy, delta, sigma2, N, B)
 
 
@@ -162,9 +161,10 @@ def attention_params(h: Tensor, linear: nn.Linear, A: int, B: int, N: int) -> tu
 
 def glimpse(image: Tensor, F_X: Tensor, F_Y: Tensor, gamma=1.0) -> Tensor:
     """gamma F_Y image F_X^T: the N x N glimpse of images (n, C, B, A) -> (n, C, N, N) (rows: y, columns: x)."""
-    n, C, B, A = image.shape
-    N = F_X.shape[1]
-    gamma = _vector(gamma, image)
+    n, C, B, A = as_batch(image, 4, "image", "(n, C, B, A), a batch of images").shape
+    F_X, F_Y = as_batch(F_X, 3, "F_X", "(n, N, A)", A), as_batch(F_Y, 3, "F_Y", "(n, N, B)", B)
+    N = validate.same_batch(n, "image", F_X=F_X, F_Y=F_Y).shape[1]
+    gamma = validate.as_vector(gamma, "gamma", image)
     # F_Y (image F_X^T), as two batched products over all channels at once (faster than broadcasting @)
     u = torch.bmm(image.reshape(n, C * B, A), F_X.transpose(1, 2))                  # (n, C B, N)
     if C > 1:
@@ -175,6 +175,8 @@ def glimpse(image: Tensor, F_X: Tensor, F_Y: Tensor, gamma=1.0) -> Tensor:
 
 def read_attention(x: Tensor, x_hat: Tensor, F_X: Tensor, F_Y: Tensor, gamma) -> Tensor:
     """Eq. 27: read = gamma [F_Y x F_X^T, F_Y x_hat F_X^T], flattened: (n, C, B, A) twice -> (n, 2 C N N)."""
+    if as_batch(x, 4, "x", "(n, C, B, A)").shape != as_batch(x_hat, 4, "x_hat", "(n, C, B, A)").shape:
+        raise ValueError(f"x_hat, the error image, must have x's shape {tuple(x.shape)}, got {tuple(x_hat.shape)}.")
     both = torch.cat([x, x_hat], dim=1)                             # (n, 2C, B, A): one batched product
     return glimpse(both, F_X, F_Y, gamma).flatten(1)
 
@@ -182,9 +184,12 @@ def read_attention(x: Tensor, x_hat: Tensor, F_X: Tensor, F_Y: Tensor, gamma) ->
 def write_attention(w: Tensor, F_X: Tensor, F_Y: Tensor, gamma) -> Tensor:
     """Eq. 29: write = 1/gamma F_Y^T w F_X: a patch w (n, C, N, N) (or flat (n, C N N)) -> canvas update
     (n, C, B, A), the patch's pixel (j, i) spread around the grid point (mu_Y^j, mu_X^i)."""
-    n, N, A = F_X.shape
-    B = F_Y.shape[2]
-    gamma = _vector(gamma, w)
+    n, N, A = as_batch(F_X, 3, "F_X", "(n, N, A)").shape
+    B = as_batch(F_Y, 3, "F_Y", "(n, N, B)").shape[2]
+    if not isinstance(w, Tensor) or w.dim() < 2 or len(w) != n or math.prod(w.shape[1:]) % (N * N):
+        raise ValueError(f"w must be n = {n} patches (n, C, N, N) or flat (n, C N N) with N = {N} (F_X's), got "
+                         f"{tuple(w.shape) if isinstance(w, Tensor) else type(w).__name__}.")
+    gamma = validate.as_vector(gamma, "gamma", w)
     w = w.reshape(n, -1, N, N) / gamma[:, None, None, None]            # 1/gamma on the small patch: the same
     C = w.shape[1]
     u = torch.bmm(w.reshape(n, C * N, N), F_X)                                       # (n, C N, A)
@@ -204,6 +209,8 @@ def window_box(window: Window, N: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     ``plt.imshow`` draws pixel centres at 0, 1, 2... (0-based): the N grid points with half a stride on each
     side, i.e. from g - 1 - N delta / 2 to g - 1 + N delta / 2 on each axis. Fields broadcast like the
     window's, e.g. ``matplotlib.patches.Rectangle((x0[i], y0[i]), w[i], h[i], fill=False)``."""
+    if not isinstance(window, Window):
+        raise TypeError(f"window must be a Window (a trace's read or write window), got {type(window).__name__}.")
     half = N * window.delta / 2
     return window.gx - 1 - half, window.gy - 1 - half, 2 * half, 2 * half
 
@@ -230,14 +237,12 @@ class DRAW(nn.Module):
         super().__init__()
         self.T = as_int(T, "T", minimum=1)
         self.attention = bool(attention)
-        self.read_n = as_int(read_n, "read_n", minimum=1)
-        self.write_n = as_int(write_n, "write_n", minimum=1)
+        self.read_n, self.write_n = as_int(read_n, "read_n", minimum=1), as_int(write_n, "write_n", minimum=1)
         self.enc_hidden = as_int(enc_hidden, "enc_hidden", minimum=1)
         self.dec_hidden = as_int(dec_hidden, "dec_hidden", minimum=1)
         self.latent_dim = as_int(latent_dim, "latent_dim", minimum=1)
         in_shape = (in_shape,) if isinstance(in_shape, int) else tuple(int(s) for s in in_shape)
-        if len(in_shape) == 2:
-            in_shape = (1, *in_shape)
+        in_shape = (1, *in_shape) if len(in_shape) == 2 else in_shape
         if len(in_shape) != 3:
             raise ValueError(f"in_shape must be (channels, height, width) or (height, width), got {in_shape}.")
         self.in_shape = in_shape
@@ -245,7 +250,6 @@ class DRAW(nn.Module):
         self.A, self.B = A, B
         read_size = 2 * C * self.read_n ** 2 if self.attention else 2 * C * B * A
         write_size = C * self.write_n ** 2 if self.attention else C * B * A
-
         self.encoder = nn.LSTMCell(read_size + self.dec_hidden, self.enc_hidden)    # LSTM_enc
         self.posterior = nn.Linear(self.enc_hidden, 2 * self.latent_dim)            # Q(z_t|h_enc_t): mu, logvar
         self.decoder = nn.LSTMCell(self.latent_dim, self.dec_hidden)                # LSTM_dec
@@ -264,7 +268,6 @@ class DRAW(nn.Module):
         stride of 27 / (N - 1) pixels); for the write (``unit_peak``) gamma = 1 / (2 pi sigma^2), so that a
         patch value w adds a bump of height about w to the canvas instead of w / (2 pi sigma^2) (the
         filters' rows sum to 1, so each bump is spread thin).
-
         Measured on an MNIST stand-in (8,000 training images, T=10, read 3x3, write 5x5, LSTM 128, lr 3e-3):
         test ELBO after 12 epochs -183 with the paper's default (sigma = gamma = 1), -181 with wide filters,
         -135 with wide filters and the unit-peak write; after 40 epochs the last one reaches -105.1 against
@@ -280,6 +283,7 @@ class DRAW(nn.Module):
     # -------------------------------------------------------------------------------------- read, write
     def read(self, x: Tensor, x_hat: Tensor, h_dec: Tensor) -> tuple[Tensor, Window | None]:
         """r_t = read(x, x_hat, h_dec_{t-1}) -> (r_t (n, read_size), the read `Window` or None)."""
+        as_batch(h_dec, 2, "h_dec", "(n, dec_hidden)", self.dec_hidden)
         if not self.attention:
             return read_no_attention(x, x_hat), None
         F_X, F_Y, window = attention_params(h_dec, self.read_window, self.A, self.B, self.read_n)
@@ -287,7 +291,7 @@ class DRAW(nn.Module):
 
     def write(self, h_dec: Tensor) -> tuple[Tensor, Window | None]:
         """write(h_dec_t) -> (the canvas update (n, C, B, A), the write `Window` or None)."""
-        w = self.write_patch(h_dec)
+        w = self.write_patch(as_batch(h_dec, 2, "h_dec", "(n, dec_hidden)", self.dec_hidden))
         if not self.attention:
             return w.view(-1, *self.in_shape), None
         F_X, F_Y, window = attention_params(h_dec, self.write_window, self.A, self.B, self.write_n)
@@ -335,7 +339,9 @@ class DRAW(nn.Module):
 
     def generate(self, z: Tensor, record: bool = False):
         """The decoder half: given z (T, n, latent_dim) -> (canvas logits c_T, canvases, write windows)."""
-        n = z.shape[1]
+        n = as_batch(z, 3, "z", "(T, n, latent_dim)", self.latent_dim).shape[1]
+        exact_shape(z, (self.T, n, self.latent_dim), "z", "(T, n, latent_dim)")
+        validate.check_range(z, "z", model="DRAW")
         h_dec, s_dec = self._zeros(n, self.dec_hidden, z)
         c = self.canvas0.expand(n, *self.in_shape)
         canvases, windows = [], []
