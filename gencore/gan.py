@@ -39,12 +39,16 @@ from torch import nn
 from .blocks import eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
 from .validate import (
+    as_float,
+    as_function,
     as_generator,
     as_int,
     as_logits,
+    as_optimizer,
     as_tensor,
     check_labels,
     model_input,
+    nonempty,
     requested_labels,
     sample_count,
 )
@@ -409,6 +413,9 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     gradients, so G's weights get no gradient and do not change. Returns the detached {"loss",
     "d_real" = E D(x), "d_fake" = E D(G(z))}."""
     G, D = gan.generator, gan.discriminator
+    optimizer, rng, x = as_optimizer(optimizer), as_generator(rng, "rng"), nonempty(x, "x", "train D on")
+    if not isinstance(r1, (int, float)) or not isinstance(auxiliary, (int, float)):
+        as_float(r1, "r1", minimum=0), as_float(auxiliary, "auxiliary", minimum=0)
     with torch.no_grad():                                        # fakes without a graph: detached from G
         fake = G(gan.noise(len(x), rng), *_args(y))
     if auxiliary > 0:
@@ -439,6 +446,9 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     (no gradient, unchanged). A generator with a ``constrain()`` method has it called after the step (projected
     gradient descent). Returns the detached loss."""
     G, D = gan.generator, gan.discriminator
+    optimizer, rng, n = as_optimizer(optimizer), as_generator(rng, "rng"), as_int(n, "n", minimum=1)
+    loss_fn = as_function(loss_fn, "loss_fn", "of D's logits on the fakes, e.g. GENERATOR_LOSSES['minimax'] (the "
+                                              "names are 'non-saturating' and 'minimax')")
     D.requires_grad_(False)
     try:
         fake = G(gan.noise(n, rng), *_args(y))
