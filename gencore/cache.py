@@ -35,7 +35,7 @@ from .distributed import barrier, distributed, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
-from .validate import as_function, as_int, step_list
+from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, step_list
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
@@ -69,6 +69,12 @@ def checkpoint_path(config: dict, cache_dir: str | Path | None = None) -> Path:
 
 def make_checkpoint(model_or_state, config: dict, history: History | None = None) -> dict:
     """What the cache stores for a model: its CPU weights, their checksum, the configuration, the history."""
+    if not isinstance(model_or_state, (nn.Module, dict)):
+        raise TypeError(f"model_or_state must be a model or its state_dict, got {type(model_or_state).__name__}.")
+    as_dict(config, "config", "dict(name='vae', latent_dim=2, epochs=5, seed=0)")
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be the History that training returned (or None), got {type(history).__name__}; "
+                        f"pass fit(...)'s result, not a dict of lists.")
     state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
     state = {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
     return {"format": FORMAT, "config": normalise(config), "state_dict": state,
@@ -128,7 +134,7 @@ def _one_trainer(path: Path, verbose: bool):
 
 def check_writable(folder: str | Path) -> None:
     """Create ``folder`` if needed and write a probe file there; raise `CacheNotWritable` if that fails."""
-    folder = Path(folder)
+    folder = as_path(folder, "folder", "a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-probe-"):
@@ -212,10 +218,11 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     if not callable(train):
         raise TypeError(f"train must be a function that trains the model and returns its History, e.g. "
                         f"lambda m: fit(m, data, epochs=5); got {type(train).__name__} {train!r:.40}.")
+    as_module(model)
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict of the settings that make this model (its cache key), e.g. "
                         f"dict(name='vae', latent_dim=2, epochs=5, seed=0); got {type(config).__name__}.")
-    path = checkpoint_path(config, cache_dir)
+    retrain, path = as_bool(retrain, "retrain"), checkpoint_path(config, cache_dir)
     _remove_stale_temporaries(path)
     if not retrain:
         history = _load_cached(path, model, config, verbose)
@@ -324,7 +331,9 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
         raise TypeError(f"{'resume' if 'resume' in train_kw else 'desc'} is not an option of train_gan_cached: it "
                         f"keeps its own progress file in the model cache (an interrupted run resumes when called "
                         f"again) and names the run after name=; leave it out, or call train_gan(..., resume=...).")
-    data = as_data(data, "data")
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"name must name the model in the cache, a non-empty string such as 'gan-toy', got {name!r}.")
+    hyper, data = as_dict(hyper, "hyper", "dict(hidden=(64, 64)), the settings build() uses"), as_data(data, "data")
     seed = cfg.seed if seed is None else as_int(seed, "seed")
     steps = as_int(steps, "steps", minimum=0)
     if steps == 0:

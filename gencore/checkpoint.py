@@ -110,7 +110,17 @@ def optimizer_settings(optimizer: torch.optim.Optimizer) -> dict:
 def save_progress(path: str | Path, run: dict, done: int, state: dict) -> None:
     """Write the progress of a run atomically: its configuration ``run``, how much is ``done`` (epochs or
     steps) and its ``state`` (weights, optimisers, random states, history...)."""
-    save_checkpoint({"format": PROGRESS_FORMAT, "run": normalise(run), "done": int(done), "state": state}, path)
+    if not isinstance(done, int) or isinstance(done, bool) or done < 1:
+        raise ValueError(f"done must be the whole number of epochs or steps finished (1 or more), got {done!r}.")
+    save_checkpoint({"format": PROGRESS_FORMAT, "run": _run(run), "done": int(done), "state": state}, path)
+
+
+def _run(run) -> dict:
+    """``run`` normalised, or one sentence: a run's configuration is a dict."""
+    if not isinstance(run, dict):
+        raise TypeError(f"run must be a dict of the run's configuration, e.g. dict(loop='fit', seed=0, lr=1e-3), got "
+                        f"{type(run).__name__} {run!r:.40}.")
+    return normalise(run)
 
 
 def _model_file(saved) -> str | None:
@@ -137,6 +147,9 @@ def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume
     differs: continuing it would mix two runs, and starting over would destroy it. So does a folder, a readable
     file that is no progress file (saved weights, a cached model: ``name``, the caller's argument, was taken for
     "start from these weights") and the progress of the other training loop (`fit`'s file for `train_gan`)."""
+    now = _run(run)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path), got {type(path).__name__} {path!r:.40}.")
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{name}={str(path)!r} is a folder, but {name} names the file where the run saves its "
@@ -163,7 +176,7 @@ def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume
         print(f"The progress file {path} is unusable ({reason}); training {what} from the start (the file is "
               f"replaced at the first checkpoint).")
         return None
-    stored, now = saved["run"], normalise(run)
+    stored = saved["run"]
     if stored.get("loop") and now.get("loop") and stored["loop"] != now["loop"]:
         loop, other = (LOOPS.get(v, v) for v in (stored["loop"], now["loop"]))
         raise ValueError(f"The progress file {path} holds a run of {loop} (another model's training), not of {other} "
@@ -199,6 +212,9 @@ def restore_states(states: dict, path: str | Path) -> None:
     """Load each object's state (modules, optimisers, schedules) from the progress file ``path``, all or none:
     if one fails, those already loaded are put back as they were, so that a damaged file cannot leave a mix
     of two runs."""
+    if not isinstance(states, dict):
+        raise TypeError(f"states must be a dict of each object (module, optimiser, schedule) to its saved state, got "
+                        f"{type(states).__name__}.")
     before = {obj: copy.deepcopy(obj.state_dict()) for obj in states}
     try:
         for obj, state in states.items():
