@@ -42,6 +42,13 @@ class LossModule(nn.Module):
 
 def shard(x: torch.Tensor, y, rank: int, world: int):
     """This process's share of a global batch: the rank-th of ``world`` near-equal contiguous slices."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor of the global batch, got {type(x).__name__}.")
+    if not (isinstance(world, int) and isinstance(rank, int) and 0 <= rank < world):
+        raise ValueError(f"rank and world must be whole numbers with 0 <= rank < world (this process's number among "
+                         f"world processes), got rank={rank!r}, world={world!r}.")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"y must hold one label per example of x ({len(x)}), got {len(y)}.")
     part = torch.tensor_split(torch.arange(len(x), device=x.device), world)[rank]
     return x[part], (y[part] if y is not None else None)
 
@@ -55,6 +62,11 @@ def batch_noise(generator: torch.Generator, batch_size: int, shards: tuple[int, 
     ``generator`` and returns this process's `shard` of it (``shards``: (rank, world), or None in one process).
     Every process draws the same numbers from the same seeded generator, so two processes use exactly the noise
     one process would: `gencore.train.fit` wraps each step's loss in it."""
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator (the run's seeded one), got {type(generator).__name__} "
+                        f"{generator!r:.40}; pass torch.Generator().manual_seed(seed).")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a whole number of examples, 1 or more, got {batch_size!r}.")
     _NOISE.append((generator, int(batch_size), shards))
     try:
         yield
@@ -66,7 +78,14 @@ def standard_normal(shape, *, batch_dim: int = 0, dtype: torch.dtype | None = No
     """N(0, 1) noise of ``shape`` for a batch of examples laid along ``batch_dim``: the reparameterisation
     noise of a model's loss. Outside `batch_noise` a draw from torch's global RNG; inside, this process's slice
     of the noise drawn for the whole global batch from the training run's generator."""
-    shape = tuple(int(s) for s in shape)
+    try:
+        sizes = tuple(int(s) for s in shape) if not isinstance(shape, (str, bytes)) else None
+    except (TypeError, ValueError):
+        sizes = None
+    if sizes is None or min(sizes, default=0) < 0:
+        raise ValueError(f"shape must be a tuple of sizes, 0 or more, e.g. (n, latent_dim) ((n,) for one axis), got "
+                         f"{shape!r}.")
+    shape = sizes
     if not _NOISE:
         return torch.randn(shape, dtype=dtype, device=device)
     generator, batch_size, shards = _NOISE[-1]

@@ -128,7 +128,14 @@ class LastGood:
     (finite, |w| ~ 1e6) of the step before the first NaN. ``at``: the epoch or step of the copy."""
 
     def __init__(self, objects, at: int = 0):
+        if isinstance(objects, (nn.Module, torch.optim.Optimizer)) or not hasattr(objects, "__iter__"):
+            raise TypeError(f"objects must be a list of modules, optimisers or schedules, got one "
+                            f"{type(objects).__name__}; wrap it in a list: LastGood([model, optimizer]).")
         self.objects = list(objects)
+        for o in self.objects:
+            if not (callable(getattr(o, "state_dict", None)) and callable(getattr(o, "load_state_dict", None))):
+                raise TypeError(f"objects must hold modules, optimisers or schedules (things with a state_dict), got "
+                                f"a {type(o).__name__}; pass the model and its optimiser, not tensors or numbers.")
         self.keep(at)
 
     def keep(self, at: int) -> None:
