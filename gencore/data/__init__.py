@@ -286,6 +286,11 @@ def load_dataset(name: str | None = None, split: str = "train", *, subset: int |
     seed = as_int(seed, "seed")
     if subset is not None:
         subset = as_int(subset, "subset")
+        if subset < 1:          # before the data are read (or found missing)
+            raise ValueError(f"subset={subset} must be between 1 and the split's size; pass a number in that range, "
+                             f"or None for the whole split.")
+    if binarize not in BINARIZE:
+        raise ValueError(f"binarize={binarize!r} is not an option; use None, 'static' or 'dynamic'.")
     device = _device(device if device is not None else cfg.device)
     factors = None
     if name == "sprites":

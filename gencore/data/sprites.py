@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ..validate import as_images, as_int, check_labels
+from ..validate import as_images, as_int, as_tensor, check_labels, check_range
 
 __all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render",
            "every_sprite", "distinct_sprites"]
@@ -88,10 +88,26 @@ def render(shape, scale, rotation, x, y) -> torch.Tensor:
 
     This is the generative process g(z) itself: ``render(shape=1, scale=1.0, rotation=0.0, x=0.5, y=0.5)``.
     """
-    factors = torch.broadcast_tensors(*(torch.as_tensor(f, dtype=torch.float32).reshape(-1)
-                                        for f in (shape, scale, rotation, x, y)))
-    if not ((factors[0] >= 0) & (factors[0] < len(SHAPES))).all():
+    names = ("shape", "scale", "rotation", "x", "y")
+    factors = [as_tensor(f, name, "factors (numbers or a 1-D tensor)").float().reshape(-1)
+               for name, f in zip(names, (shape, scale, rotation, x, y))]
+    try:
+        factors = torch.broadcast_tensors(*factors)
+    except RuntimeError:
+        raise ValueError(f"The factors must be numbers or 1-D tensors of one length (broadcast together), got lengths "
+                         f"{dict(zip(names, map(len, factors)))}.") from None
+    for name, f in zip(names, factors):
+        check_range(f, name, model="render")
+    if not ((factors[0] >= 0) & (factors[0] < len(SHAPES)) & (factors[0] == factors[0].round())).all():
         raise ValueError(f"shape must be an index into SHAPES {SHAPES} (0 to {len(SHAPES) - 1}).")
+    if not (factors[1] > 0).all():
+        raise ValueError(f"scale must be positive (the sprites' scales are {SCALES[0]:g} to {SCALES[-1]:g}), got "
+                         f"{factors[1].min().item():g}.")
+    lo, hi = -_LOW / _SPAN, (_SIZE - _LOW) / _SPAN          # the centre on the image: -2/3 to 5/3
+    for name, f in zip(names[3:], factors[3:]):
+        if not ((f >= lo) & (f <= hi)).all():
+            raise ValueError(f"{name} must be a position in [0, 1] (the dataset's sprites lie there), got "
+                             f"{f[(f < lo) | (f > hi)][0].item():g}: the sprite's centre would be off the image.")
     return _render(*factors).unsqueeze(1).to(torch.uint8) * 255
 
 
