@@ -287,6 +287,9 @@ def _check_labels_fit(data: TensorData, classes: list, what: str) -> None:
 
 # ------------------------------------------------------------------------------------------ judging images
 def _batched(model: Classifier, images, batch_size: int, fn) -> torch.Tensor:
+    if not isinstance(model, Classifier):
+        raise TypeError(f"model must be the Classifier (load_classifier() or train_classifier()), got "
+                        f"{type(model).__name__}; the class probabilities and features come from the classifier.")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     data = images if isinstance(images, TensorData) else None
     if data is None:

@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution
 
-from .validate import as_float, as_generator, as_int, broadcast_together, not_0_255
+from .validate import as_float, as_generator, as_int, as_tensor, broadcast_together, not_0_255
 
 __all__ = [
     "gaussian_kl",
@@ -379,6 +379,30 @@ class LinearGaussian:
                 raise ValueError(f"{name} must have {size} values per row ({what} of W {tuple(self.W.shape)}), got "
                                  f"shape {tuple(t.shape)}; pass rows of {size} numbers.")
 
+    def _q(self, x, mu_q, logvar_q=None, cov_q=None):
+        """The arguments of a bound as tensors of matching widths (cov_q (d, d) or (batch, d, d), positive
+        definite), or one sentence naming the argument."""
+        x, mu_q = as_tensor(x, "x", "data rows (batch, D)"), as_tensor(mu_q, "mu_q", "means (batch, d)")
+        self._check(x)
+        for name, t in (("mu_q", mu_q), ("logvar_q", logvar_q)):
+            if t is not None:
+                t = as_tensor(t, name, "numbers (batch, d)")
+                if t.dim() == 0 or t.shape[-1] != self.d:
+                    raise ValueError(f"{name} must have {self.d} values per row (d, the latent size of W "
+                                     f"{tuple(self.W.shape)}), got shape {tuple(t.shape)}; pass rows of {self.d}.")
+        if logvar_q is not None:
+            logvar_q = as_tensor(logvar_q, "logvar_q")
+            broadcast_together("The bound", mu_q=mu_q, logvar_q=logvar_q)
+        if cov_q is not None:
+            cov_q = as_tensor(cov_q, "cov_q", "a covariance matrix (d, d)")
+            if cov_q.dim() not in (2, 3) or cov_q.shape[-2:] != (self.d, self.d):
+                raise ValueError(f"cov_q must be a covariance matrix (d, d) = ({self.d}, {self.d}) (or a batch of "
+                                 f"them), got shape {tuple(cov_q.shape)}.")
+            if bool((torch.linalg.cholesky_ex(cov_q).info != 0).any()):
+                raise ValueError("cov_q must be a covariance matrix: symmetric and positive definite (it is not); "
+                                 "pass e.g. the S that posterior(x) returns.")
+        return x, mu_q, logvar_q, cov_q
+
     def log_likelihood(self, x: Tensor, z: Tensor) -> Tensor:
         """log p(x|z) = log N(x; W z + b, sigma^2 I); z may carry leading sample dims (k, batch, d)."""
         self._check(x, z)
@@ -428,6 +452,7 @@ class LinearGaussian:
         with the KL to the prior in closed form. Shape (batch,).
         """
         n_samples = as_int(n_samples, "n_samples", minimum=1)
+        x, mu_q, logvar_q, _ = self._q(x, mu_q, logvar_q)
         z = reparameterize(mu_q, logvar_q, generator=generator, n_samples=n_samples)
         log_px = self.log_likelihood(x, z).mean(0)
         return elbo(log_px, gaussian_kl(mu_q, logvar_q))
@@ -443,9 +468,9 @@ class LinearGaussian:
         (d, d) or (batch, d, d)). With the exact posterior (``cov_q`` from ``posterior``) it
         equals log p(x).
         """
-        self._check(x, mu_q)
         if (logvar_q is None) == (cov_q is None):
             raise ValueError("give exactly one of logvar_q (diagonal q) or cov_q (full covariance q)")
+        x, mu_q, logvar_q, cov_q = self._q(x, mu_q, logvar_q, cov_q)
         residual = (x - mu_q @ self.W.T - self.b).pow(2).sum(-1)
         if logvar_q is not None:
             var_q = logvar_q.exp()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +15,7 @@ from torchvision.utils import make_grid
 
 from .blocks import eval_mode
 from .vae import latent_traversal
-from .validate import as_int, as_points, no_dataset, range_hint
+from .validate import as_int, as_path, as_points, as_positive, no_dataset, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
            "animation_html"]
@@ -46,7 +47,7 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
     ``x``: (N, C, H, W), (N, H, W) or flat (N, H*W), a tensor or an array. uint8 images (0..255, as
     datasets store them) are scaled by 1/255 first, so they show like float images in [0, 1].
     """
-    x = _as_images(x)
+    x, size = _as_images(x), as_positive(size, "size")
     lo, hi = (float(v) for v in torch.aminmax(x)) if x.numel() else (vmin, vmax)
     if hi > vmax + (vmax - vmin) or lo < vmin - (vmax - vmin):          # far outside: clamping would hide them all
         raise ValueError(f"x must hold values in [{vmin:g}, {vmax:g}] to show, but they span [{lo:.4g}, {hi:.4g}]"
@@ -124,6 +125,13 @@ def density2d(points, bins: int = 100, lim: float | None = None, title: str | No
 
 def save(fig, path) -> None:
     """Save a figure as PNG (tight, 120 dpi)."""
+    if not callable(getattr(fig, "savefig", None)):
+        raise TypeError(f"fig must be a matplotlib figure (what show_images and the other plots return), got "
+                        f"{type(fig).__name__}; to save images, pass show_images(images).")
+    folder = Path(as_path(path, "path", "a file path")).absolute().parent if not hasattr(path, "write") else None
+    if folder is not None and not folder.is_dir():
+        raise ValueError(f"path={str(path)!r} cannot be written: the folder {folder} does not exist; create it first "
+                         f"(Path({str(folder)!r}).mkdir(parents=True)) or save elsewhere.")
     fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
@@ -212,6 +220,9 @@ def animation_html(anim, default_mode: str = "once") -> str:
     Show it with ``IPython.display.display(IPython.display.HTML(animation_html(anim)))``."""
     if default_mode not in ("once", "loop", "reflect"):
         raise ValueError(f"default_mode must be 'once', 'loop' or 'reflect', got {default_mode!r}.")
+    if not callable(getattr(anim, "to_jshtml", None)):
+        raise TypeError(f"anim must be a matplotlib animation (matplotlib.animation.FuncAnimation), got "
+                        f"{type(anim).__name__}; for a still figure, display the figure itself.")
     page = anim.to_jshtml(default_mode=default_mode)
     page = re.sub(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", "", page)     # the icon font's stylesheet
     page = re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: _PLAYER_LABELS.get(m.group(1).strip(), "\u2022"), page)
