@@ -28,7 +28,8 @@ import torch
 
 from .blocks import eval_mode
 from .data import as_data
-from .validate import as_generator, as_int, check_labels, requested_labels, sample_count
+from .labels import check_labels, requested_labels
+from .validate import as_generator, as_int, sample_count
 
 __all__ = ["AggregatePrior"]
 

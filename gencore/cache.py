@@ -277,10 +277,13 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
     seed; the same call on the same data in a later notebook loads the same model. ``dataset`` (default: the
     data's name) and ``subset`` (default: its size) are labels only. The weights are initialised and the
     batches shuffled from ``seed`` (default: the configured seed). ``optimizer(model, lr)`` makes the
-    optimiser (default: fit's Adam). ``epochs=0`` returns the freshly built, untrained model and an empty
-    history without touching the cache. Returns (model in eval mode, history).
+    optimiser (default: fit's Adam). ``epochs`` must be at least 1 (for an untrained model, call ``build``
+    yourself). Returns (model in eval mode, history).
     """
     cfg = current()
+    if as_int(epochs, "epochs", minimum=0) == 0:
+        raise ValueError(f"epochs=0 trains nothing, so there is no {name!r} to train or cache; pass epochs of at least "
+                         f"1 (for an untrained model, build it yourself, e.g. VAE(latent_dim=2)).")
     build = as_function(build, "build", "that builds the model from the data's shape, e.g. lambda in_shape: "
                         "VAE(latent_dim=2, in_shape=in_shape)")
     train = as_data(train, "train")
@@ -295,8 +298,6 @@ def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: 
                   epochs=epochs, lr=lr, batch_size=batch_size, quick=cfg.quick, seed=seed)
     torch.manual_seed(seed)
     model = build(in_shape).to(train.x.device)
-    if epochs == 0:
-        return model.eval(), History()
     partial = progress_path(config)
     if retrain and partial.exists():
         partial.unlink()

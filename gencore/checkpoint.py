@@ -20,6 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -51,10 +52,29 @@ def weights_checksum(state_dict: dict) -> str:
     return h.hexdigest()
 
 
+class _TensorInConfig(Exception):
+    pass
+
+
 def normalise(config: dict) -> dict:
     """The configuration as JSON sees it: tuples become lists, other objects (nn.SiLU) their str()."""
+    def text(value):
+        if isinstance(value, (torch.Tensor, np.ndarray)):
+            raise _TensorInConfig(f"The configuration holds a {type(value).__name__} of shape {tuple(value.shape)}, "
+                                  f"whose text form is abbreviated (two different tensors could share one key); put "
+                                  f"its fingerprint in the configuration instead (gencore.data.fingerprint.fingerprint"
+                                  f"(x)).")
+        return str(value)
+
+    for key, value in (config.items() if isinstance(config, dict) else ()):
+        if isinstance(value, (torch.Tensor, np.ndarray)):
+            raise TypeError(f"config[{key!r}] is a {type(value).__name__} of shape {tuple(value.shape)}, whose text "
+                            f"form is abbreviated (two different tensors could share one cache key); put its "
+                            f"fingerprint there instead (gencore.data.fingerprint.fingerprint(x)).")
     try:
-        return json.loads(json.dumps(config, sort_keys=True, default=str))
+        return json.loads(json.dumps(config, sort_keys=True, default=text))
+    except _TensorInConfig as e:
+        raise TypeError(str(e)) from None
     except (TypeError, ValueError) as e:
         raise TypeError(f"The configuration could not be written as JSON ({e}); use numbers, strings, "
                         f"lists and dicts with string keys.") from None

@@ -44,8 +44,9 @@ from .config import DATASETS, current
 from .data import TensorData, as_data, load_dataset
 from .data.augment import random_affine, soften
 from .data.sprites import SHAPES
+from .labels import check_labels, one_hot_hint
 from .train import History, adam
-from .validate import as_float, as_images, as_int, check_labels
+from .validate import as_float, as_images, as_int
 
 __all__ = ["AUGMENTATION", "Classifier", "DEFAULTS", "IMAGE_SHAPE", "accuracy", "class_probabilities",
            "classify", "cosine_adam", "extract_features", "load_classifier",
@@ -279,7 +280,7 @@ def _check_labels_fit(data: TensorData, classes: list, what: str) -> None:
     labels = data.labels
     if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dim() != 1:
         raise ValueError(f"The {what}'s labels must be a 1-D integer tensor of class indices, got {labels.dtype} "
-                         f"of shape {tuple(labels.shape)}.")
+                         f"of shape {tuple(labels.shape)}{one_hot_hint(labels, 'labels')}.")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(classes)):
         raise ValueError(f"The {what}'s labels must lie in 0..{len(classes) - 1} (the {len(classes)} classes), "
                          f"got {labels.min().item()}..{labels.max().item()}.")
@@ -331,7 +332,7 @@ def accuracy(model: Classifier, data_or_images, labels=None, batch_size: int = 5
     labels = torch.as_tensor(labels)
     if labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
         raise ValueError(f"labels must be a 1-D integer tensor of class indices, got {labels.dtype} of shape "
-                         f"{tuple(labels.shape)}.")
+                         f"{tuple(labels.shape)}{one_hot_hint(labels, 'labels')}.")
     predicted = classify(model, data_or_images, batch_size)
     if len(predicted) != len(labels):
         raise ValueError(f"There are {len(predicted)} images but {len(labels)} labels; pass one label per image.")

@@ -32,9 +32,10 @@ import torch.nn.functional as F
 from .blocks import eval_mode, widths
 from .cache import fit_cached
 from .data import as_data
+from .labels import check_labels, requested_labels
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int, as_positive, check_labels, exact_shape, model_input, requested_labels
+from .validate import as_float, as_int, as_positive, exact_shape, model_input
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]

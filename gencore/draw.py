@@ -236,7 +236,7 @@ class DRAW(nn.Module):
                  enc_hidden: int = 256, dec_hidden: int = 256, latent_dim: int = 10, in_shape=(1, 28, 28)):
         super().__init__()
         self.T = as_int(T, "T", minimum=1)
-        self.attention = bool(attention)
+        self.attention = validate.as_bool(attention, "attention")
         self.read_n, self.write_n = as_int(read_n, "read_n", minimum=1), as_int(write_n, "write_n", minimum=1)
         self.enc_hidden = as_int(enc_hidden, "enc_hidden", minimum=1)
         self.dec_hidden = as_int(dec_hidden, "dec_hidden", minimum=1)
@@ -486,7 +486,7 @@ def train_draw(train, *, T: int = 10, read_n: int = 2, write_n: int = 5, attenti
     latent_dim, batch_size = as_int(latent_dim, "latent_dim", minimum=1), as_int(batch_size, "batch_size", minimum=1)
     lr = as_positive(lr, "lr")
     enc_hidden, dec_hidden = _hidden_pair(hidden)
-    attention = bool(attention)
+    attention = validate.as_bool(attention, "attention")
     name = name or ("draw" if attention else "draw-noatt")
     hyper = dict(kind="draw", T=T, attention=attention, read_n=read_n if attention else None,
                  write_n=write_n if attention else None, enc_hidden=enc_hidden, dec_hidden=dec_hidden,

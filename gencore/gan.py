@@ -38,6 +38,7 @@ from torch import nn
 
 from .blocks import eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
+from .labels import check_labels, requested_labels
 from .validate import (
     as_float,
     as_function,
@@ -46,10 +47,8 @@ from .validate import (
     as_logits,
     as_optimizer,
     as_tensor,
-    check_labels,
     model_input,
     nonempty,
-    requested_labels,
     sample_count,
 )
 

@@ -102,7 +102,7 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
     training with `TrainingDiverged`, the generator back at the last weights whose loss was finite."""
     sample_data = as_function(sample_data, "sample_data", "of n that returns n data points, e.g. lambda n: "
                               "toy.ring(n) (for a fixed tensor x: lambda n: x[torch.randint(len(x), (n,))])")
-    steps, batch_size = as_int(steps, "steps", minimum=0), as_int(batch_size, "batch_size", minimum=1)
+    steps, batch_size = as_int(steps, "steps", minimum=1), as_int(batch_size, "batch_size", minimum=1)
     lr, snapshots = as_positive(lr, "lr"), step_list(snapshots, "snapshots", maximum=steps)
     opt = torch.optim.Adam(generator.parameters(), lr=lr)
     params = list(generator.parameters())

@@ -51,7 +51,8 @@ from .distributed import (
 )
 from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
 from .history import History, LastGood, TrainingDiverged, blew_up, divergence_summary, grown_loss, step_is_finite
-from .validate import as_float, as_int, check_labels, check_shape, inputs_checked, step_list
+from .labels import check_labels
+from .validate import as_float, as_int, check_shape, inputs_checked, step_list
 
 __all__ = ["adam", "after_step", "evaluate", "fit", "train_gan", "on_every_step"]
 

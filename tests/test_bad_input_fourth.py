@@ -369,7 +369,7 @@ FOURTH = [
     Mistake("fit_generator_mmd on a tensor of data", "HINT", mmd_generator_on_a_tensor, TypeError,
             r"sample_data.*function.*lambda n"),
     Mistake("fit_generator_mmd(steps=-5)", "HINT", mmd_generator_negative_steps, ValueError,
-            r"steps must be at least 0"),
+            r"steps must be at least 1"),           # 0 too is refused since the seventh set (it trains nothing)
     Mistake("VAE.sample(generator=42)", "HINT", vae_sample_with_a_seed_as_generator, TypeError,
             r"generator.*torch.Generator\(\).manual_seed\(42\)"),
     Mistake("log_likelihood(generator=0)", "HINT", log_likelihood_with_a_seed_as_generator, TypeError,

@@ -269,11 +269,15 @@ def test_train_returning_no_epochs_is_not_cached(home, result):
     assert not checkpoint_path(CONFIG).exists()
 
 
-def test_zero_epochs_returns_the_untrained_model_without_caching(home, fits):
-    model, history = fit_cached(Tiny, torch.randn(8, 2), name="tiny", hyper={}, epochs=0, progress=False)
-    torch.manual_seed(0)
-    assert torch.equal(model.lin.weight, Tiny((2,)).lin.weight) and len(history) == 0
+def test_zero_epochs_is_refused_in_one_sentence_without_caching(home, fits):
+    with pytest.raises(ValueError, match=r"epochs=0 trains nothing.*at least 1"):
+        fit_cached(Tiny, torch.randn(8, 2), name="tiny", hyper={}, epochs=0, progress=False)
     assert fits == [] and not any(home.cache_dir.glob("*"))
+
+
+def test_a_tensor_in_the_configuration_is_refused(home):
+    with pytest.raises(TypeError, match=r"config\['data'\].*fingerprint"):
+        load_or_train(make(), trainer([]), dict(CONFIG, data=torch.zeros(300)))
 
 
 # ------------------------------------------------------------------ temporary files of killed saves

@@ -9,9 +9,9 @@ import torch
 from gencore.cvae import ConditionalVAE, class_grid, train_cvae, with_label
 from gencore.data import ImageData, TensorData, load_dataset
 from gencore.evaluation import dataset_elbo, log_likelihood
+from gencore.labels import check_labels
 from gencore.train import fit
 from gencore.vae import count_active_units, decode_prior_grid, encode_means, latent_traversal, rate_distortion
-from gencore.validate import check_labels
 from gencore.variational import bernoulli_log_likelihood, gaussian_kl, iwae_bound
 
 IMG = (1, 28, 28)

@@ -31,7 +31,8 @@ from gencore.gan import (
     r1_penalty,
 )
 from gencore.history import History, TrainingDiverged, step_is_finite
-from gencore.validate import as_float, as_int, check_labels
+from gencore.labels import check_labels
+from gencore.validate import as_float, as_int
 
 __all__ = ["similarity", "WhatWhereGenerator", "ConvexShapeGenerator", "StudyDiscriminator",
            "fake_class_discriminator_step", "what_where_gan", "convex_gan"]

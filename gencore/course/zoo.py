@@ -29,8 +29,9 @@ from ..cvae import train_cvae
 from ..data import load_dataset
 from ..draw import DRAW, train_draw
 from ..gan import GAN, image_gan
+from ..labels import requested_labels
 from ..vae import VAE, train_vae
-from ..validate import as_generator, as_int, requested_labels
+from ..validate import as_generator, as_int
 
 __all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
 

@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from ..config import DATASETS, current
-from ..validate import as_int, check_dataset_labels, range_hint
+from ..labels import check_dataset_labels
+from ..validate import as_int, range_hint
 from .sprites import FACTOR_NAMES, SHAPES, make_sprites
 from .torchvision_data import DataUnavailableError, load_idx_dataset
 

@@ -20,7 +20,8 @@ import math
 
 import torch
 
-from ..validate import as_images, as_int, as_tensor, check_labels, check_range
+from ..labels import check_labels
+from ..validate import as_images, as_int, as_tensor, check_range
 
 __all__ = ["SHAPES", "FACTOR_NAMES", "SCALES", "ROTATIONS", "POSITIONS", "make_sprites", "render",
            "every_sprite", "distinct_sprites"]
@@ -89,6 +90,9 @@ def render(shape, scale, rotation, x, y) -> torch.Tensor:
     This is the generative process g(z) itself: ``render(shape=1, scale=1.0, rotation=0.0, x=0.5, y=0.5)``.
     """
     names = ("shape", "scale", "rotation", "x", "y")
+    if isinstance(shape, str):
+        raise ValueError(f"shape must be the index of a shape in SHAPES {SHAPES} (0, 1 or 2), got the name {shape!r}; "
+                        f"pass e.g. shape=SHAPES.index('square').")
     factors = [as_tensor(f, name, "factors (numbers or a 1-D tensor)").float().reshape(-1)
                for name, f in zip(names, (shape, scale, rotation, x, y))]
     try:
