@@ -47,6 +47,7 @@ from .validate import (
     as_logits,
     as_optimizer,
     as_tensor,
+    broadcast_together,
     model_input,
     nonempty,
     sample_count,
@@ -113,6 +114,7 @@ def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.
         if p.numel() and not (p.is_floating_point() and bool((p >= 0).all())):
             raise ValueError(f"{name} must hold densities, non-negative numbers, got values down to {p.min().item()}; "
                              f"pass the densities themselves (log_prob(x).exp()), not log-densities.")
+    broadcast_together("optimal_discriminator", p_data=p_data, p_model=p_model)
     total = p_data + p_model
     return torch.where(total > 0, p_data / total.clamp_min(torch.finfo(total.dtype).tiny), torch.full_like(total, 0.5))
 

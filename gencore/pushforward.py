@@ -83,7 +83,7 @@ class Generator(nn.Module):
 def random_generator(seed: int, noise_dim: int = 2, out_dim: int = 2, hidden: int = 64, layers: int = 2,
                      scale: float = 2.0) -> Generator:
     """An untrained network with random weights (std ``scale``/sqrt(fan-in)): a random distribution transformer."""
-    torch.manual_seed(seed)
+    torch.manual_seed(as_int(seed, "seed"))
     g = Generator(noise_dim, out_dim, hidden, layers, activation=nn.Tanh)
     with torch.no_grad():
         for m in g.modules():

@@ -36,7 +36,7 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_float, as_generator, as_int, as_positive, model_input, nonempty, sample_count
+from .validate import as_bool, as_float, as_generator, as_int, as_positive, model_input, nonempty, sample_count
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -188,7 +188,7 @@ class VAE(LikelihoodModel):
     def _sample_from(self, z: torch.Tensor, c, generator, mean: bool) -> torch.Tensor:
         """decode(z) given condition c: the decoder's mean, or (``mean=False``) a draw of p(x|z)."""
         probs = self._mean(self._raw(z, c))
-        if mean:
+        if as_bool(mean, "mean"):
             return probs
         if self.likelihood == "bernoulli":
             return torch.bernoulli(probs.clamp(0, 1), generator=generator if probs.device.type == "cpu" else None)

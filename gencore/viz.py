@@ -52,7 +52,7 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
     if hi > vmax + (vmax - vmin) or lo < vmin - (vmax - vmin):          # far outside: clamping would hide them all
         raise ValueError(f"x must hold values in [{vmin:g}, {vmax:g}] to show, but they span [{lo:.4g}, {hi:.4g}]"
                          f"{range_hint(lo, hi, (vmin, vmax))}; rescale them, or pass vmin= and vmax= for their range.")
-    nrow = nrow or min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
+    nrow = as_int(nrow, "nrow", minimum=1) if nrow is not None else min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
     grid = make_grid(x.clamp(vmin, vmax), nrow=nrow, padding=pad, pad_value=vmax, normalize=True,
                      value_range=(vmin, vmax))
     rows = math.ceil(len(x) / nrow)
