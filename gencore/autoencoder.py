@@ -27,7 +27,7 @@ from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
-from .validate import as_float, as_int, as_points, as_positive, model_input, no_dataset, nonempty
+from .validate import as_float, as_int, as_points, as_positive, flags, model_input, no_dataset, nonempty
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -125,6 +125,7 @@ class Autoencoder(LikelihoodModel):
         return {"loss": loss, "mse": mse.detach()}
 
 
+@flags("retrain", "verbose", "progress")
 def train_autoencoder(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp",
                       likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
                       lr: float = 1e-3, batch_size: int = 128,
@@ -306,6 +307,7 @@ class PCA:
         return self.decode(self.encode(x, k))
 
     @torch.no_grad()
+    @flags("clip")
     def reconstruction_mse(self, x, k: int | None = None, clip: bool = False) -> float:
         """Mean squared error per value, mean_{n,i} (x_ni - x_hat_ni)^2, over x (a tensor or a dataset).
         ``clip=True`` clips x_hat to [0, 1] first (valid pixel values)."""

@@ -35,7 +35,7 @@ from .distributed import barrier, distributed, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
-from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, step_list
+from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, flags, step_list
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
@@ -204,6 +204,7 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
     return History(ckpt.get("history") or {})
 
 
+@flags("verbose")
 def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], config: dict,
                   cache_dir: str | Path | None = None, retrain: bool = False,
                   verbose: bool = True) -> History:
@@ -266,6 +267,7 @@ def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], con
     return history
 
 
+@flags("retrain", "verbose", "progress")
 def fit_cached(build: Callable[[tuple], nn.Module], train, *, name: str, hyper: dict, epochs: int, test=None,
                lr: float = 1e-3, batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
                subset: int | None = None, retrain: bool = False, verbose: bool = True, progress: bool = True,
@@ -319,6 +321,7 @@ def progress_path(config: dict, cache_dir: str | Path | None = None) -> Path:
     return path.with_name(path.stem + ".partial")
 
 
+@flags("retrain", "verbose", "progress")
 def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapshots: Sequence[int] = (),
                      n_snapshot: int = 64, seed: int | None = None, retrain: bool = False, verbose: bool = True,
                      progress: bool = True, **train_kw) -> tuple[GAN, History, dict]:

@@ -46,7 +46,7 @@ from .data.augment import random_affine, soften
 from .data.sprites import SHAPES
 from .labels import check_labels, one_hot_hint
 from .train import History, adam
-from .validate import as_float, as_images, as_int
+from .validate import as_float, as_images, as_int, flags
 
 __all__ = ["AUGMENTATION", "Classifier", "DEFAULTS", "IMAGE_SHAPE", "accuracy", "class_probabilities",
            "classify", "cosine_adam", "extract_features", "load_classifier",
@@ -212,6 +212,7 @@ def cosine_adam(total_steps: int):
     return make
 
 
+@flags("retrain", "verbose", "progress")
 def train_classifier(dataset: str | None = None, *, epochs: int | None = None, seed: int | None = None,
                      retrain: bool = False, verbose: bool = True, progress: bool = True, train=None, test=None,
                      lr: float | None = None, batch_size: int = 128) -> tuple[Classifier, History]:
@@ -257,6 +258,7 @@ def train_classifier(dataset: str | None = None, *, epochs: int | None = None, s
                       progress=progress, desc=f"classifier ({name})", optimizer=cosine_adam(steps))
 
 
+@flags("verbose", "progress")
 def load_classifier(dataset: str | None = None, *, verbose: bool = True, progress: bool = True) -> Classifier:
     """The domain classifier of ``dataset`` (default: the configured one) with the default recipe, as the
     notebooks use it: trained once (a small share of a notebook's time), then loaded from the cache.

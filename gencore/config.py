@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .validate import as_int
+from .validate import as_int, flags
 
 DATASETS = ("mnist", "fashion-mnist", "sprites")
 _TRUE = {"1", "true", "yes", "on"}
@@ -203,6 +203,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+@flags("verbose")
 def setup(seed: int = 0, *, quick: bool | None = None, dataset: str | None = None,
           home: str | Path | None = None, device: str | torch.device | None = None, threads: int | None = None,
           verbose: bool = True) -> Config:

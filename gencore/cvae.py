@@ -35,7 +35,7 @@ from .data import as_data
 from .labels import check_labels, requested_labels
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int, as_positive, exact_shape, model_input
+from .validate import as_float, as_int, as_positive, exact_shape, flags, model_input
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]
@@ -99,6 +99,7 @@ class ConditionalVAE(VAE):
         return self.reconstruct(x, y)
 
     @torch.no_grad()
+    @flags("sample")
     def reconstruct(self, x: torch.Tensor, y=None, sample: bool = False) -> torch.Tensor:
         """decode(mu(x, y), y), or decode(z, y) for one z ~ q(z|x, y) with ``sample=True``."""
         x = model_input(self, x)
@@ -110,6 +111,7 @@ class ConditionalVAE(VAE):
         return requested_labels(labels, self.n_classes).to(self.device)
 
     @torch.no_grad()
+    @flags("mean")
     def sample(self, labels, generator: torch.Generator | None = None, mean: bool = True, prior=None
                ) -> torch.Tensor:
         """Conditional samples: z ~ N(0, I) decoded with the given labels -> (len(labels), *in_shape).
@@ -144,6 +146,7 @@ class ConditionalVAE(VAE):
         return images.cpu()
 
     @torch.no_grad()
+    @flags("include_input")
     def analogies(self, x: torch.Tensor, y, labels=None, include_input: bool = True) -> torch.Tensor:
         """Analogies: encode each image with its own label, z = mu(x, y), then decode that code with every
         label in ``labels`` (default: all classes). Returns (N * columns, *in_shape) on the CPU, one row per
@@ -162,6 +165,7 @@ class ConditionalVAE(VAE):
         return decoded.flatten(0, 1).cpu()
 
 
+@flags("retrain", "verbose", "progress")
 def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int | None = None, kind: str = "mlp",
                beta: float = 1.0, likelihood: str = "bernoulli", hidden=None, activation: str = "relu",
                lr: float = 1e-3, batch_size: int = 128, seed: int | None = None,

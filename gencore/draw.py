@@ -19,8 +19,7 @@ The slide's picture, for one image x (canvas c_0, LSTM states h_0 = 0):
 
     -ELBO = -log p(x | c_T) + sum_t KL(N(mu_t, sigma_t^2) || N(0, I))      (nats per image)
 
-Generation runs the decoder half only: z_t ~ N(0, I), h_dec_t = LSTM_dec(h_dec_{t-1}, z_t), c_t = c_{t-1} +
-write(h_dec_t).
+Generation runs the decoder half only, with z_t ~ N(0, I) in place of the encoder's draws.
 
 **Attention** (eqs. 19-29 of the paper). A linear layer of the decoder state gives five numbers
 (g~X, g~Y, log sigma^2, log delta~, log gamma); in image coordinates (pixels numbered a = 1..A across and
@@ -35,12 +34,10 @@ and the same for F_Y over b. Then
     read(x, x_hat, h_dec) = gamma [F_Y x F_X^T, F_Y x_hat F_X^T]       two N x N glimpses
     write(h_dec)          = 1/gamma F_Y^T w F_X,   w = W(h_dec)         an N x N patch put back on the canvas
 
-Without attention, read(x, x_hat, h_dec) = [x, x_hat] (the whole images) and write(h_dec) = W(h_dec), a
-whole-canvas update.
+Without attention, read(x, x_hat, h_dec) = [x, x_hat] (whole images), write(h_dec) = W(h_dec) (whole canvas).
 
-Images are (C, B, A) = (channels, height, width); every channel is read and written through the same
-filters. Everything is in nats per image: summed over pixels (and latent dimensions and steps), averaged
-over the batch, as in `gencore.vae`.
+Images are (C, B, A) = (channels, height, width), every channel read and written through the same filters;
+everything is in nats per image (summed over pixels, latents and steps, averaged over the batch, as in vae).
 """
 from __future__ import annotations
 
@@ -302,6 +299,7 @@ class DRAW(nn.Module):
         z = like.new_zeros(n, size)
         return z, z
 
+    @validate.flags("use_mean", "record")
     def infer(self, x: Tensor, eps: Tensor | None = None, *, use_mean: bool = False, record: bool = False):
         """The DRAW loop on images x (n, C, B, A) -> (canvas logits c_T, per-step lists).
 
@@ -337,6 +335,7 @@ class DRAW(nn.Module):
                 steps["write"].append(write_window)
         return c, steps
 
+    @validate.flags("record")
     def generate(self, z: Tensor, record: bool = False):
         """The decoder half: given z (T, n, latent_dim) -> (canvas logits c_T, canvases, write windows)."""
         n = as_batch(z, 3, "z", "(T, n, latent_dim)", self.latent_dim).shape[1]
@@ -419,6 +418,7 @@ class DRAW(nn.Module):
         return Window(*(torch.stack(field, dim=1) for field in zip(*windows)))
 
     @torch.no_grad()
+    @validate.flags("return_canvases")
     def sample(self, n: int, generator: torch.Generator | None = None, return_canvases: bool = False):
         """Generate n images: z_t ~ N(0, I) for t = 1..T through the decoder -> sigmoid(c_T) (n, C, B, A),
         the Bernoulli means. With ``return_canvases=True`` returns (images, `Trace`): the canvas after each
@@ -432,6 +432,7 @@ class DRAW(nn.Module):
         return images, Trace(torch.stack(canvases, 1), None, self._stack_windows(windows), None)
 
     @torch.no_grad()
+    @validate.flags("return_canvases", "sample")
     def reconstruct(self, x: Tensor, return_canvases: bool = False, sample: bool = False,
                     generator: torch.Generator | None = None):
         """sigmoid(c_T) for images x, with z_t = mu_t (the posterior means; ``sample=True``: a draw of q).
@@ -470,6 +471,7 @@ def _hidden_pair(hidden) -> tuple[int, int]:
     return h, h
 
 
+@validate.flags("attention", "retrain", "verbose", "progress")
 def train_draw(train, *, T: int = 10, read_n: int = 2, write_n: int = 5, attention: bool = True,
                hidden=256, latent_dim: int = 10, epochs: int, test=None, lr: float = 1e-3,
                batch_size: int = 128, seed: int | None = None, dataset: str | None = None,
@@ -477,18 +479,16 @@ def train_draw(train, *, T: int = 10, read_n: int = 2, write_n: int = 5, attenti
                verbose: bool = True, progress: bool = True) -> tuple[DRAW, History]:
     """Build a `DRAW`, then load it from the model cache or train it with `fit` (Adam) and cache it.
 
-    ``hidden``: the LSTMs' size (one number for both, or a pair (encoder, decoder)). The cache key is the
-    whole configuration (name, T, read_n, write_n, attention, hidden, latent_dim, in_shape, the data's
-    fingerprint, binarize, dataset, subset, epochs, lr, batch_size, quick, seed). ``name`` defaults to
-    "draw" (attention) or "draw-noatt". Returns (model in eval mode, history)."""
+    ``hidden``: the LSTMs' size (one number for both, or a pair (encoder, decoder)). The cache key is the whole
+    configuration (name, every argument above but the flags, in_shape, the data's fingerprint, binarize, quick).
+    ``name`` defaults to "draw" (attention) or "draw-noatt". Returns (model in eval mode, history)."""
     T, epochs = as_int(T, "T", minimum=1), as_int(epochs, "epochs", minimum=0)
     read_n, write_n = as_int(read_n, "read_n", minimum=1), as_int(write_n, "write_n", minimum=1)
     latent_dim, batch_size = as_int(latent_dim, "latent_dim", minimum=1), as_int(batch_size, "batch_size", minimum=1)
     lr = as_positive(lr, "lr")
     enc_hidden, dec_hidden = _hidden_pair(hidden)
-    attention = validate.as_bool(attention, "attention")
     name = name or ("draw" if attention else "draw-noatt")
-    hyper = dict(kind="draw", T=T, attention=attention, read_n=read_n if attention else None,
+    hyper = dict(kind="draw", T=T, attention=bool(attention), read_n=read_n if attention else None,
                  write_n=write_n if attention else None, enc_hidden=enc_hidden, dec_hidden=dec_hidden,
                  latent_dim=latent_dim)
     desc = (f"{name} (T={T}, read {read_n}x{read_n}, write {write_n}x{write_n})" if attention

@@ -18,8 +18,7 @@ Samples, through a feature extractor (the domain classifier's penultimate featur
     dataset_elbo(model, data)            the ELBO of every example: reconstruction and KL
 
 Pictures: `sharpness` (variance of the Laplacian), `feature_diversity` (mean pairwise feature distance).
-Toy distributions of known modes (notebook 06): `mode_metrics` (modes covered, high-quality samples),
-`entropy_of_counts`.
+Toy distributions of known modes (notebook 06): `mode_metrics` (modes covered, good samples), `entropy_of_counts`.
 All feature-based measures compute in float64 on the CPU.
 """
 from __future__ import annotations
@@ -32,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import validate
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
 from .data import TensorData, as_data
@@ -56,6 +56,7 @@ def _device_of(model) -> torch.device:
 
 
 @torch.no_grad()
+@validate.flags("progress")
 def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows: int = 2048,
                    generator: torch.Generator | None = None, progress: bool = True, prior=None) -> torch.Tensor:
     """Per-example IWAE estimates of log p(x) (nats), shape (N,), with k importance samples from q(z|x):

@@ -48,6 +48,7 @@ from .validate import (
     as_optimizer,
     as_tensor,
     broadcast_together,
+    flags,
     model_input,
     nonempty,
     sample_count,
@@ -205,6 +206,7 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """l(x[, y]): an MLP from points (and a one-hot label) to one logit per example (LeakyReLU 0.2)."""
 
+    @flags("spectral_norm")
     def __init__(self, in_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
                  spectral_norm: bool = False):
         super().__init__()
@@ -271,6 +273,7 @@ class DCDiscriminator(nn.Module):
     features, so D judges "is this a real image *of class y*?". ``auxiliary=True`` (conditional only) adds
     AC-GAN's classifier head, class logits = A h, returned by ``D(x, y, classes=True)`` with the logit."""
 
+    @flags("spectral_norm", "auxiliary")
     def __init__(self, in_shape=(1, 28, 28), channels: Sequence[int] = (64, 128), n_classes: int = 0,
                  spectral_norm: bool = False, auxiliary: bool = False):
         super().__init__()
@@ -294,6 +297,7 @@ class DCDiscriminator(nn.Module):
                              "with n_classes=<number of classes>.")
         self.classifier = _sn(nn.Linear(features, self.n_classes), spectral_norm) if auxiliary else None
 
+    @flags("classes")
     def forward(self, x: torch.Tensor, y=None, classes: bool = False):
         x = model_input(self, x, "x", self.in_shape, (0.0, 1.0))      # images in [0, 1], as G draws them
         h = self.net(x)
@@ -369,6 +373,7 @@ class GAN(nn.Module):
         return torch.sigmoid(self.discriminator(x) if y is None else self.discriminator(x, y))
 
 
+@flags("spectral_norm")
 def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128, 128, 128), n_classes: int = 0,
             spectral_norm: bool = False, d_hidden: Sequence[int] | None = None) -> GAN:
     """A GAN of two MLPs for points in ``data_dim`` dimensions (D's widths ``d_hidden``, default ``hidden``)."""
@@ -378,6 +383,7 @@ def toy_gan(noise_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128,
                noise_dim, n_classes)
 
 
+@flags("spectral_norm", "auxiliary")
 def image_gan(in_shape=(1, 28, 28), noise_dim: int = 64, n_classes: int = 0, g_channels=(128, 64),
               d_channels=(64, 128), spectral_norm: bool = False, auxiliary: bool = False) -> GAN:
     """A DCGAN-style pair for (C, 28, 28) images in [0, 1] (``auxiliary``: D has AC-GAN's class head)."""

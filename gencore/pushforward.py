@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .history import History, LastGood, step_is_finite
 from .mmd import mmd2
-from .validate import as_function, as_generator, as_int, as_positive, as_tensor, step_list
+from .validate import as_function, as_generator, as_int, as_positive, as_tensor, flags, step_list
 
 __all__ = ["exponential_icdf", "exponential_log_prob", "affine", "Generator", "random_generator",
            "fit_generator_mmd"]
@@ -93,6 +93,7 @@ def random_generator(seed: int, noise_dim: int = 2, out_dim: int = 2, hidden: in
     return g
 
 
+@flags("progress")
 def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.Tensor], steps: int,
                       batch_size: int = 512, lr: float = 1e-3, bandwidths=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0),
                       snapshots=(), progress: bool = True, loss_fn: Callable = mmd2):

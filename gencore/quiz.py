@@ -16,7 +16,7 @@ import torch
 
 from . import viz
 from .data import TensorData
-from .validate import as_images, as_int
+from .validate import as_images, as_int, flags
 from .viz import png_bytes
 
 __all__ = ["RealFakeQuiz", "real_vs_fake_quiz"]
@@ -147,6 +147,7 @@ def _number(ax, n: int, ncol: int) -> None:
         ax.text(2 + c * 29, 7 + r * 29, str(i), color="yellow", fontsize=7)
 
 
+@flags("display")
 def real_vs_fake_quiz(real, fake, n: int = 16, seed: int = 0, display: bool = True) -> RealFakeQuiz:
     """Build a `RealFakeQuiz`; with ``display=True`` show its widget and the static grid (which is what a
     saved or headless notebook shows)."""

@@ -52,7 +52,7 @@ from .distributed import (
 from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
 from .history import History, LastGood, TrainingDiverged, blew_up, divergence_summary, grown_loss, step_is_finite
 from .labels import check_labels
-from .validate import as_float, as_int, check_shape, inputs_checked, step_list
+from .validate import as_float, as_int, check_shape, flags, inputs_checked, step_list
 
 __all__ = ["adam", "after_step", "evaluate", "fit", "train_gan", "on_every_step"]
 
@@ -177,6 +177,7 @@ def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Gen
 
 
 
+@flags("progress")
 def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, batch_size: int = 128,
         optimizer: torch.optim.Optimizer | None = None, clip_grad: float | None = None,
         progress: bool = True, history: History | None = None, desc: str | None = None,
@@ -334,6 +335,7 @@ def _lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------ the GAN's game
+@flags("decay", "progress")
 def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 2e-4, lr_d: float | None = None,
               betas=(0.5, 0.999), d_steps: int = 1, loss: str = "non-saturating", r1: float = 0.0,
               snapshots: Sequence[int] = (), n_snapshot: int = 64, log_every: int | None = None,

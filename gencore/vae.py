@@ -36,7 +36,7 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_bool, as_float, as_generator, as_int, as_positive, model_input, nonempty, sample_count
+from .validate import as_bool, as_float, as_generator, as_int, as_positive, flags, model_input, nonempty, sample_count
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -168,6 +168,7 @@ class VAE(LikelihoodModel):
         return {"loss": loss, "rec": rec.detach(), "kl": kl.detach(), "elbo": -(rec + kl).detach()}
 
     @torch.no_grad()
+    @flags("mean")
     def sample(self, n: int, generator: torch.Generator | None = None, mean: bool = True,
                prior=None) -> torch.Tensor:
         """Ancestral sampling z ~ N(0, I), x ~ p(x|z) -> (n, *in_shape). With ``mean=True`` (default) the
@@ -195,6 +196,7 @@ class VAE(LikelihoodModel):
         return probs + (0.5 * self.obs_logvar).exp() * torch.randn(probs.shape, generator=generator).to(probs)
 
     @torch.no_grad()
+    @flags("sample")
     def reconstruct(self, x: torch.Tensor, sample: bool = False) -> torch.Tensor:
         """decode(mu(x)), or decode(z) for one z ~ q(z|x) with ``sample=True``."""
         mu, logvar = self.encode(x)
@@ -264,6 +266,7 @@ class VAE(LikelihoodModel):
         return self._encode(x, self._condition(y, len(x)))[0]
 
 
+@flags("retrain", "verbose", "progress")
 def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "mlp", beta: float = 1.0,
               likelihood: str = "bernoulli", hidden=None, activation: str = "relu", lr: float = 1e-3,
               batch_size: int = 128, seed: int | None = None, dataset: str | None = None,

@@ -5,6 +5,8 @@ nothing of gencore, so every module may use it.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import os
@@ -18,7 +20,7 @@ __all__ = ["as_int", "as_float", "as_images", "as_input", "as_features", "as_fun
            "as_points", "check_range", "check_shape", "exact_shape", "inputs_checked", "model_input", "no_dataset",
            "range_hint", "same_width", "sample_count", "shape_hint", "step_list", "as_positive", "as_tensor",
            "broadcast_together", "not_0_255", "as_module", "nonempty", "as_optimizer", "as_path", "as_dict",
-           "as_bool", "as_batch", "same_batch", "as_vector", "counts"]
+           "as_bool", "flags", "as_batch", "same_batch", "as_vector", "counts"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -384,6 +386,32 @@ def as_bool(value, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and value in (0, 1)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.40}.")
+
+
+def flags(*names: str):
+    """Decorator: each named parameter must be True or False (`as_bool`), checked before the body runs, so a
+    string 'False' (true in Python) is refused before any work starts.
+
+        @flags("retrain", "progress")
+        def train_vae(data, ..., retrain=False, progress=True): ...
+    """
+    def wrap(fn):
+        signature = inspect.signature(fn)
+        missing = [n for n in names if n not in signature.parameters]
+        assert not missing, f"{fn.__qualname__} has no parameter {missing}"
+
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            try:
+                given = signature.bind_partial(*args, **kwargs).arguments
+            except TypeError:
+                given = {}          # Python's own message about the call comes from fn itself
+            for n in names:
+                if n in given:
+                    as_bool(given[n], n)
+            return fn(*args, **kwargs)
+        return checked
+    return wrap
 
 
 def as_batch(t, dims: int, name: str, layout: str, width: int | None = None) -> torch.Tensor:

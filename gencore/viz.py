@@ -15,7 +15,7 @@ from torchvision.utils import make_grid
 
 from .blocks import eval_mode
 from .vae import latent_traversal
-from .validate import as_int, as_path, as_points, as_positive, no_dataset, range_hint
+from .validate import as_int, as_path, as_points, as_positive, flags, no_dataset, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
            "animation_html"]
@@ -83,6 +83,7 @@ def plot_history(history, keys=None, title: str | None = None):
     return history.plot(keys=keys, title=title)
 
 
+@flags("colorbar")
 def scatter2d(*point_sets, labels=None, colors=None, title: str | None = None, ax=None, s: float = 3,
               alpha: float = 0.5, lim=None, c=None, cmap: str = "tab10", colorbar: bool = False):
     """Scatter one or more (N, 2) point sets on equal axes (e.g. data vs samples)."""
@@ -151,6 +152,7 @@ def png_bytes(image: torch.Tensor, scale: int = 1) -> bytes:
     return buf.getvalue()
 
 
+@flags("display", "fallback")
 def latent_explorer(model, z0: torch.Tensor | None = None, dims=None, lim: float = 3.0,
                     scale: int = 6, display: bool = True, fallback: bool = True, steps: int = 7):
     """An interactive explorer: one ipywidgets slider per latent dimension in ``dims`` (default: the first

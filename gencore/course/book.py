@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..config import default_home
+from ..validate import flags
 from .book_assets import MATHJAX_FONTS, SEARCH_JS, STYLE
 from .syllabus import NOTEBOOKS
 from .syllabus import markdown as syllabus_markdown
@@ -278,6 +279,7 @@ and figures. To run them yourself, download a notebook, or clone the course's re
 """
 
 
+@flags("solutions", "full", "progress")
 def build_book(out: str | Path = "site", *, solutions: bool = False, full: bool = False,
                notebooks: list[str] | None = None, dataset: str | None = None, timeout: int = 1800,
                progress: bool = True) -> list[Path]:

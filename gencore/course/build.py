@@ -47,6 +47,8 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from ..validate import flags
+
 __all__ = ["student_version", "student_notice", "normalise", "build", "main"]
 
 BEGIN = "### BEGIN SOLUTION"
@@ -304,6 +306,7 @@ def _apply(root: Path, changes, out=None) -> None:
             print(f"{verb} {rel}", file=out)
 
 
+@flags("check")
 def build(root=".", check: bool = False) -> list[str]:
     """Normalise ``root/solutions/*.ipynb`` and (re)generate ``root/notebooks/``.
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from ..checks import REGISTRY
 from ..checks import report as channel
 from ..config import DATASETS
+from ..validate import flags
 
 __all__ = ["reference_checks", "identify", "expected_fingerprints", "isolation_problem", "check_options",
            "grade_submission", "grade", "report", "parser", "main"]
@@ -261,6 +262,7 @@ def _check_cell(check: str, info: dict | None) -> tuple[str, str]:
     return "correct", ""
 
 
+@flags("quick", "isolate")
 def grade_submission(path: Path, references: dict[str, list[dict]], *, timeout: float = 300,
                      notebook_timeout: float = 1800, dataset: str = "sprites", quick: bool = True,
                      cache: str | Path | None = None, isolate: bool = False, expected: dict | None = None,
@@ -361,6 +363,7 @@ def _labels(files: list[Path]) -> list[str]:
     return [str(f.resolve().relative_to(common)) for f in files]
 
 
+@flags("quick", "isolate", "progress")
 def grade(paths: list[str], out_dir: str | Path, *, timeout: float = 300, notebook_timeout: float = 1800,
           dataset: str = "sprites", quick: bool = True, jobs: int = 1, cache: str | Path | None = None,
           isolate: bool = False, progress: bool = True) -> list[dict]:

@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..validate import flags
+
 __all__ = ["Notebook", "NOTEBOOKS", "READING", "markdown", "update_readme", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +112,7 @@ def _replace(text: str, where: str) -> str:
     return f"{head}{START}\n{markdown()}{END}{tail}"
 
 
+@flags("check")
 def update_readme(readme: str | Path = ROOT / "README.md", *, check: bool = False) -> bool:
     """Write the syllabus between the README's markers. Returns True when the README already held it;
     ``check=True`` writes nothing."""

@@ -31,7 +31,7 @@ from ..draw import DRAW, train_draw
 from ..gan import GAN, image_gan
 from ..labels import requested_labels
 from ..vae import VAE, train_vae
-from ..validate import as_generator, as_int
+from ..validate import as_generator, as_int, flags
 
 __all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
 
@@ -158,6 +158,7 @@ def describe(name: str) -> str:
     return DESCRIPTIONS[_check_name(name)]
 
 
+@flags("verbose", "progress")
 def load(name: str, *, epochs: int | None = None, latent: int | None = None, seed: int | None = None,
          verbose: bool = True, progress: bool = True):
     """The course model ``name`` for the current dataset and mode: (model in eval mode, training history),

@@ -23,7 +23,7 @@ import torch
 
 from ..config import DATASETS, current
 from ..labels import check_dataset_labels
-from ..validate import as_int, range_hint
+from ..validate import as_bool, as_int, flags, range_hint
 from .sprites import FACTOR_NAMES, SHAPES, make_sprites
 from .torchvision_data import DataUnavailableError, load_idx_dataset
 
@@ -87,6 +87,7 @@ class TensorData:
         y = self.labels[idx] if self.labels is not None else None
         return _as_float(self.x[idx]), y
 
+    @flags("shuffle", "drop_last")
     def batches(self, batch_size: int = 128, shuffle: bool = True, drop_last: bool = False,
                 generator: torch.Generator | None = None) -> "Batches":
         """An iterable of ``(x, y)`` batches (``len()`` is the number of batches). ``generator`` drives all
@@ -152,8 +153,8 @@ class Batches:
     def __init__(self, data: TensorData, batch_size: int, shuffle: bool, drop_last: bool,
                  generator: torch.Generator | None):
         self.batch_size = as_int(batch_size, "batch_size", minimum=1)
-        self.data, self.shuffle = data, shuffle
-        self.drop_last, self.generator = drop_last, generator
+        self.data, self.shuffle = data, as_bool(shuffle, "shuffle")
+        self.drop_last, self.generator = as_bool(drop_last, "drop_last"), generator
 
     def __len__(self) -> int:
         n = len(self.data)

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ..validate import as_float, as_generator, as_int
+from ..validate import as_float, as_generator, as_int, flags
 
 __all__ = ["ring", "ring_centers", "grid", "grid_centers", "moons", "swiss_roll",
            "mixture_1d", "mixture_1d_log_prob", "TOY", "sample"]
@@ -89,6 +89,7 @@ def moons(n: int, noise: float = 0.05, generator: torch.Generator | None = None)
     return points[torch.randperm(n, generator=generator)]
 
 
+@flags("return_t")
 def swiss_roll(n: int, dim: int = 2, noise: float = 0.0, generator: torch.Generator | None = None,
                return_t: bool = False):
     """The swiss roll, on sklearn's scale (make_swiss_roll): t ~ Uniform[1.5 pi, 4.5 pi].
