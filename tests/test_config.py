@@ -161,3 +161,16 @@ def test_gencore_home_naming_a_file_is_refused(monkeypatch, tmp_path):
     assert gencore.setup(device="cpu", verbose=False).home == tmp_path / "new" / "folder"
     with pytest.raises(ValueError, match="home=.*is a file"):
         gencore.setup(home=afile, device="cpu", verbose=False)
+
+
+def test_home_must_be_a_folder_path(home):
+    with pytest.raises(TypeError, match=r"^home must be a folder \(a str or pathlib\.Path\), got int 123\.$"):
+        gencore.setup(home=123, device="cpu", verbose=False)
+
+
+def test_setup_flushes_subnormal_floats_to_zero(home):
+    tiny = torch.tensor([1e-30], dtype=torch.float32)
+    if not torch.set_flush_denormal(True):
+        pytest.skip("this CPU cannot flush subnormal floats")
+    assert (tiny * 1e-10).item() == 0.0              # 1e-40 is subnormal in float32: flushed
+    assert (tiny * 1e-5).item() == pytest.approx(1e-35, rel=1e-6)     # a normal float is untouched
