@@ -27,7 +27,7 @@ from .blocks import LikelihoodModel, eval_mode, make_pair, widths
 from .cache import fit_cached
 from .data import as_data
 from .train import History
-from .validate import as_float, as_int, as_points, as_positive, flags, model_input, no_dataset, nonempty
+from .validate import as_batch, as_float, as_int, as_points, as_positive, flags, model_input, no_dataset, nonempty
 
 __all__ = ["Autoencoder", "LIKELIHOODS", "PCA", "code_extent", "decode_grid", "encode_dataset", "grid_codes",
            "interpolate", "pca_reconstruct", "reconstruct", "reconstruction_loss", "reconstruction_mse",
@@ -175,6 +175,9 @@ def grid_codes(n: int = 15, extent=(-3.0, 3.0, -3.0, 3.0)) -> torch.Tensor:
     top (largest y) down, left (smallest x) to right, so that ``show_images(..., nrow=n)`` lays the
     decoded images out like the points of a scatter plot."""
     n = as_int(n, "n", minimum=1)
+    if isinstance(extent, torch.Tensor) and extent.dim() == 2:
+        raise ValueError(f"extent must be four numbers (x0, x1, y0, y1), got a tensor {tuple(extent.shape)}; for "
+                         f"the extent of codes (N, 2) pass extent=code_extent(codes) (decode_grid: codes=codes).")
     if not hasattr(extent, "__len__") or len(extent) != 4:
         raise ValueError(f"extent must be four numbers (x0, x1, y0, y1), got {extent!r:.40}; e.g. "
                          f"extent=(-3, 3, -3, 3).")
@@ -299,7 +302,7 @@ class PCA:
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """x_hat = m + z V_k -> (N, *shape) (k = z.shape[1])."""
-        k = self._k(z.shape[1])
+        k = self._k(as_batch(z, 2, "z", f"(N, k), k <= {self._k(None)} codes per row").shape[1])
         flat = self.mean + z.double().cpu() @ self.components[:k]
         return flat.to(torch.float32).reshape(len(z), *self.shape).to(z.device)
 

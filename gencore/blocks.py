@@ -60,9 +60,22 @@ KINDS = ("mlp", "conv")
 
 
 def _shape(shape, what: str) -> tuple[int, ...]:
+    """A shape of positive sizes; a dataset or a batch in its place is told to pass one example's shape."""
     if isinstance(shape, int):
         shape = (shape,)
-    shape = tuple(int(s) for s in shape)
+    batch = isinstance(shape, torch.Tensor) and shape.dim() > 1
+    if batch or callable(getattr(shape, "batches", None)):
+        one, how = ((tuple(shape.shape[1:]), "x.shape[1:]") if batch else
+                    (tuple(shape.x.shape[1:]), "train.shape" if hasattr(shape, "shape") else "data.x.shape[1:]"))
+        raise TypeError(f"{what} must be one example's shape, e.g. {what}={how} = {one}, got a "
+                        f"{'batch ' + str(tuple(shape.shape)) if batch else 'dataset (' + type(shape).__name__ + ')'}.")
+    try:
+        if isinstance(shape, (str, bytes)):
+            raise TypeError
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be one example's shape, a tuple of sizes such as (1, 28, 28), got "
+                        f"{type(shape).__name__} {shape!r:.40}.") from None
     if not shape or any(s < 1 for s in shape):
         raise ValueError(f"{what} must be a non-empty tuple of positive sizes, got {shape}.")
     return shape

@@ -16,7 +16,9 @@ is a line of the cache folder's ``cache.log`` (time, loaded or trained, the file
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
+import inspect
 import json
 import tempfile
 import time
@@ -211,10 +213,11 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
     """Load ``model``'s weights for ``config`` from the cache (its folder, then the shared folders), or call
     ``train(model)`` and save them in the cache folder.
 
-    ``train`` must return the `History` of at least one epoch: None or an empty history (nothing was
-    trained) raises ValueError and nothing is cached. Before training, the cache folder is checked for
-    writability (`CacheNotWritable` otherwise); if the save still fails afterwards, the trained model stays
-    in ``model``, a message says it was not cached, and the history is returned.
+    ``train`` must return the `History` of at least one epoch and change ``model``'s weights: None, an empty
+    history or weights left as they were (another model trained) raise ValueError and nothing is cached. A dataset
+    or a tensor in ``config`` is refused (TypeError): put its fingerprint there. Before training, the cache folder
+    is checked for writability (`CacheNotWritable` otherwise); if the save still fails afterwards, the trained
+    model stays in ``model``, a message says it was not cached, and the history is returned.
     """
     if not callable(train):
         raise TypeError(f"train must be a function that trains the model and returns its History, e.g. "
@@ -240,7 +243,7 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
 
 def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], config: dict, path: Path,
                     verbose: bool) -> History:
-    started = time.perf_counter()
+    started, before = time.perf_counter(), weights_checksum(model.state_dict())
     history = train(model)
     if history is None:
         raise ValueError(f"train(model) returned None, but it must return the training History; return "
@@ -250,6 +253,10 @@ def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], con
     if len(history) == 0:
         raise ValueError(f"train(model) returned an empty History (nothing was trained), so there is nothing to "
                          f"cache; train for at least one epoch or step (the model {path.name} was not cached).")
+    if weights_checksum(model.state_dict()) == before:
+        raise ValueError(f"train(model) did not change the model it was given (its weights are unchanged), so "
+                         f"nothing was cached: train the model it passes in, e.g. lambda m: fit(m, data, epochs=5), "
+                         f"not another one ({path.name} was not cached).")
     if not is_main_process():               # torchrun: rank 0 writes the cache, the others wait for it
         barrier()
         return history
@@ -337,6 +344,7 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
                         f"again) and names the run after name=; leave it out, or call train_gan(..., resume=...).")
     if not isinstance(name, str) or not name.strip():
         raise TypeError(f"name must name the model in the cache, a non-empty string such as 'gan-toy', got {name!r}.")
+    _check_training_options(train_kw)
     hyper, data = as_dict(hyper, "hyper", "dict(hidden=(64, 64)), the settings build() uses"), as_data(data, "data")
     seed = cfg.seed if seed is None else as_int(seed, "seed")
     steps = as_int(steps, "steps", minimum=0)
@@ -368,6 +376,18 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     gan.eval()
     shots = {s: gan.snapshot_samples[i].cpu() for i, s in enumerate(snap_steps)}
     return gan, history, shots
+
+
+def _check_training_options(train_kw: dict) -> None:
+    """One sentence for an option that train_gan does not take (or that train_gan_cached sets itself), with the
+    nearest one it takes: before the configuration's key is made, before anything is built or trained."""
+    own = {"gan", "data", "steps", "snapshots", "n_snapshot", "seed", "progress", "resume", "desc"}
+    options = [k for k in inspect.signature(train_gan).parameters if k not in own]
+    for key in train_kw:
+        if key not in options:
+            near = difflib.get_close_matches(key, options, n=1)
+            raise TypeError(f"{key} is not an option of train_gan_cached or train_gan"
+                            + (f"; did you mean {near[0]}?" if near else f"; they take {', '.join(options)}."))
 
 
 def _sample_shape(gan: GAN) -> tuple[int, ...]:

@@ -7,15 +7,16 @@ of a run (`fit` and `train_gan` save it and resume from it).
     progress = load_progress(path, run, what="VAE")   # None, or {"done": ..., "state": ...} of this very run
 
 A progress file records the configuration of its run (``run``: the seed, the hyper-parameters, the shapes of
-every weight, the data's fingerprint). It is used only when the new run's configuration is the same, and
-this is checked before anything is copied from it: a resumed run never mixes two runs. A leaf module: it
-imports nothing of gencore.
+every weight, the model's settings and layers (`model_settings`), the data's fingerprint). It is used only when
+the new run's configuration is the same, and this is checked before anything is copied from it: a resumed run
+never mixes two runs. A leaf module: it imports nothing of gencore.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -27,8 +28,9 @@ from torch import nn
 __all__ = ["hash_tensor", "load_progress", "model_settings", "normalise", "optimizer_settings", "restore_states",
            "save_checkpoint", "save_progress", "state_shapes", "weights_checksum"]
 
-PROGRESS_FORMAT = "gencore-progress-3"      # 2: the run's configuration is recorded and checked; 3: with the model's
-#                                             settings (beta, likelihood...) and the test data
+PROGRESS_FORMAT = "gencore-progress-4"      # 2: the run's configuration is recorded and checked; 3: with the model's
+#   settings (beta, likelihood...) and the test data; 4: with its layers, activations and fixed obs_std (a file of 3
+#   is reported unusable and the run starts over: it cannot show that its activations were the same)
 
 
 def hash_tensor(h, tensor: torch.Tensor) -> None:
@@ -56,6 +58,11 @@ class _TensorInConfig(Exception):
     pass
 
 
+def _is_dataset(value) -> bool:
+    """A gencore dataset (anything with batches() and a tensor of examples x), told apart without importing it."""
+    return callable(getattr(value, "batches", None)) and isinstance(getattr(value, "x", None), torch.Tensor)
+
+
 def normalise(config: dict) -> dict:
     """The configuration as JSON sees it: tuples become lists, other objects (nn.SiLU) their str()."""
     def text(value):
@@ -64,6 +71,10 @@ def normalise(config: dict) -> dict:
                                   f"whose text form is abbreviated (two different tensors could share one key); put "
                                   f"its fingerprint in the configuration instead (gencore.data.fingerprint.fingerprint"
                                   f"(x)).")
+        if _is_dataset(value):
+            raise _TensorInConfig(f"The configuration holds a dataset ({type(value).__name__}), whose text form does "
+                                  f"not show its examples (two datasets could share one key); put its fingerprint "
+                                  f"there instead (gencore.data.fingerprint.fingerprint(data)).")
         return str(value)
 
     for key, value in (config.items() if isinstance(config, dict) else ()):
@@ -71,6 +82,10 @@ def normalise(config: dict) -> dict:
             raise TypeError(f"config[{key!r}] is a {type(value).__name__} of shape {tuple(value.shape)}, whose text "
                             f"form is abbreviated (two different tensors could share one cache key); put its "
                             f"fingerprint there instead (gencore.data.fingerprint.fingerprint(x)).")
+        if _is_dataset(value):
+            raise TypeError(f"config[{key!r}] is a dataset ({type(value).__name__}), whose text form does not show "
+                            f"its examples (two datasets could share one cache key); put its fingerprint there "
+                            f"instead (gencore.data.fingerprint.fingerprint({key})).")
     try:
         return json.loads(json.dumps(config, sort_keys=True, default=text))
     except _TensorInConfig as e:
@@ -108,9 +123,12 @@ def state_shapes(*modules: nn.Module) -> list[dict]:
 
 
 def model_settings(model: nn.Module) -> dict:
-    """What a model was built with beyond its weights' shapes: its public attributes that are plain values (a
-    VAE's beta and likelihood, DRAW's T...), as {"model.beta": 1.0, ...}. Two models of the same shapes but
-    another objective are two runs."""
+    """What a model was built with beyond its weights' shapes, as {"model.beta": 1.0, ...}: its public attributes
+    that are plain values (a VAE's beta and likelihood, DRAW's T...), its activations ("model.activations":
+    ["ReLU()"]), every layer without sublayers with its settings ("model.layers": {"encoder.net.1": "ReLU()",
+    ...}: strides, dropout rates...) and a VAE's fixed observation noise ("model.obs_std", from its obs_logvar
+    buffer; "learned" when it is a parameter). Two models of the same shapes but another objective or another
+    activation are two runs."""
     plain = (int, float, str, bool, type(None))
     out = {}
     for key, value in sorted(vars(model).items()):
@@ -118,6 +136,15 @@ def model_settings(model: nn.Module) -> dict:
             continue
         if isinstance(value, plain) or isinstance(value, (tuple, list)) and all(isinstance(v, plain) for v in value):
             out[f"model.{key}"] = value
+    leaves = {name: m for name, m in model.named_modules() if name and next(m.children(), None) is None}
+    layers = {name: f"{type(m).__name__}({m.extra_repr()})" for name, m in leaves.items()}
+    out["model.activations"] = list(dict.fromkeys(layers[name] for name, m in leaves.items()
+                                                  if type(m).__module__ == nn.ReLU.__module__))
+    out["model.layers"] = layers
+    logvar = getattr(model, "obs_logvar", None)
+    if isinstance(logvar, torch.Tensor) and logvar.numel() == 1:
+        out["model.obs_std"] = "learned" if isinstance(logvar, nn.Parameter) else \
+            float(f"{math.exp(logvar.item() / 2):.6g}")
     return out
 
 

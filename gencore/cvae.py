@@ -35,7 +35,7 @@ from .data import as_data
 from .labels import check_labels, requested_labels
 from .train import History, adam
 from .vae import VAE
-from .validate import as_float, as_int, as_positive, exact_shape, flags, model_input
+from .validate import as_float, as_generator, as_int, as_positive, exact_shape, flags, model_input
 from .variational import reparameterize
 
 __all__ = ["ConditionalVAE", "train_cvae", "with_label", "class_grid"]
@@ -134,6 +134,7 @@ class ConditionalVAE(VAE):
         same z_j, so a column shares its style. Returns the decoder's means (rows * columns, *in_shape) on the
         CPU, row by row: ``viz.show_images(grid, nrow=columns)``.
         """
+        generator = as_generator(generator)
         y = torch.arange(self.n_classes, device=self.device) if labels is None else self.labels(labels)
         if z is None:
             z = torch.randn(as_int(n, "n", minimum=1), self.latent_dim, generator=generator)

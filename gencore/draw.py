@@ -438,7 +438,7 @@ class DRAW(nn.Module):
         """sigmoid(c_T) for images x, with z_t = mu_t (the posterior means; ``sample=True``: a draw of q).
         With ``return_canvases=True`` returns (images, `Trace`): canvases per step, read and write windows,
         and the KL per step."""
-        x = model_input(self, x)
+        generator, x = as_generator(generator), model_input(self, x)
         eps = (torch.randn((self.T, len(x), self.latent_dim), generator=generator).to(x) if sample else None)
         c, steps = self.infer(x, eps, use_mean=not sample, record=return_canvases)
         images = torch.sigmoid(c)

@@ -23,6 +23,7 @@ All feature-based measures compute in float64 on the CPU.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 
@@ -35,6 +36,7 @@ from . import validate
 from .blocks import eval_mode
 from .classifier import class_probabilities, extract_features
 from .data import TensorData, as_data
+from .labels import one_hot_hint
 from .validate import as_features, as_float, as_generator, as_images, as_int, as_positive, check_range, same_width
 
 __all__ = ["log_likelihood", "dataset_elbo", "bits_per_dim", "sharpness", "mode_metrics", "entropy_of_counts",
@@ -89,6 +91,9 @@ def log_likelihood(model, data, k: int = 1000, batch_size: int = 100, chunk_rows
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
     extra = {} if prior is None else {"prior": prior}          # the model's log_weights checks it
+    if extra and not {"prior", "kwargs"} & set(inspect.signature(model.log_weights).parameters):
+        raise TypeError(f"prior is for a VAE's aggregate prior (an AggregatePrior of that VAE); "
+                        f"{type(model).__name__} takes none: leave prior out.")
     device = _device_of(model)
     out = []
     bar = tqdm(_batches(data, batch_size, "estimate", model), desc=f"IWAE k={k}", unit="batch", disable=not progress,
@@ -140,7 +145,6 @@ def _pair(real, fake) -> tuple[torch.Tensor, torch.Tensor]:
     return r, f
 
 
-# ------------------------------------------------------------------------------------------ likelihood
 def bits_per_dim(nats, dims: int):
     """-log p(x) in bits per dimension: nats / (D log 2). ``nats`` is a log-likelihood (negative) or a
     negative log-likelihood; either way the result is the positive cost."""
@@ -169,13 +173,6 @@ def _parzen_from(sq: torch.Tensor, m: int, d: int, sigma: float) -> torch.Tensor
     return torch.logsumexp(-sq / (2 * sigma ** 2), 1) - math.log(m) - 0.5 * d * math.log(2 * math.pi * sigma ** 2)
 
 
-def _sigma(sigma) -> float:
-    sigma = as_float(sigma, "sigma", minimum=0)
-    if sigma <= 0:
-        raise ValueError("sigma (the Parzen bandwidth) must be positive.")
-    return sigma
-
-
 def parzen_log_likelihood(samples, x, sigma: float) -> torch.Tensor:
     """log p(x) under a Parzen window (isotropic Gaussian kernel density) on the model's ``samples`` (M, D):
 
@@ -183,7 +180,8 @@ def parzen_log_likelihood(samples, x, sigma: float) -> torch.Tensor:
         log p(x) = logsumexp_j(-||x - s_j||^2 / (2 sigma^2)) - log M - D/2 log(2 pi sigma^2)
 
     Returns (N,) in nats, float64. Images are flattened."""
-    sigma = _sigma(sigma)
+    if (sigma := as_float(sigma, "sigma", minimum=0)) <= 0:
+        raise ValueError("sigma (the Parzen bandwidth) must be positive.")
     sq, m, d = _parzen_sq_dists(samples, x)
     return _parzen_from(sq, m, d, sigma)
 
@@ -315,12 +313,9 @@ def nearest_neighbours(queries, reference, k: int = 1, batch_size: int = 1024) -
     q, r = _flat(queries, "queries"), _flat(reference, "reference")
     same_width(q, r, "queries", "the reference")
     k = as_int(k, "k", minimum=1, maximum=len(r))
-    dists, index = [], []
-    for chunk in q.split(as_int(batch_size, "batch_size", minimum=1)):
-        d, i = _sq_dist(chunk, r).topk(k, dim=1, largest=False)
-        dists.append(d.sqrt())
-        index.append(i)
-    return torch.cat(dists), torch.cat(index)
+    size = as_int(batch_size, "batch_size", minimum=1)
+    found = [_sq_dist(chunk, r).topk(k, dim=1, largest=False) for chunk in q.split(size)]
+    return torch.cat([d.sqrt() for d, _ in found]), torch.cat([i for _, i in found])
 
 
 def _kth_radius(x: torch.Tensor, k: int, batch_size: int = 1024) -> torch.Tensor:
@@ -374,10 +369,8 @@ def two_sample_accuracy(real_features, fake_features, seed: int = 0, l2: float =
     g = torch.Generator().manual_seed(as_int(seed, "seed"))
     r, f = r[torch.randperm(len(r), generator=g)[:n]], f[torch.randperm(len(f), generator=g)[:n]]
     half = n // 2
-    x_train = torch.cat([r[:half], f[:half]])
-    y_train = torch.cat([torch.ones(half, dtype=F64), torch.zeros(half, dtype=F64)])
-    x_test = torch.cat([r[half:], f[half:]])
-    y_test = torch.cat([torch.ones(n - half, dtype=F64), torch.zeros(n - half, dtype=F64)])
+    x_train, x_test = torch.cat([r[:half], f[:half]]), torch.cat([r[half:], f[half:]])
+    y_train, y_test = (torch.cat([torch.ones(m, dtype=F64), torch.zeros(m, dtype=F64)]) for m in (half, n - half))
     mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-8)
     x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     w = torch.zeros(x_train.shape[1], dtype=F64, requires_grad=True)
@@ -401,7 +394,6 @@ def sample_report(classifier, real_images, fake_images, kid_subsets: int = 100, 
     """Every sample-based measure of notebook 08 for generated images against real ones, through the domain
     classifier's features: {"FD", "KID", "KID_std", "IS", "precision", "recall", "density", "coverage",
     "C2ST", "sharpness", "real_sharpness"}."""
-
     shape = getattr(classifier, "in_shape", (1, 28, 28))
     real_images, fake_images = (as_images(x, name, shape, "sample_report") if not isinstance(x, TensorData) else x
                                 for x, name in ((real_images, "real_images"), (fake_images, "fake_images")))
@@ -425,10 +417,11 @@ def feature_diversity(features, labels=None) -> float:
     if labels is None:
         groups = [f]
     else:
-        y = torch.as_tensor(labels).reshape(-1)
-        if len(y) != len(f) or y.is_floating_point():
-            raise ValueError(f"labels must be integers, one per feature row ({len(f)}), got {tuple(y.shape)} "
-                             f"of dtype {y.dtype}.")
+        y = torch.as_tensor(labels)
+        y = y.reshape(-1) if y.dim() == 2 and y.shape[1] == 1 else y         # a column (N, 1) is one label per row
+        if y.dim() != 1 or len(y) != len(f) or y.is_floating_point():
+            raise ValueError(f"labels must be integers, one per feature row ({len(f)}), got {tuple(y.shape)} of dtype "
+                             f"{y.dtype}{one_hot_hint(y, 'labels')}.")
         groups = [f[y.cpu() == c] for c in torch.unique(y.cpu())]
     values = []
     for g in groups:
@@ -472,6 +465,10 @@ def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_c
         k = int(centers.item()) if centers.dim() == 0 else 8
         raise TypeError(f"centers must be the modes' centres, a tensor (K, D), got {given!r:.40}; pass e.g. "
                         f"gencore.data.toy.ring_centers({k}) for a ring of {k} modes.")
+    if isinstance(samples, (dict, nn.Module)):
+        fix = (f"one of its {len(samples)} entries, e.g. snaps[step]" if isinstance(samples, dict) else
+               f"its samples, e.g. {'gan' if hasattr(samples, 'discriminator') else 'model'}.sample(1000)")
+        raise TypeError(f"samples must be points (N, D), got a {type(samples).__name__}; pass {fix}.")
     samples = torch.as_tensor(samples, dtype=torch.float32)
     if samples.dim() == 0 or len(samples) == 0:
         raise ValueError(f"samples holds no samples (shape {tuple(samples.shape)}); mode_metrics needs at least one: "

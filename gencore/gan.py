@@ -47,7 +47,6 @@ from .validate import (
     as_logits,
     as_optimizer,
     as_tensor,
-    broadcast_together,
     flags,
     model_input,
     nonempty,
@@ -115,7 +114,10 @@ def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.
         if p.numel() and not (p.is_floating_point() and bool((p >= 0).all())):
             raise ValueError(f"{name} must hold densities, non-negative numbers, got values down to {p.min().item()}; "
                              f"pass the densities themselves (log_prob(x).exp()), not log-densities.")
-    broadcast_together("optimal_discriminator", p_data=p_data, p_model=p_model)
+    if p_data.shape != p_model.shape and p_data.dim() and p_model.dim():      # a single number may broadcast
+        raise ValueError(f"p_data {tuple(p_data.shape)} and p_model {tuple(p_model.shape)} must have the same shape, "
+                         f"the two densities at the same points; evaluate both on the same x (a column (N, 1) "
+                         f"becomes (N,) with .squeeze(1)).")
     total = p_data + p_model
     return torch.where(total > 0, p_data / total.clamp_min(torch.finfo(total.dtype).tiny), torch.full_like(total, 0.5))
 
@@ -412,6 +414,18 @@ def _args(y):
     return () if y is None else (y,)
 
 
+def check_optimizer(optimizer, module: nn.Module, what: str, fix: str, others=()) -> None:
+    """One sentence if ``optimizer`` holds none of ``module``'s parameters: built for another model, its steps would
+    leave ``what`` (the model, the discriminator...) as it is. ``fix``: the call that builds the right one;
+    ``others``: (name, module) pairs it may have been built for instead, named when it holds theirs."""
+    mine, held = {id(p) for p in module.parameters()}, {id(p) for group in getattr(optimizer, "param_groups", ())
+                                                        for p in group.get("params", ())}
+    if mine and held and not mine & held:
+        whose = next((f"{name}'s" for name, m in others if held & {id(p) for p in m.parameters()}), "another model's")
+        raise ValueError(f"optimizer holds none of {what}'s parameters (it holds {whose}), so its steps would not "
+                         f"change {what}; pass {fix}.")
+
+
 def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tensor, y, rng: torch.Generator | None,
                        r1: float = 0.0, step: int = 0, history: History | None = None, auxiliary: float = 0.0
                        ) -> dict[str, torch.Tensor]:
@@ -421,6 +435,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     "d_real" = E D(x), "d_fake" = E D(G(z))}."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, x = as_optimizer(optimizer), as_generator(rng, "rng"), nonempty(x, "x", "train D on")
+    check_optimizer(optimizer, D, "the discriminator", "torch.optim.Adam(gan.discriminator.parameters(), lr=2e-4, "
+                    "betas=(0.5, 0.999))", others=(("the generator", G),))
     if not isinstance(r1, (int, float)) or not isinstance(auxiliary, (int, float)):
         as_float(r1, "r1", minimum=0), as_float(auxiliary, "auxiliary", minimum=0)
     with torch.no_grad():                                        # fakes without a graph: detached from G
@@ -454,6 +470,8 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     gradient descent). Returns the detached loss."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, n = as_optimizer(optimizer), as_generator(rng, "rng"), as_int(n, "n", minimum=1)
+    check_optimizer(optimizer, G, "the generator", "torch.optim.Adam(gan.generator.parameters(), lr=2e-4, "
+                    "betas=(0.5, 0.999))", others=(("the discriminator", D),))
     loss_fn = as_function(loss_fn, "loss_fn", "of D's logits on the fakes, e.g. GENERATOR_LOSSES['minimax'] (the "
                                               "names are 'non-saturating' and 'minimax')")
     D.requires_grad_(False)

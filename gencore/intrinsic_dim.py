@@ -44,7 +44,23 @@ def _as_matrix(x) -> torch.Tensor:
     if x.dim() < 1:
         raise ValueError(f"x must be N points, a tensor (N, ...) (or (N,) for numbers) with N >= 3, got the number "
                          f"{x.item()}; pass the samples themselves.")
-    return x.detach().reshape(len(x), -1).to("cpu", torch.float64)
+    x = x.detach().reshape(len(x), -1).to("cpu", torch.float64)
+    bad = ~torch.isfinite(x).all(1)
+    if bool(bad.any()):
+        raise ValueError(f"x holds NaN or infinite values (row {int(bad.nonzero()[0, 0])}, {int(bad.sum())} of "
+                         f"{len(x)} rows); drop them with x[torch.isfinite(x).all(1)], or check what made them.")
+    return x
+
+
+def _ratios(mu) -> torch.Tensor:
+    """mu as the ratios r2/r1 (1-D float64, each >= 1), or one sentence: points given in their place."""
+    mu = torch.as_tensor(mu, dtype=torch.float64)
+    if mu.dim() != 1 or not bool((mu >= 1 - 1e-12).all()):
+        got = (f"shape {tuple(mu.shape)}" if mu.dim() != 1 else "NaN values" if bool(mu.isnan().any())
+               else f"values down to {mu.min().item():.4g}")
+        raise ValueError(f"mu must be the ratios r2/r1 (1-D, each >= 1) from two_nn_ratios(x), got {got}; for "
+                         f"points call two_nn(x).")
+    return mu
 
 
 def nearest_neighbour_distances(x, k: int = 2, chunk_size: int = 1024) -> torch.Tensor:
@@ -92,7 +108,7 @@ def two_nn_ratios(x, chunk_size: int = 1024, max_points: int | None = None, seed
 def two_nn_curve(mu: torch.Tensor, discard: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
     """The points of Facco's fit: (log mu_(i), -log(1 - i/N)) for the sorted ratios, the largest
     ``discard`` fraction left out. On a d-dimensional manifold they lie on a line of slope d."""
-    mu = torch.sort(torch.as_tensor(mu, dtype=torch.float64)).values
+    mu = torch.sort(_ratios(mu)).values
     n = len(mu)
     if not 0 <= discard < 1:
         raise ValueError(f"discard must be a fraction in [0, 1), got {discard}.")
@@ -123,7 +139,7 @@ def _check_method(method: str) -> None:
 def two_nn_estimate(mu: torch.Tensor, method: str = "mle", discard: float | None = None) -> float:
     """The TwoNN dimension from ratios mu = r2 / r1 already computed (see `two_nn_ratios`, `two_nn`)."""
     _check_method(method)
-    mu = torch.as_tensor(mu, dtype=torch.float64)
+    mu = _ratios(mu)
     if discard is not None and not 0 <= as_float(discard, "discard") < 1:
         raise ValueError(f"discard must be a fraction in [0, 1), the share of the largest ratios left out, got "
                          f"{discard}; e.g. discard=0.1.")

@@ -67,14 +67,17 @@ def one_hot_hint(t, name: str) -> str:
             if isinstance(t, torch.Tensor) and t.dim() == 2 and t.shape[1] > 1 else "")
 
 
-def check_dataset_labels(labels, classes: list) -> None:
-    """A dataset's class labels: a 1-D integer tensor with values in [0, len(classes)), one per image."""
+def check_dataset_labels(labels, classes: list | None, per: str = "image") -> None:
+    """A dataset's class labels: a 1-D integer tensor, one per ``per`` (image, example), with values in
+    [0, len(classes)) (``classes`` None: any integers)."""
     if (not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.dtype == torch.bool
             or labels.dtype.is_floating_point or labels.dtype.is_complex):
         got = (f"{labels.dtype} of shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor)
                else type(labels).__name__)
-        raise ValueError(f"labels must be a 1-D integer tensor of class indices (one per image), got {got}"
+        raise ValueError(f"labels must be a 1-D integer tensor of class indices (one per {per}), got {got}"
                          f"{one_hot_hint(labels, 'labels') or '; convert them with torch.as_tensor(labels).long()'}.")
+    if classes is None:
+        return
     k = len(classes)
     bad = (labels < 0) | (labels >= k)
     if bad.any():

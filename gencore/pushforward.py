@@ -120,16 +120,18 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
         snapshot(step)
         x_data = sample_data(batch_size).to(device)
         x_model = generator.sample(batch_size)
-        if step == 0 and x_data.shape[1:] != x_model.shape[1:]:
-            raise ValueError(f"sample_data gives points of shape {tuple(x_data.shape[1:])} but the generator draws "
-                             f"{tuple(x_model.shape[1:])}; build the Generator with out_dim={x_data.shape[-1]}, or "
-                             f"make sample_data return points of the generator's width.")
-        loss = loss_fn(x_model, x_data, bandwidths)
+        if step == 0:
+            _first_batch(x_data, x_model, batch_size)
+            loss = _first_loss(loss_fn, x_model, x_data, bandwidths)
+        else:
+            loss = loss_fn(x_model, x_data, bandwidths)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         loss_ok, grads_ok, _ = step_is_finite(loss, params)
         if loss_ok:
             last_good.keep(step)                    # these weights give a finite loss; the step is applied below
+        if not loss_ok:
+            _finite_data(x_data, batch_size, step)  # NaN data, not the training, made the loss NaN
         if not (loss_ok and grads_ok):
             what = "the loss became NaN or infinite" if not loss_ok else \
                 f"a gradient became NaN or infinite (the loss was {loss.item():.4g})"
@@ -141,3 +143,31 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
         losses.append(loss.item())
     snapshot(steps)
     return losses, shots
+
+
+def _finite_data(x_data: torch.Tensor, batch_size: int, step: int) -> None:
+    """One sentence if the data points of a step hold NaN or inf (the loss's NaN is then the data's, not the lr's)."""
+    if not bool(torch.isfinite(x_data).all()):
+        raise ValueError(f"sample_data({batch_size}) returned NaN or infinite points (at step {step + 1}); make it "
+                         f"return finite points, e.g. drop the bad rows with x[torch.isfinite(x).all(1)].")
+
+
+def _first_batch(x_data, x_model, batch_size: int) -> None:
+    """The first batch of data, checked before any step: finite, and points of the generator's width."""
+    _finite_data(x_data, batch_size, 0)
+    if x_data.shape[1:] != x_model.shape[1:]:
+        raise ValueError(f"sample_data gives points of shape {tuple(x_data.shape[1:])} but the generator draws "
+                         f"{tuple(x_model.shape[1:])}; build the Generator with out_dim={x_data.shape[-1]}, or "
+                         f"make sample_data return points of the generator's width.")
+
+
+def _first_loss(loss_fn, x_model, x_data, bandwidths) -> torch.Tensor:
+    """The first call of loss_fn: a TypeError there is the calling convention's (all the bandwidths at once)."""
+    try:
+        return loss_fn(x_model, x_data, bandwidths)
+    except TypeError as e:
+        if loss_fn is mmd2 or not isinstance(bandwidths, (tuple, list)):
+            raise
+        raise TypeError(f"loss_fn failed ({type(e).__name__}): it is called as loss_fn(x_model, x_data, bandwidths) "
+                        f"with all the bandwidths at once, bandwidths={bandwidths!r}; for a function f(x, y, h) of one "
+                        f"bandwidth pass loss_fn=lambda x, y, hs: sum(f(x, y, h) for h in hs).") from e

@@ -49,7 +49,7 @@ from .distributed import (
     is_main_process,
     shard,
 )
-from .gan import GAN, GENERATOR_LOSSES, discriminator_step, generator_step
+from .gan import GAN, GENERATOR_LOSSES, check_optimizer, discriminator_step, generator_step
 from .history import History, LastGood, TrainingDiverged, blew_up, divergence_summary, grown_loss, step_is_finite
 from .labels import check_labels
 from .validate import as_float, as_int, check_shape, flags, inputs_checked, step_list
@@ -218,6 +218,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
         got = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else f"{optimizer!r:.50}"
         raise TypeError(f"optimizer must be an optimiser built on the model's parameters, got {got}; pass e.g. "
                         f"torch.optim.Adam(model.parameters(), lr=1e-3).")
+    if optimizer is not None:                # built for another model: fit would run and train nothing
+        check_optimizer(optimizer, model, "the model", "one built on the model you train, e.g. adam(model, lr)")
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     generator = torch.Generator().manual_seed(seed)
     train = as_data(train, "train", nonempty="train on")
@@ -425,10 +427,10 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
 
     first, elapsed, name, grown = 0, 0.0, desc or "GAN", None
     if resume is not None:
-        run = dict(loop="gan", weights=state_shapes(G, D), seed=seed, steps=steps, batch_size=batch_size, lr=lr,
-                   lr_d=lr_d, betas=list(betas), d_steps=d_steps, loss=loss, r1=r1, auxiliary=auxiliary, decay=decay,
-                   log_every=log_every, checkpoint_every=every, snapshots=snap_steps, n_snapshot=n_snapshot,
-                   data=fingerprint(data), binarize=getattr(data, "binarize", None),
+        run = dict(loop="gan", weights=state_shapes(G, D), **model_settings(gan), seed=seed, steps=steps, lr=lr,
+                   batch_size=batch_size, lr_d=lr_d, betas=list(betas), d_steps=d_steps, loss=loss, r1=r1,
+                   auxiliary=auxiliary, decay=decay, log_every=log_every, checkpoint_every=every, snapshots=snap_steps,
+                   n_snapshot=n_snapshot, data=fingerprint(data), binarize=getattr(data, "binarize", None),
                    discriminator_update=f"{discriminator_update.__module__}.{discriminator_update.__qualname__}")
         resumed = load_progress(resume, run, what=name)
         if resumed is not None:

@@ -24,6 +24,7 @@ model that trains with the shared loop `gencore.train.fit`, and adds the picture
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -36,7 +37,18 @@ from .distributed import standard_normal
 from .evaluation import dataset_elbo
 from .history import History
 from .train import adam
-from .validate import as_bool, as_float, as_generator, as_int, as_positive, flags, model_input, nonempty, sample_count
+from .validate import (
+    as_bool,
+    as_float,
+    as_generator,
+    as_int,
+    as_positive,
+    check_shape,
+    flags,
+    model_input,
+    nonempty,
+    sample_count,
+)
 from .variational import (
     active_units,
     bernoulli_log_likelihood,
@@ -324,6 +336,12 @@ def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, 
     variance over one example is undefined).
     """
     data = as_data(data)
+    shape, d = tuple(data.x.shape[1:]), model.latent_dim
+    if shape == (d,) != tuple(model.in_shape):
+        raise ValueError(f"data must be the examples count_active_units encodes, {tuple(model.in_shape)} each, got "
+                         f"{tuple(data.x.shape)}, codes of latent_dim={d}; pass the data, or active_units(codes) for "
+                         f"codes already encoded.")
+    check_shape(tuple(data.x.shape), model.in_shape, "data", type(model).__name__)
     if len(data) < 2:
         raise ValueError(f"count_active_units needs at least 2 examples (a unit's activity is the variance of "
                          f"its posterior mean over the data), got {len(data)}; pass more examples.")
@@ -343,14 +361,7 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
     show them with ``viz.show_images(images, nrow=len(values))``. A conditional model decodes every code
     with the class ``y`` (one label).
     """
-    d = model.latent_dim
-    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).cpu()
-    if z0.numel() != d:
-        raise ValueError(f"z0 must be one code of {d} numbers (latent_dim={d}), got shape {tuple(z0.shape)}.")
-    z0 = z0.reshape(d)
-    dims = list(range(d)) if dims is None else [as_int(j, "dims", minimum=0) for j in dims]
-    if any(j >= d for j in dims):
-        raise ValueError(f"dims must be latent dimensions in 0..{d - 1} (latent_dim={d}), got {dims}.")
+    d, (z0, dims) = model.latent_dim, traversal_args(model, z0, dims, y)
     if values is None and as_int(steps, "steps") < 2:
         raise ValueError(f"steps={steps} gives a traversal of one value, -lim, in every row; pass steps of at least 2 "
                          f"(e.g. steps=9, from -lim to lim), or the values themselves with values=[...].")
@@ -366,6 +377,31 @@ def latent_traversal(model: VAE, z0: torch.Tensor | None = None, dims=None, valu
         z[r, :, j] = values
     with eval_mode(model):
         return _decode(model, z.view(-1, d).to(model.device), y).cpu()
+
+
+def traversal_args(model, z0=None, dims=None, y=None, first: int | None = None) -> tuple[torch.Tensor, list[int]]:
+    """(z0, dims) of a picture of ``model``'s latent space, checked before any decoding: z0 one code of latent_dim
+    numbers (default 0), dims a list of dimensions in 0..latent_dim-1 (default all, or the ``first`` few), and a
+    label y only for a conditional model."""
+    d = model.latent_dim
+    _no_label(model, y)
+    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).cpu()
+    if z0.numel() != d:
+        raise ValueError(f"z0 must be one code of {d} numbers (latent_dim={d}), got shape {tuple(z0.shape)}.")
+    if isinstance(dims, (numbers.Number, str, torch.Tensor)) and not getattr(dims, "ndim", 0):
+        example = f"[{dims}]" if isinstance(dims, numbers.Integral) else "[0, 1]"
+        raise TypeError(f"dims must be a list of latent dimensions, e.g. {example}, got {type(dims).__name__} "
+                        f"{dims!r:.40}.")
+    dims = list(range(min(d, first or d))) if dims is None else [as_int(j, "dims", minimum=0) for j in dims]
+    if any(j >= d for j in dims):
+        raise ValueError(f"dims must be latent dimensions in 0..{d - 1} (latent_dim={d}), got {dims}.")
+    return z0.reshape(d), dims
+
+
+def _no_label(model, y) -> None:
+    """One sentence if a label ``y`` is given to an unconditional model."""
+    if y is not None and not getattr(model, "n_classes", 0):
+        raise ValueError(f"y is for conditional models; this {type(model).__name__} is unconditional (leave y out).")
 
 
 def _decode(model: VAE, z: torch.Tensor, y) -> torch.Tensor:
@@ -394,6 +430,7 @@ def decode_prior_grid(model: VAE, n: int = 20, y=None) -> torch.Tensor:
     if model.latent_dim != 2:
         raise ValueError(f"decode_prior_grid needs a 2-D latent space; this model has latent_dim="
                          f"{model.latent_dim} (use latent_traversal for larger ones).")
+    _no_label(model, y)
     with eval_mode(model):
         return _decode(model, prior_quantile_grid(as_int(n, "n", minimum=1)).to(model.device), y).cpu()
 

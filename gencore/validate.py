@@ -253,14 +253,16 @@ def as_logits(t, what: str) -> torch.Tensor:
     return t
 
 
-def as_generator(generator, name: str = "generator") -> torch.Generator | None:
+def as_generator(generator, name: str = "generator", count: str | None = None) -> torch.Generator | None:
     """``generator`` if it is a torch.Generator or None (torch's global random state), else one sentence: a seed
-    given where a generator is expected is the usual mistake."""
+    given where a generator is expected is the usual mistake (or, with ``count``, the name of the parameter that
+    follows, a number of samples given in the generator's place)."""
     if generator is None or isinstance(generator, torch.Generator):
         return generator
     seed = generator if isinstance(generator, numbers.Integral) and not isinstance(generator, bool) else 0
+    also = f"for {seed} samples pass {count}={seed}; " if count and seed > 0 else ""
     raise TypeError(f"{name} must be a torch.Generator (or None for torch's global random state), got "
-                    f"{type(generator).__name__} {generator!r:.40}; for a seeded draw pass "
+                    f"{type(generator).__name__} {generator!r:.40}; {also}for a seeded draw pass "
                     f"{name}=torch.Generator().manual_seed({seed}).")
 
 

@@ -26,22 +26,9 @@ from torch.distributions import Distribution
 
 from .validate import as_float, as_generator, as_int, as_tensor, broadcast_together, not_0_255
 
-__all__ = [
-    "gaussian_kl",
-    "mc_kl",
-    "reparameterize",
-    "bernoulli_log_likelihood",
-    "bernoulli_log_likelihood_binary_",
-    "gaussian_log_likelihood",
-    "elbo",
-    "log_importance_weights",
-    "iwae_bound",
-    "score_function_grad",
-    "reparam_grad",
-    "estimator_variance",
-    "active_units",
-    "LinearGaussian",
-]
+__all__ = ["gaussian_kl", "mc_kl", "reparameterize", "bernoulli_log_likelihood", "bernoulli_log_likelihood_binary_",
+           "gaussian_log_likelihood", "elbo", "log_importance_weights", "iwae_bound", "score_function_grad",
+           "reparam_grad", "estimator_variance", "active_units", "LinearGaussian"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -81,6 +68,17 @@ def mc_kl(q: Distribution, p: Distribution, n_samples: int = 1000) -> Tensor:
     per example. Returns a tensor of shape ``q.batch_shape``. Seed with ``torch.manual_seed``.
     """
     n_samples = as_int(n_samples, "n_samples", minimum=1)
+    if not (isinstance(q, Distribution) and isinstance(p, Distribution)):
+        raise TypeError(f"q and p must be torch.distributions, got {type(q).__name__} and {type(p).__name__}.")
+    (qb, qe), (pb, pe) = ((tuple(d.batch_shape), tuple(d.event_shape)) for d in (q, p))
+    if qe != pe or any(a != b and 1 not in (a, b) for a, b in zip(qb[::-1], pb[::-1])):
+        (sb, se, small), (_, le, _) = sorted(((qb, qe, "q"), (pb, pe, "p")), key=lambda t: len(t[1]))
+        k = len(le) - len(se)
+        last = "last batch dimension becomes" if k == 1 else f"last {k} batch dimensions become"
+        fix = (f"wrap {small} in Independent({small}, {k}) so that its {last} part of each event"
+               if 0 < k <= len(sb) and sb[len(sb) - k:] + se == le else "pass q and p over the same space")
+        raise ValueError(f"q and p must be distributions over the same events, got q with batch_shape {qb} and "
+                         f"event_shape {qe}, p with batch_shape {pb} and event_shape {pe}; {fix}.")
     z = q.rsample((n_samples,)) if q.has_rsample else q.sample((n_samples,))
     return (q.log_prob(z) - p.log_prob(z)).mean(0)
 
@@ -113,7 +111,7 @@ def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None
         shape = torch.broadcast_shapes(mu.shape, logvar.shape)
         if n_samples is not None:
             shape = (as_int(n_samples, "n_samples", minimum=1), *shape)
-        eps = _randn_like(mu, shape, generator)
+        eps = _randn_like(mu, shape, as_generator(generator, count="n_samples"))
     return mu + (0.5 * logvar).exp() * eps
 
 
@@ -353,6 +351,9 @@ class LinearGaussian:
         self.sigma = torch.as_tensor(sigma, dtype=self.W.dtype, device=self.W.device)
         if self.W.dim() != 2:
             raise ValueError(f"W must be a matrix (D, d) (data size D, latent size d), got {tuple(self.W.shape)}.")
+        if self.b.shape == (self.W.shape[1],) and self.W.shape[1] > self.W.shape[0]:     # (d, D): latent d < data D
+            raise ValueError(f"W must be (D, d) = {tuple(self.W.shape)[::-1]}, one row per data dimension (b has "
+                             f"{self.W.shape[1]} values), got {tuple(self.W.shape)}; pass W.T.")
         if self.b.shape != (self.W.shape[0],):
             raise ValueError(f"b must have shape (D,) = ({self.W.shape[0]},), one offset per data dimension (W is "
                              f"{tuple(self.W.shape)}), got {tuple(self.b.shape)}; e.g. torch.zeros({self.W.shape[0]}).")

@@ -14,7 +14,7 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from .blocks import eval_mode
-from .vae import latent_traversal
+from .vae import latent_traversal, traversal_args
 from .validate import as_int, as_path, as_points, as_positive, flags, no_dataset, range_hint
 
 __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png_bytes", "latent_explorer",
@@ -24,6 +24,9 @@ __all__ = ["show_images", "plot_history", "scatter2d", "density2d", "save", "png
 def _as_images(x) -> torch.Tensor:
     """Images as float (N, C, H, W) on the CPU; uint8 (images 0..255, as stored) is scaled by 1/255."""
     no_dataset(x, "x")
+    if isinstance(x, (list, tuple)) and any(isinstance(t, (torch.Tensor, np.ndarray)) for t in x):
+        raise TypeError(f"x must be one tensor of images (N, C, H, W), got a {type(x).__name__} of {len(x)} tensors; "
+                        f"join the batches with torch.cat(x) (single images (C, H, W): torch.stack(x)).")
     x = torch.as_tensor(x).detach()
     x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
     x = x.cpu()
@@ -168,9 +171,8 @@ def latent_explorer(model, z0: torch.Tensor | None = None, dims=None, lim: float
     if not isinstance(getattr(model, "latent_dim", None), int) or not callable(getattr(model, "decode", None)):
         raise TypeError(f"model must have a latent space to explore (latent_dim and decode: a VAE, a cVAE or an "
                         f"autoencoder), got a {type(model).__name__}; pass one of those.")
-    d = model.latent_dim
-    z0 = torch.zeros(d) if z0 is None else torch.as_tensor(z0, dtype=torch.float32).reshape(d).cpu()
-    dims = list(range(min(d, 8))) if dims is None else [int(j) for j in dims]
+    z0, dims = traversal_args(model, z0, dims, first=8)
+    lim, scale, steps = as_positive(lim, "lim"), as_int(scale, "scale", minimum=1), as_int(steps, "steps", minimum=2)
     sliders = [widgets.FloatSlider(value=float(z0[j]), min=-lim, max=lim, step=0.05, description=f"z[{j}]",
                                    continuous_update=True, readout_format=".2f") for j in dims]
     image = widgets.Image(format="png", width=28 * scale, height=28 * scale)

@@ -286,3 +286,19 @@ def test_make_pair_mirrors_widths_and_channels():
     assert enc(torch.zeros(97, 1, 28, 28)).shape == (97, 6) and dec(torch.zeros(97, 3)).shape == (97, 1, 28, 28)
     enc, dec = make_pair("conv", (1, 28, 28), 4, 4, channels=(8, 16))
     assert enc.channels == (8, 16) and dec.channels == (16, 8)
+
+
+def test_shape_and_code_mistakes_get_one_sentence():
+    data = TensorData(torch.zeros(8, 1, 28, 28, dtype=torch.uint8))
+    with pytest.raises(TypeError, match=r"^in_shape must be one example's shape, e\.g\. .*\(1, 28, 28\)"):
+        make_encoder("mlp", in_shape=data, out_dim=2)
+    with pytest.raises(TypeError, match=r"^in_shape must be one example's shape, e\.g\. in_shape=x\.shape\[1:\]"):
+        make_encoder("mlp", in_shape=torch.zeros(8, 1, 28, 28), out_dim=2)
+    pca = PCA(4).fit(torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0)))
+    with pytest.raises(ValueError, match=r"^z must have shape \(N, k\), k <= 4 .*got \(4,\); .*unsqueeze\(0\)"):
+        pca.decode(torch.zeros(4))
+    assert pca.decode(torch.zeros(1, 4)).shape == (1, 1, 28, 28)
+    torch.manual_seed(0)
+    model = Autoencoder(latent_dim=2, hidden=[16])
+    with pytest.raises(ValueError, match=r"^extent must be four numbers .*got a tensor \(300, 2\); .*codes=codes"):
+        decode_grid(model, n=3, extent=torch.randn(300, 2))

@@ -502,3 +502,36 @@ def test_a_file_system_without_locks_trains_as_before(home, monkeypatch):
     calls = []
     load_or_train(make(), trainer(calls), CONFIG)
     assert calls == [1] and checkpoint_path(CONFIG).exists()
+
+
+def test_a_train_function_that_leaves_the_model_unchanged_caches_nothing(home):
+    other = make()
+
+    def trains_another(model):
+        return trainer([])(other)                   # the lambda trains another model than the one it is given
+    with pytest.raises(ValueError, match=r"^train\(model\) did not change the model it was given"):
+        load_or_train(make(), trains_another, CONFIG)
+    assert not checkpoint_path(CONFIG).exists()
+
+
+def test_a_dataset_in_the_configuration_is_refused_before_training(home):
+    data, calls = TensorData(torch.zeros(8, 3)), []
+    with pytest.raises(TypeError, match=r"^config\['data'\] is a dataset \(TensorData\).*fingerprint\(data\)"):
+        load_or_train(make(), trainer(calls), dict(CONFIG, data=data))
+    assert calls == []
+    load_or_train(make(), trainer(calls), dict(CONFIG, data=fingerprint(data)))       # its fingerprint is the key
+    assert calls == [1]
+
+
+def test_a_typod_training_option_of_train_gan_cached_is_named_before_anything_is_built(home):
+    from gencore.gan import toy_gan
+
+    built = []
+    with pytest.raises(TypeError, match=r"^beta is not an option of train_gan_cached or train_gan; did you mean "
+                                        r"betas\?"):
+        cache.train_gan_cached(lambda: built.append(1) or toy_gan(hidden=(8,)), torch.randn(64, 2), name="g", hyper={},
+                               steps=2, beta=(0.5, 0.999), progress=False, verbose=False)
+    with pytest.raises(TypeError, match=r"^wibble is not an option .*; they take batch_size, lr"):
+        cache.train_gan_cached(lambda: built.append(1) or toy_gan(hidden=(8,)), torch.randn(64, 2), name="g", hyper={},
+                               steps=2, wibble=1, progress=False, verbose=False)
+    assert built == [] and not any(home.cache_dir.glob("*.pt"))

@@ -47,3 +47,34 @@ def test_progress_is_returned_only_to_the_run_that_wrote_it(tmp_path, capsys):
         load_progress(path, {**run, "weights": state_shapes(nn.Linear(3, 4))}, what="m")
     path.write_bytes(b"\0garbage")
     assert load_progress(path, run, what="m") is None and "unusable" in capsys.readouterr().out
+
+
+def test_model_settings_record_the_layers_activations_and_a_fixed_obs_std():
+    from gencore.checkpoint import model_settings
+    from gencore.vae import VAE
+
+    torch.manual_seed(0)
+    relu, tanh = VAE(latent_dim=2, hidden=[8]), VAE(latent_dim=2, hidden=[8], activation="tanh")
+    assert model_settings(relu)["model.activations"] == ["ReLU()"]
+    assert model_settings(tanh)["model.activations"] == ["Tanh()"]
+    assert model_settings(relu)["model.layers"] != model_settings(tanh)["model.layers"]
+    assert model_settings(relu) == model_settings(VAE(latent_dim=2, hidden=[8]))          # the same model: equal
+    gaussian = VAE(latent_dim=2, hidden=[8], likelihood="gaussian", obs_std=0.25)
+    assert model_settings(gaussian)["model.obs_std"] == 0.25
+    assert model_settings(VAE(latent_dim=2, hidden=[8], likelihood="gaussian", obs_std="learned"))[
+        "model.obs_std"] == "learned"
+    layers = model_settings(nn.Sequential(nn.Conv2d(1, 2, 3, stride=2), nn.Dropout(0.3)))["model.layers"]
+    assert layers == {"0": "Conv2d(1, 2, kernel_size=(3, 3), stride=(2, 2))", "1": "Dropout(p=0.3, inplace=False)"}
+
+
+def test_a_dataset_in_a_configuration_is_refused_as_a_tensor_is():
+    from gencore.checkpoint import normalise
+    from gencore.data import TensorData
+
+    data = TensorData(torch.zeros(4, 2))
+    with pytest.raises(TypeError, match=r"^config\['train'\] is a dataset \(TensorData\).*fingerprint\(train\)"):
+        normalise({"name": "m", "train": data})
+    with pytest.raises(TypeError, match=r"^The configuration holds a dataset \(TensorData\).*fingerprint"):
+        normalise({"name": "m", "training": {"data": data}})
+    assert normalise({"name": "m", "act": nn.SiLU(), "hidden": (8, 8)}) == {"name": "m", "act": "SiLU()",
+                                                                           "hidden": [8, 8]}

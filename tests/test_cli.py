@@ -335,3 +335,42 @@ def test_after_pretrain_the_notebooks_train_nothing(tmp_path, monkeypatch, noteb
     events = [line.split("\t") for line in log.read_text().splitlines()[before:]]
     assert [e for e in events if e[1] != "loaded"] == []
     assert len({e[2] for e in events}) >= 25                 # the notebooks did load what pretrain trained
+
+
+def _documented_commands() -> list[list[str]]:
+    """Every gencore command the instructors' guide and the README show in a code block (torchrun's included)."""
+    found = []
+    for doc in (ROOT / "docs" / "instructors.md", ROOT / "README.md"):
+        blocks = re.findall(r"```(?:bash|sh)?\n(.*?)```", doc.read_text(), re.S)
+        for line in (line.split("#")[0].split() for block in blocks for line in block.splitlines()):
+            starts = [i + 1 for i, word in enumerate(line) if word.endswith("bin/gencore") or word == "gencore"
+                      and i and line[i - 1] == "-m"]
+            found += [line[starts[0]:]] if starts else []
+    return found
+
+
+def test_every_documented_command_passes_the_option_checks(home, tmp_path, monkeypatch):
+    """The calls the guide shows work as written (`gencore sample cgan --out cgan.png` has no -n: 8 per class)."""
+    monkeypatch.chdir(tmp_path)
+    commands = _documented_commands()
+    assert ["sample", "cgan", "--out", "cgan.png"] in commands and len(commands) >= 7
+    for argv in commands:
+        args = cli.parser().parse_args(argv)
+        cli._check_options(args)
+        if argv[0] == "sample":
+            assert args.n == (cli.DEFAULT_PER_CLASS if args.model in ("cvae", "cgan") else cli.DEFAULT_SAMPLES)
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["train", "vae", "draw"], "unrecognized arguments: draw; one model per command (gencore train vae): "
+                               "`gencore pretrain` trains several"),
+    (["evaluate", "vae", "gan"], "`gencore evaluate all` evaluates all"),
+    (["train", "--model", "vae"], "--model: the model is positional, without --model: gencore train vae"),
+    (["sample", "--model=cgan", "--out", "x.png"], "without --model: gencore sample cgan"),
+    (["train", "vae", "--bogus"], "unrecognized arguments: --bogus; see `gencore --help`."),
+])
+def test_the_usual_wrong_forms_of_a_command_say_what_was_meant(home, capsys, argv, said):
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err

@@ -321,3 +321,13 @@ def test_conditional_samples_draw_the_requested_shape(home):
     assert (judge(other) == (requested + 1) % 3).float().mean() >= 0.9
     grid = model.sample_classes(n=30, generator=g(1))
     assert (judge(grid) == torch.arange(3).repeat_interleave(30)).float().mean() >= 0.9
+
+
+def test_sample_classes_refuses_a_seed_and_one_hot_labels_are_told_argmax():
+    torch.manual_seed(0)
+    model = ConditionalVAE(latent_dim=2, n_classes=10, hidden=[16])
+    with pytest.raises(TypeError, match=r"^generator must be a torch\.Generator .*manual_seed\(3\)"):
+        model.sample_classes(n=8, generator=3)
+    y = torch.arange(12) % 10
+    with pytest.raises(ValueError, match=r"^labels must be a 1-D integer tensor .*\(12, 10\).*labels\.argmax\(1\)"):
+        TensorData(torch.zeros(12, 1, 28, 28), torch.nn.functional.one_hot(y, 10))

@@ -199,3 +199,16 @@ def test_dynamic_binarisation_follows_the_generator_it_is_given(home):
     a, _ = data.sample(10)                                           # direct calls: the dataset's generator
     b, _ = data.sample(10)
     assert not torch.equal(a, b) and set(a.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_tensor_data_takes_numpy_arrays_and_names_one_hot_labels():
+    x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    data = TensorData(x, np.arange(10) % 2)
+    batch, y = data.get(torch.arange(4))
+    assert len(data) == 10 and torch.equal(batch, torch.from_numpy(x[:4]))
+    assert torch.equal(y, torch.tensor([0, 1, 0, 1]))
+    with pytest.raises(ValueError, match=r"^labels must be .*\(one per example\), got torch.int64 of shape \(10, 2\);"
+                                         r" .*labels\.argmax\(1\)"):
+        TensorData(x, torch.eye(2, dtype=torch.long)[torch.arange(10) % 2])
+    with pytest.raises(TypeError, match=r"^x must be a tensor of examples \(N, \.\.\.\), got list; .*torch\.as_tensor"):
+        TensorData(x.tolist())

@@ -389,3 +389,13 @@ def test_attention_beats_no_attention_at_the_same_budget(home):
         assert len(history) == 3
         bounds[attention] = log_likelihood(model, test, k=10, generator=g(0), progress=False).mean().item()
     assert bounds[True] > bounds[False] + 3.0, bounds
+
+
+def test_reconstruct_refuses_a_seed_for_the_generator():
+    torch.manual_seed(0)
+    model = DRAW(T=2, read_n=2, write_n=3, enc_hidden=8, dec_hidden=8, latent_dim=2)
+    x = (torch.rand(4, 1, 28, 28, generator=g(0)) < 0.3).float()
+    with pytest.raises(TypeError, match=r"^generator must be a torch\.Generator .*manual_seed\(5\)"):
+        model.reconstruct(x, sample=True, generator=5)
+    a, b = (model.reconstruct(x, sample=True, generator=g(1)) for _ in range(2))
+    assert torch.equal(a, b)

@@ -264,3 +264,30 @@ def test_sharpness_is_lower_for_blurred_images():
     from gencore.data.augment import gaussian_blur
     x = (torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()
     assert (E.sharpness(gaussian_blur(x, 1.0)) < E.sharpness(x)).all()
+
+
+def test_feature_diversity_names_one_hot_labels_by_their_shape():
+    f, y = torch.randn(40, 3), torch.arange(40) % 10
+    with pytest.raises(ValueError, match=r"^labels must be .*got \(40, 10\) .*one-hot labels.*labels\.argmax\(1\)"):
+        E.feature_diversity(f, torch.nn.functional.one_hot(y, 10))
+    assert E.feature_diversity(f, y.unsqueeze(1)) == E.feature_diversity(f, y)     # a column of labels: as before
+
+
+def test_mode_metrics_of_the_snapshots_dict_or_of_the_gan_says_what_to_pass():
+    from gencore.data import toy
+    from gencore.gan import toy_gan
+
+    centers, snaps = toy.ring_centers(8, 2.0), {0: torch.randn(50, 2), 100: torch.randn(50, 2)}
+    with pytest.raises(TypeError, match=r"^samples must be points \(N, D\), got a dict; .*snaps\[step\]"):
+        E.mode_metrics(snaps, centers, 0.02)
+    with pytest.raises(TypeError, match=r"^samples must be points \(N, D\), got a GAN; .*gan\.sample\(1000\)"):
+        E.mode_metrics(toy_gan(hidden=(8,)), centers, 0.02)
+
+
+def test_log_likelihood_refuses_a_prior_for_a_model_that_takes_none():
+    from gencore.draw import DRAW
+
+    torch.manual_seed(0)
+    draw = DRAW(T=2, read_n=2, write_n=3, enc_hidden=8, dec_hidden=8, latent_dim=2)
+    with pytest.raises(TypeError, match=r"^prior is for a VAE's aggregate prior .*DRAW takes none"):
+        E.log_likelihood(draw, torch.rand(4, 1, 28, 28).round(), k=2, prior=object(), progress=False)

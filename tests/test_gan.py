@@ -450,7 +450,7 @@ def test_a_gan_progress_file_of_another_configuration_is_refused_before_anything
     torch.manual_seed(3)
     gan = G.toy_gan(hidden=change.get("hidden", (8,)))
     weights = {k: v.clone() for k, v in gan.state_dict().items()}
-    with pytest.raises(ValueError, match=rf"another configuration \({expected}: "):
+    with pytest.raises(ValueError, match=rf"another configuration \((model\.layers: .*; )?{expected}: "):
         train_gan(gan, data, **{**kw, **{k: v for k, v in change.items() if k != "hidden"}})
     assert all(torch.equal(weights[k], v) for k, v in gan.state_dict().items())       # nothing copied: no mix
     assert path.read_bytes() == before
@@ -467,3 +467,27 @@ def test_train_gan_cached_keeps_the_models_and_the_trainings_options_apart(home,
     assert "Loaded cached model clash-" in capsys.readouterr().out
     train_gan_cached(build, data, auxiliary=0.5, **kw)
     assert "Saved" in capsys.readouterr().out                    # another weight: another model
+
+
+def test_optimal_discriminator_wants_both_densities_at_the_same_points():
+    xs = torch.linspace(-4, 4, 201)
+    p = torch.exp(-0.5 * xs ** 2)
+    with pytest.raises(ValueError, match=r"^p_data \(201,\) and p_model \(201, 1\) must have the same shape"):
+        G.optimal_discriminator(p, p.unsqueeze(1))                 # broadcasting would give a (201, 201) D*
+    assert G.optimal_discriminator(p, torch.tensor(0.5)).shape == (201,)     # a constant density: one number
+
+
+def test_a_step_with_the_other_players_optimiser_is_refused():
+    """A hand-written loop that swaps the optimisers would step the wrong network and train nothing."""
+    torch.manual_seed(0)
+    gan = G.toy_gan(hidden=(8,))
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=1e-2)
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=1e-2)
+    before = _snapshot(gan.discriminator)
+    with pytest.raises(ValueError, match=r"^optimizer holds none of the discriminator's parameters \(it holds the "
+                                         r"generator's\).*gan\.discriminator\.parameters\(\)"):
+        G.discriminator_step(gan, opt_g, torch.randn(5, 2), None, None)
+    assert _same(_snapshot(gan.discriminator), before)
+    with pytest.raises(ValueError, match=r"^optimizer holds none of the generator's parameters \(it holds the "
+                                         r"discriminator's\)"):
+        G.generator_step(gan, opt_d, 5, None, None)

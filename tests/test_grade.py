@@ -456,6 +456,8 @@ def _cached_tiny_model(home: Path) -> float:
     from gencore.history import History
 
     def train(model):
+        with torch.no_grad():
+            model.weight.add_(1.0)                  # "training" changes the weights (load_or_train checks it)
         history = History()
         history.log("train", {"loss": 1.0})
         return history
@@ -552,3 +554,37 @@ print('TMP', sorted(os.listdir('/tmp')))
         visible.unlink(missing_ok=True)
         (visible_dir / "planted").unlink(missing_ok=True)
         visible_dir.rmdir()
+
+
+# ------------------------------------------------------------------------------------------ the options' words
+@pytest.mark.parametrize("kw, python, command_line", [
+    (dict(timeout="300"), "timeout must be a number above 0 (the seconds a cell may run), got str '300'.", None),
+    (dict(timeout=0), "timeout must be a number above 0", "--timeout 0: give the seconds a cell may run, above 0."),
+    (dict(notebook_timeout=-5), "notebook_timeout must be a number above 0", "--notebook-timeout -5: give"),
+    (dict(jobs=1.5), "jobs must be a whole number, 1 or more (how many submissions to grade at a time), got float "
+                     "1.5.", None),
+    (dict(jobs=0), "jobs must be a whole number, 1 or more", "--jobs 0: give how many submissions to grade at a "
+                                                             "time, 1 or more."),
+])
+def test_an_option_is_named_as_the_caller_gave_it(tmp_path, kw, python, command_line):
+    """From Python the argument and its type (timeout='300' is not the number 300); from the command line the
+    option, as it was typed."""
+    options = dict(timeout=300, notebook_timeout=1800, dataset="sprites", jobs=1, cache=None, isolate=False)
+    with pytest.raises(grade.OptionError) as e:
+        grade.check_options(tmp_path / "out", **{**options, **kw})
+    assert str(e.value).startswith(python)
+    if command_line is not None:
+        with pytest.raises(grade.OptionError) as e:
+            grade.check_options(tmp_path / "out", **{**options, **kw}, cli=True)
+        assert str(e.value).startswith(command_line)
+
+
+def test_whole_jobs_a_capitalised_dataset_and_one_path_alone_are_accepted(tmp_path, monkeypatch):
+    options = dict(timeout=300, notebook_timeout=1800, cache=None, isolate=False)
+    assert grade.check_options(tmp_path / "out", dataset="Fashion-MNIST", jobs=4 / 2, **options) == (
+        300, 1800, "fashion-mnist", 2)
+    (tmp_path / "alice.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert grade._submissions("alice.ipynb") == grade._submissions(["alice.ipynb"]) == [Path("alice.ipynb")]
+    with pytest.raises(TypeError, match=r"^paths must be a list of notebooks or folders \(str or Path\), got int"):
+        grade.grade(3, tmp_path / "out", progress=False)

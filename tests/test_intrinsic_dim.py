@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from gencore.data.toy import swiss_roll
-from gencore.intrinsic_dim import nearest_neighbour_distances, two_nn, two_nn_curve, two_nn_ratios
+from gencore.intrinsic_dim import nearest_neighbour_distances, two_nn, two_nn_curve, two_nn_estimate, two_nn_ratios
 
 
 def g(seed=0):
@@ -88,3 +88,17 @@ def test_curve_is_a_line_of_slope_d_for_pareto_ratios():
     assert len(a) == 18000
     slope = float((a * b).sum() / (a * a).sum())
     assert slope == pytest.approx(d, rel=0.03)
+
+
+def test_nan_points_and_points_for_ratios_are_named():
+    codes = torch.randn(200, 8, generator=g(0))
+    codes[17] = float("nan")
+    with pytest.raises(ValueError, match=r"^x holds NaN or infinite values \(row 17, 1 of 200 rows\)"):
+        two_nn(codes)
+    roll = swiss_roll(300, dim=3, generator=g(0))
+    with pytest.raises(ValueError, match=r"^mu must be the ratios r2/r1 .*got shape \(300, 3\); .*two_nn\(x\)"):
+        two_nn_estimate(roll)
+    with pytest.raises(ValueError, match=r"^mu must be the ratios .*got values down to"):
+        two_nn_estimate(roll[:, 0], method="fit")
+    mu = two_nn_ratios(roll)
+    assert two_nn_estimate(mu) == two_nn(roll)                  # the ratios themselves pass

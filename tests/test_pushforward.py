@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from gencore.data import toy
@@ -73,3 +74,30 @@ def test_random_generators_differ_by_seed_and_are_reproducible():
     with torch.no_grad():
         assert torch.equal(random_generator(1)(z), random_generator(1)(z))
         assert not torch.equal(random_generator(1)(z), random_generator(2)(z))
+
+
+def test_fit_generator_mmd_tells_how_loss_fn_is_called_and_names_nan_data():
+    def one_bandwidth(x, y, h):                          # the exercise's MMD^2 of ONE bandwidth
+        return torch.exp(-torch.cdist(x, y) ** 2 / (2 * h ** 2)).mean()
+
+    torch.manual_seed(0)
+    with pytest.raises(TypeError, match=r"^loss_fn .*loss_fn\(x_model, x_data, bandwidths\).*sum\(f\(x, y, h\) for h"):
+        fit_generator_mmd(Generator(hidden=8), toy.ring, steps=2, batch_size=16, bandwidths=(0.1, 0.5),
+                          loss_fn=one_bandwidth, progress=False)
+    g = Generator(hidden=8)
+    before = [p.clone() for p in g.parameters()]
+    with pytest.raises(ValueError, match=r"^sample_data\(16\) returned NaN or infinite points"):
+        fit_generator_mmd(g, lambda n: torch.full((n, 2), float("nan")), steps=2, batch_size=16, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, g.parameters()))     # refused before any step
+    calls = []
+
+    def nan_later(n):                                     # finite at first, NaN at the third step
+        calls.append(n)
+        return torch.full((n, 2), float("nan")) if len(calls) == 3 else toy.ring(n)
+
+    with pytest.raises(ValueError, match=r"^sample_data\(16\) returned NaN or infinite points \(at step 3\)"):
+        fit_generator_mmd(Generator(hidden=8), nan_later, steps=5, batch_size=16, progress=False)
+    # the multi-bandwidth adapter the message suggests trains
+    losses, _ = fit_generator_mmd(Generator(hidden=8), toy.ring, steps=2, batch_size=16, bandwidths=(0.1, 0.5),
+                                  loss_fn=lambda x, y, hs: sum(mmd2(x, y, h) for h in hs), progress=False)
+    assert len(losses) == 2 and all(math.isfinite(v) for v in losses)

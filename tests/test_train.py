@@ -428,3 +428,51 @@ def test_an_unreadable_progress_file_is_reported_and_training_starts_from_the_st
     torch.manual_seed(0)
     fresh = fit(Regression(), regression_data(97), epochs=1, batch_size=32, seed=0, progress=False)
     assert history["train/loss"] == fresh["train/loss"]                                # a clean run
+
+
+def test_an_optimiser_built_for_another_model_is_refused_before_training(home):
+    torch.manual_seed(0)
+    model, other = Regression(), Regression()
+    weights = copy.deepcopy(model.state_dict())
+    with pytest.raises(ValueError, match=r"^optimizer holds none of the model's parameters .*adam\(model, lr\)"):
+        fit(model, regression_data(64), epochs=1, optimizer=torch.optim.Adam(other.parameters()), progress=False)
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+    part = torch.optim.Adam(model.lin.parameters(), lr=0.05)       # some of its parameters: a valid choice
+    assert len(fit(model, regression_data(64), epochs=1, optimizer=part, progress=False)) == 1
+
+
+def _small_vae(**kw):
+    torch.manual_seed(0)
+    return VAE(latent_dim=2, in_shape=(4,), hidden=[8], likelihood="gaussian", **kw)
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    (dict(), dict(activation="tanh"), r"model\.activations: \[\"ReLU\(\)\"\] in the file, \[\"Tanh\(\)\"\] now"),
+    (dict(obs_std=0.1), dict(obs_std=0.5), r"model\.obs_std: 0\.1 in the file, 0\.5 now"),
+    (dict(obs_std=0.1), dict(obs_std="learned"), r"model\.obs_std: 0\.1 in the file, \"learned\" now"),
+])
+def test_a_progress_file_of_another_activation_or_noise_is_refused(home, tmp_path, first, second, expected):
+    """What defines the model beyond its weights' shapes: a tanh VAE does not continue a relu run, and a fixed
+    obs_std (a buffer the progress file would silently restore) is compared, not overwritten."""
+    path, data = tmp_path / "vae.pt", torch.randn(32, 4, generator=torch.Generator().manual_seed(0))
+    fit(_small_vae(**first), data, epochs=1, batch_size=16, seed=0, resume=path, progress=False)
+    model = _small_vae(**second)
+    weights = copy.deepcopy(model.state_dict())
+    with pytest.raises(ValueError, match=rf"^The progress file .* another configuration \(.*{expected}"):
+        fit(model, data, epochs=2, batch_size=16, seed=0, resume=path, progress=False)
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+
+
+def test_a_run_of_the_same_model_resumes_and_a_file_of_the_previous_format_starts_over(home, tmp_path, capsys):
+    path, data = tmp_path / "vae.pt", torch.randn(32, 4, generator=torch.Generator().manual_seed(0))
+    fit(_small_vae(activation="tanh", obs_std=0.3), data, epochs=1, batch_size=16, seed=0, resume=path,
+        progress=False)
+    model = _small_vae(activation="tanh", obs_std=0.3)
+    history = fit(model, data, epochs=2, batch_size=16, seed=0, resume=path, progress=False)
+    assert "Resuming VAE after epoch 1 of 2" in capsys.readouterr().out and len(history) == 2
+    assert fit(model, data, epochs=2, batch_size=16, seed=0, resume=path, progress=False) is not None   # again
+    saved = torch.load(path, weights_only=False)
+    torch.save({**saved, "format": "gencore-progress-3"}, path)          # written before the layers were recorded
+    history = fit(_small_vae(activation="tanh", obs_std=0.3), data, epochs=2, batch_size=16, seed=0, resume=path,
+                  progress=False)
+    assert "unusable (it is not a progress file of this version" in capsys.readouterr().out and len(history) == 2

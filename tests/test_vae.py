@@ -307,3 +307,19 @@ def test_explorer_runs_headless():
     box.sliders[1].value = 2.5
     assert torch.allclose(box.code(), torch.tensor([0.0, 2.5, 0.0]))
     assert box.image.value != first
+
+
+def test_latent_pictures_check_dims_labels_and_data_first():
+    torch.manual_seed(0)
+    model = VAE(latent_dim=4, hidden=[16])
+    with pytest.raises(TypeError, match=r"^dims must be a list of latent dimensions, e\.g\. \[3\]"):
+        latent_traversal(model, dims=3, steps=5)
+    with pytest.raises(ValueError, match=r"^y is for conditional models; this VAE is unconditional"):
+        latent_traversal(model, y=3)
+    with pytest.raises(ValueError, match=r"^y is for conditional models"):
+        decode_prior_grid(VAE(latent_dim=2, hidden=[16]), n=4, y=3)
+    with pytest.raises(ValueError, match=r"^data must be the examples .*\(1, 28, 28\).*got \(50, 4\).*active_units"):
+        count_active_units(model, torch.randn(50, 4, generator=g(0)))
+    with pytest.raises(ValueError, match=r"^data must have shape \(N, 1, 28, 28\)"):
+        count_active_units(model, torch.rand(50, 3, generator=g(0)))
+    assert latent_traversal(model, dims=[3], steps=5).shape == (5, 1, 28, 28)

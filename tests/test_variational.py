@@ -613,3 +613,20 @@ def test_vae_dataset_elbo_counts(arg):
     a = dataset_elbo(model, x, **{arg: np.int64(2)}, generator=gen(48))
     b = dataset_elbo(model, x, **{arg: 2}, generator=gen(48))
     assert a["elbo"].shape == (5,) and torch.equal(a["elbo"], b["elbo"])
+
+
+def test_shape_mistakes_of_mc_kl_linear_gaussian_and_reparameterize():
+    q = Normal(torch.tensor([1.0, -0.5]).expand(50, 2), torch.tensor([0.5, 1.5]))
+    p = Independent(Normal(torch.tensor([0.0, 0.5]), torch.tensor([1.0, 0.8])), 1)
+    with pytest.raises(ValueError, match=r"^q and p must be .*event_shape \(\).*wrap q in Independent\(q, 1\)"):
+        mc_kl(q, p, n_samples=10)
+    assert mc_kl(Independent(q, 1), p, n_samples=10).shape == (50,)
+    with pytest.raises(TypeError, match=r"^q and p must be torch\.distributions"):
+        mc_kl(q, torch.zeros(2))
+    with pytest.raises(ValueError, match=r"^W must be \(D, d\) = \(5, 2\).*got \(2, 5\); pass W\.T"):
+        LinearGaussian(torch.randn(2, 5, generator=gen(1)), torch.zeros(5), 0.3)
+    with pytest.raises(ValueError, match=r"^b must have shape \(D,\) = \(5,\)"):     # W right, b of the latent size
+        LinearGaussian(torch.randn(5, 2, generator=gen(1)), torch.zeros(2), 0.3)
+    mu, logvar = torch.tensor([0.5, -0.5]), torch.tensor([0.0, -1.0])
+    with pytest.raises(TypeError, match=r"^generator must be a torch\.Generator.*for 5 samples pass n_samples=5"):
+        reparameterize(mu, logvar, 5)

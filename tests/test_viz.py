@@ -28,3 +28,21 @@ def test_show_images_keeps_float_images_as_they_are():
     x = torch.rand(4, 1, 3, 3, generator=torch.Generator().manual_seed(1))
     grid = _pixels(viz.show_images(x, nrow=4, pad=0))
     assert np.allclose(grid[:, :3], x[0, 0].numpy(), atol=1e-6)
+
+
+def test_show_images_refuses_a_list_of_batches_and_latent_explorer_checks_dims():
+    import pytest
+
+    from gencore.vae import VAE
+
+    x = torch.rand(4, 1, 5, 5)
+    with pytest.raises(TypeError, match=r"^x must be one tensor of images .*got a list of 2 tensors; .*torch\.cat"):
+        viz.show_images([x, x])
+    torch.manual_seed(0)
+    vae = VAE(latent_dim=4, hidden=[8])
+    with pytest.raises(ValueError, match=r"^dims must be latent dimensions in 0\.\.3 \(latent_dim=4\)"):
+        viz.latent_explorer(vae, dims=range(6), display=False, fallback=False)
+    with pytest.raises(TypeError, match=r"^dims must be a list of latent dimensions, e\.g\. \[2\]"):
+        viz.latent_explorer(vae, dims=2, display=False, fallback=False)
+    with pytest.raises(ValueError, match=r"^z0 must be one code of 4 numbers"):
+        viz.latent_explorer(vae, z0=torch.zeros(3), display=False, fallback=False)

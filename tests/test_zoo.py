@@ -186,3 +186,17 @@ def test_load_refuses_a_configuration_that_trains_nothing_before_training(tmp_pa
     with pytest.raises((ValueError, TypeError), match=match):
         zoo.load("gan", **kw)
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())
+
+
+def test_sample_refuses_a_conditional_model_under_the_unconditional_name(tmp_path):
+    gencore.setup(seed=0, quick=True, dataset="sprites", home=tmp_path, threads=1, verbose=False)
+    from gencore.cvae import ConditionalVAE
+    from gencore.gan import image_gan
+
+    cvae = ConditionalVAE(4, 3, hidden=[16]).eval()        # a ConditionalVAE is a VAE: isinstance alone lets it in
+    with pytest.raises(TypeError, match=r"^zoo\.sample\('vae', \.\.\.\) samples an unconditional VAE, but model is a "
+                                        r"ConditionalVAE of 3 classes; use zoo\.sample\('cvae', \.\.\.\)\.$"):
+        zoo.sample("vae", cvae, 8)
+    cgan = image_gan(n_classes=3, g_channels=(8, 4), d_channels=(4, 8), noise_dim=8).eval()
+    with pytest.raises(TypeError, match=r"use zoo\.sample\('cgan', \.\.\.\)"):
+        zoo.sample("gan", cgan, 8)

@@ -42,7 +42,7 @@ __all__ = ["COMMANDS", "StepProbe", "main", "parser", "probe_steps"]
 
 GENERATIVE = ("vae", "cvae", "draw", "draw-noatt", "gan", "cgan")
 DATA_PARALLEL = ("vae", "cvae", "draw", "draw-noatt")      # what torchrun trains to one process's weights
-MAX_SAMPLES, MAX_PER_CLASS, MIN_EVALUATE = 10_000, 16, 100
+MAX_SAMPLES, MAX_PER_CLASS, MIN_EVALUATE, DEFAULT_SAMPLES, DEFAULT_PER_CLASS = 10_000, 16, 100, 64, 8   # -n's
 
 
 def _rank() -> int:
@@ -51,7 +51,23 @@ def _rank() -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line (and said once under torchrun)."""
+    """argparse whose errors are one line (and said once under torchrun), and say what was meant by the usual
+    wrong forms: the model given as --model, several models in one command."""
+
+    def parse_args(self, args=None, namespace=None):
+        argv = sys.argv[1:] if args is None else list(args)
+        given = next((a for a in argv if a.partition("=")[0] == "--model"), None)
+        if given and argv[0] in ("train", "sample", "evaluate"):
+            model = given.partition("=")[2] or next((a for a in argv[argv.index(given) + 1:] if a[:1] != "-"), "vae")
+            self.error(f"--model: the model is positional, without --model: gencore {argv[0]} {model}")
+        known, extras = self.parse_known_args(argv, namespace)
+        if extras and all(a in zoo.MODELS or a == "all" for a in extras) and getattr(known, "model", None):
+            more = {"train": "`gencore pretrain` trains several", "evaluate": "`gencore evaluate all` evaluates all"}
+            self.error(f"unrecognized arguments: {' '.join(extras)}; one model per command (gencore {known.command} "
+                       f"{known.model}): {more.get(known.command, 'run it once per model')}")
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return known
 
     def error(self, message):
         if _rank() == 0:
@@ -80,8 +96,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="write an image grid of a model's samples")
     _add_common(p)
     p.add_argument("--out", required=True, help="the PNG file to write")
-    p.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES:,} (conditional models: "
-                                                    f"per class, 1 to {MAX_PER_CLASS})")
+    p.add_argument("-n", type=int, help=f"number of samples, 1 to {MAX_SAMPLES:,}, default {DEFAULT_SAMPLES} "
+                   f"(conditional models: per class, 1 to {MAX_PER_CLASS}, default {DEFAULT_PER_CLASS})")
     p = sub.add_parser("evaluate",
                        help="print notebook 08's measures for a model, or for all of them (a markdown table)")
     _add_common(p)
@@ -145,6 +161,8 @@ def _check_options(args) -> None:
         if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
             raise _refuse(args, f"--out must name a .png file to write, got {args.out!r}")
         _check_writable_out(args)
+        if args.n is None:
+            args.n = DEFAULT_PER_CLASS if args.model in zoo.CONDITIONAL else DEFAULT_SAMPLES
         if args.model in zoo.CONDITIONAL:
             _at_least(args, "-n", args.n, 1, MAX_PER_CLASS, unit=f" samples per class for {args.model}")
         else:
@@ -250,7 +268,6 @@ COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverag
 
 
 def _evaluate_one(name: str, classifier, real, cfg) -> dict:
-
     model, _ = zoo.load(name)
     fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
     row = E.sample_report(classifier, real, fake)
@@ -265,7 +282,6 @@ def _evaluate_one(name: str, classifier, real, cfg) -> dict:
 
 
 def cmd_evaluate(args) -> int:
-
     names = list(GENERATIVE) if args.model == "all" else [args.model]
     _setup(args)
     cfg = current()
@@ -334,7 +350,6 @@ def _line(ok: bool, what: str, fix: str = "") -> bool:
 
 def cmd_doctor(args) -> int:
     """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
-
     cfg = setup(seed=0, verbose=False)           # the environment as it is now (GENCORE_*), checked
     ok = True
     print("installation")
@@ -377,7 +392,6 @@ def cmd_doctor(args) -> int:
     ok &= _doctor_cache(cfg)
     print("all good" if ok else "some things are missing: each [!!] line above says how to fix it")
     return 0 if sys.version_info >= (3, 10) else 1           # a missing dataset is reported, not an error
-
 
 
 def _models_line(folder: Path) -> tuple[list[Path], str]:

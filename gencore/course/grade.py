@@ -30,6 +30,7 @@ import csv
 import importlib
 import inspect
 import json
+import numbers
 import os
 import pkgutil
 import re
@@ -148,14 +149,29 @@ def _cache_folder(cache) -> Path | None:
     return folder / "models" if (folder / "models").is_dir() and not any(folder.glob("*.pt")) else folder
 
 
-def check_options(out_dir, *, timeout, notebook_timeout, dataset, jobs, cache, isolate) -> None:
-    """Refuse options that cannot work, with one sentence, before anything runs."""
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise OptionError(f"--timeout {timeout}: give the seconds a cell may run, a number above 0.")
-    if not isinstance(notebook_timeout, (int, float)) or notebook_timeout <= 0:
-        raise OptionError(f"--notebook-timeout {notebook_timeout}: give the seconds a notebook may run, above 0.")
-    if not isinstance(jobs, int) or jobs < 1:
-        raise OptionError(f"--jobs {jobs}: give how many submissions to grade at a time, 1 or more.")
+def _amount(value, name: str, what: str, cli: bool, whole: bool = False):
+    """``value`` of the option ``name`` if it is a number above 0 (``whole``: a whole number, 4.0 is 4), else one
+    sentence in the caller's words: the command line's option (--jobs 0), or the Python argument and its type."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
+    if ok and not whole:
+        return value
+    if ok and float(value).is_integer():
+        return int(value)
+    if cli:
+        raise OptionError(f"--{name.replace('_', '-')} {value}: give {what}, {'1 or more' if whole else 'above 0'}.")
+    raise OptionError(f"{name} must be {'a whole number, 1 or more' if whole else 'a number above 0'} ({what}), got "
+                      f"{type(value).__name__} {value!r}.")
+
+
+@flags("isolate", "cli")
+def check_options(out_dir, *, timeout, notebook_timeout, dataset, jobs, cache, isolate, cli: bool = False) -> tuple:
+    """Refuse options that cannot work, with one sentence, before anything runs; ``cli``: the sentence names the
+    command line's options (--jobs) rather than the Python arguments (jobs=). Returns (timeout, notebook_timeout,
+    dataset, jobs) as grading uses them (the dataset in lower case, whole-number jobs as an int)."""
+    dataset = dataset.strip().lower() if isinstance(dataset, str) else dataset      # Fashion-MNIST, as setup() takes
+    timeout = _amount(timeout, "timeout", "the seconds a cell may run", cli)
+    notebook_timeout = _amount(notebook_timeout, "notebook_timeout", "the seconds a notebook may run", cli)
+    jobs = _amount(jobs, "jobs", "how many submissions to grade at a time", cli, whole=True)
     if dataset not in DATASETS:
         near = [d for d in DATASETS if d.replace("-", "_") == str(dataset).strip().lower().replace("-", "_")]
         raise OptionError(f"--dataset {dataset}: not a dataset gencore knows; use one of {', '.join(DATASETS)}"
@@ -168,6 +184,7 @@ def check_options(out_dir, *, timeout, notebook_timeout, dataset, jobs, cache, i
         raise OptionError(f"--out {out_dir} {where}; give a folder for grades.csv, report.md and executed/.")
     if isolate and (problem := isolation_problem()):
         raise OptionError(problem)
+    return timeout, notebook_timeout, dataset, jobs
 
 
 # ------------------------------------------------------------------------------------------ one submission
@@ -339,7 +356,13 @@ def grade_submission(path: Path, references: dict[str, list[dict]], *, timeout: 
 
 
 # ------------------------------------------------------------------------------------------ many
-def _submissions(paths: list[str]) -> list[Path]:
+def _submissions(paths) -> list[Path]:
+    """The notebooks to grade: ``paths`` is a list of notebooks and folders of them (one path alone is taken as
+    a list of one)."""
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    if not isinstance(paths, (list, tuple)) or not all(isinstance(p, (str, os.PathLike)) for p in paths):
+        raise TypeError(f"paths must be a list of notebooks or folders (str or Path), got {type(paths).__name__} "
+                        f"{paths!r:.60}.")
     found, seen = [], set()
     for p in map(Path, paths):
         if p.is_dir():
@@ -364,14 +387,15 @@ def _labels(files: list[Path]) -> list[str]:
 
 
 @flags("quick", "isolate", "progress")
-def grade(paths: list[str], out_dir: str | Path, *, timeout: float = 300, notebook_timeout: float = 1800,
+def grade(paths: list[str] | str, out_dir: str | Path, *, timeout: float = 300, notebook_timeout: float = 1800,
           dataset: str = "sprites", quick: bool = True, jobs: int = 1, cache: str | Path | None = None,
           isolate: bool = False, progress: bool = True) -> list[dict]:
     """Grade every submission, ``jobs`` at a time; write ``grades.csv``, ``report.md`` and the executed notebooks
-    (``executed/``, under each student's name) into ``out_dir``. Returns the records."""
-    dataset = dataset.strip().lower() if isinstance(dataset, str) else dataset      # Fashion-MNIST, as setup() takes
-    check_options(out_dir, timeout=timeout, notebook_timeout=notebook_timeout, dataset=dataset, jobs=jobs,
-                  cache=cache, isolate=isolate)
+    (``executed/``, under each student's name) into ``out_dir``. Returns the records. ``paths``: a list of
+    notebooks and folders of them (one path alone is a list of one)."""
+    timeout, notebook_timeout, dataset, jobs = check_options(
+        out_dir, timeout=timeout, notebook_timeout=notebook_timeout, dataset=dataset, jobs=jobs, cache=cache,
+        isolate=isolate)
     files = _submissions(paths)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -447,6 +471,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        check_options(args.out, timeout=args.timeout, notebook_timeout=args.notebook_timeout, dataset=args.dataset,
+                      jobs=args.jobs, cache=args.cache, isolate=args.isolate, cli=True)     # in the options' words
         records = grade(args.submissions, args.out, timeout=args.timeout,
                         notebook_timeout=args.notebook_timeout, dataset=args.dataset, quick=not args.full,
                         jobs=args.jobs, cache=args.cache, isolate=args.isolate)

@@ -196,6 +196,10 @@ def sample(name: str, model, n: int, generator: torch.Generator | None = None, l
         raise TypeError(f"zoo.sample({name!r}, model, ...) samples a {kind.__name__}, but model is a "
                         f"{type(model).__name__}; pass the model zoo.load({name!r}) returns, or the name of the model "
                         f"you have.")
+    if name not in CONDITIONAL and getattr(model, "n_classes", 0):       # a ConditionalVAE is a VAE too
+        meant = "cvae" if isinstance(model, VAE) else "cgan"
+        raise TypeError(f"zoo.sample({name!r}, ...) samples an unconditional {kind.__name__}, but model is a "
+                        f"{type(model).__name__} of {model.n_classes} classes; use zoo.sample({meant!r}, ...).")
     if labels is not None and name not in CONDITIONAL:
         raise ValueError(f"labels are for the conditional models ({', '.join(sorted(CONDITIONAL))}); {name} "
                          f"samples without them: leave labels out.")

@@ -64,14 +64,15 @@ class TensorData:
     """
 
     def __init__(self, x: torch.Tensor, labels: torch.Tensor | None = None):
+        if isinstance(x, np.ndarray):
+            x = torch.from_numpy(x)                                  # as as_data takes it
         if not isinstance(x, torch.Tensor) or x.dim() < 1:
             raise TypeError(f"x must be a tensor of examples (N, ...), got {type(x).__name__}"
-                            f"{' of shape ' + str(tuple(x.shape)) if isinstance(x, torch.Tensor) else ''}.")
+                            f"{' of shape ()' if isinstance(x, torch.Tensor) else '; pass torch.as_tensor(x)'}.")
         if labels is not None and not isinstance(labels, torch.Tensor):
             labels = torch.as_tensor(np.asarray(labels))             # a list or an array of labels
-        if labels is not None and (labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool):
-            raise ValueError(f"labels must be a 1-D tensor of integer class indices (one per example), got "
-                             f"{labels.dtype} of shape {tuple(labels.shape)}; convert them with .long().")
+        if labels is not None:
+            check_dataset_labels(labels, None, "example")
         if labels is not None and len(labels) != len(x):
             raise ValueError(f"x has {len(x)} rows but labels has {len(labels)}; they must match.")
         self.x = x
