@@ -85,7 +85,11 @@ class AggregatePrior:
 
     def __repr__(self) -> str:
         return (f"AggregatePrior({self.latent_dim}-d codes, {sum(self.sizes)} exemplars"
-                + (f", {min(self.sizes)}-{max(self.sizes)} per class)" if self.n_classes else ")"))
+                + (f", {self._per_class()} per class)" if self.n_classes else ")"))
+
+    def _per_class(self) -> str:
+        low, high = min(self.sizes), max(self.sizes)
+        return f"{low}" if low == high else f"{low}-{high}"
 
     def _labels(self, y, n: int | None) -> torch.Tensor:
         if self.n_classes is None:

@@ -46,12 +46,6 @@ ALLOWED = {
     },
     "06": {
         "-88.7": "float32 arithmetic: sigmoid(l) rounds to 0 below -log(largest float32), the same on every run",
-        "8.0": "the five-seed toy study, experiments/gan_toy/README.md (a mean number of ring modes)",
-        "96.6%": "the five-seed toy study, experiments/gan_toy/README.md",
-        "25.0": "the five-seed toy study, experiments/gan_toy/README.md (a mean number of grid modes)",
-        "94.1%": "the five-seed toy study, experiments/gan_toy/README.md",
-        "97.4%": "the five-seed toy study, experiments/gan_toy/README.md",
-        "20.0": "the five-seed toy study, experiments/gan_toy/README.md",
         "1.0": "Srivastava et al. (2017), VEEGAN, Table 1: a plain GAN's ring modes, the paper's published figure",
         "99.3%": "Srivastava et al. (2017), VEEGAN, Table 1, the paper's published figure",
         "3.3": "Srivastava et al. (2017), VEEGAN, Table 1: a plain GAN's grid modes, the paper's published figure",
