@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["ACTIVATIONS", "KINDS", "LikelihoodModel", "eval_mode", "widths", "MLPEncoder", "MLPDecoder", "ConvEncoder",
-           "ConvDecoder", "make_encoder", "make_decoder", "make_pair"]
+           "ConvDecoder", "make_encoder", "make_decoder", "make_pair", "channels_first"]
 
 @contextmanager
 def eval_mode(model: nn.Module):
@@ -78,6 +78,16 @@ def _shape(shape, what: str) -> tuple[int, ...]:
                         f"{type(shape).__name__} {shape!r:.40}.") from None
     if not shape or any(s < 1 for s in shape):
         raise ValueError(f"{what} must be a non-empty tuple of positive sizes, got {shape}.")
+    return channels_first(shape, what)
+
+
+def channels_first(shape: tuple, name: str = "in_shape") -> tuple:
+    """``shape`` unchanged, or one sentence if it looks like an image's shape with the channels last: three
+    sizes, the last 1 or 3 and the first above 4 (gencore's images are (C, H, W)). Every model that takes an
+    ``in_shape`` (the blocks, so VAE and Autoencoder; DRAW, the GAN's networks, the Classifier) checks it here."""
+    if len(shape) == 3 and shape[2] in (1, 3) and shape[0] > 4:
+        raise ValueError(f"{name}={tuple(shape)} looks channels-last; gencore's images are (C, H, W): "
+                         f"{name}={(shape[2], shape[0], shape[1])}.")
     return shape
 
 

@@ -16,7 +16,6 @@ is a line of the cache folder's ``cache.log`` (time, loaded or trained, the file
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import inspect
 import json
@@ -37,7 +36,7 @@ from .distributed import barrier, distributed, is_main_process
 from .gan import GAN
 from .history import History
 from .train import fit, train_gan
-from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, flags, step_list
+from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, did_you_mean, flags, step_list
 
 __all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
            "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
@@ -385,9 +384,9 @@ def _check_training_options(train_kw: dict) -> None:
     options = [k for k in inspect.signature(train_gan).parameters if k not in own]
     for key in train_kw:
         if key not in options:
-            near = difflib.get_close_matches(key, options, n=1)
+            near = did_you_mean(key, options)
             raise TypeError(f"{key} is not an option of train_gan_cached or train_gan"
-                            + (f"; did you mean {near[0]}?" if near else f"; they take {', '.join(options)}."))
+                            + (f"; did you mean {near}?" if near else f"; they take {', '.join(options)}."))
 
 
 def _sample_shape(gan: GAN) -> tuple[int, ...]:

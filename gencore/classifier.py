@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import eval_mode, widths
+from .blocks import channels_first, eval_mode, widths
 from .cache import fit_cached
 from .config import DATASETS, current
 from .data import TensorData, as_data, load_dataset
@@ -114,7 +114,7 @@ class Classifier(nn.Module):
         self.classes = [str(c) for c in classes]
         if len(self.classes) < 2:
             raise ValueError(f"A classifier needs at least 2 classes, got {self.classes}.")
-        self.in_shape = tuple(int(s) for s in in_shape)
+        self.in_shape = channels_first(tuple(int(s) for s in in_shape))
         self.channels = widths(channels, "channels")
         if len(self.channels) != 2 or min(self.channels) < 1:
             raise ValueError(f"channels must be two positive widths (first and second convolution), got "

@@ -184,8 +184,8 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
     seed = as_int(seed, "seed") if seed is not None else None
     subset = as_int(subset, "subset", minimum=1) if subset is not None else None
     train = as_data(train, "train")
+    given, classes = n_classes is not None, getattr(train, "classes", None)
     if n_classes is None:
-        classes = getattr(train, "classes", None)
         if not classes and train.labels is None:
             raise ValueError("train has no labels, but train_cvae trains a class-conditional VAE: pass a labelled "
                              "dataset (load_dataset(...), or TensorData(images, labels)), not bare images.")
@@ -202,6 +202,15 @@ def train_cvae(train, *, latent_dim: int, epochs: int, test=None, n_classes: int
             raise ValueError(f"The {what} data has no labels, but a class-conditional VAE needs a label "
                              f"(integers in [0, {n_classes})) for every example; pass a labelled dataset "
                              f"(TensorData(images, labels)).")
+        y = data.labels
+        top = int(y.max()) if given and torch.is_tensor(y) and y.dim() == 1 and len(y) and not y.is_floating_point() \
+            else -1
+        if top >= n_classes:                        # labels 0..top, the dataset's: n_classes is the mistake
+            i = int((y >= n_classes).nonzero()[0, 0])
+            raise ValueError(f"n_classes={n_classes}, but the {what} data's labels go up to {top}: its {top + 1} "
+                             f"classes do not fit integers in [0, {n_classes}) for a model of {n_classes} classes "
+                             f"(label {y[i].item()} at position {i} is outside); pass n_classes={top + 1}"
+                             f"{' or leave it out' if classes and len(classes) > top else ''}.")
         check_labels(data.labels, n_classes, what=f"{what} data's labels")
     hidden = list(widths(hidden)) if hidden is not None else None
     hyper = dict(kind=kind, latent_dim=latent_dim, n_classes=n_classes, beta=beta, likelihood=likelihood,

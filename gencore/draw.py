@@ -47,7 +47,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from . import validate
+from . import blocks, validate
 from .cache import fit_cached
 from .distributed import standard_normal
 from .train import History, adam
@@ -118,8 +118,15 @@ def filters(centre, delta, sigma2, N: int, size: int) -> Tensor:
     that broadcast together, e.g. (batch,); a number alone gives a batch of one.
     """
     validate.counts(N=N, size=size)
-    if not isinstance(sigma2, Tensor):
-        as_positive(sigma2, "sigma2")
+    low = (sigma2.detach().min().item() if sigma2.numel() else 1) if isinstance(sigma2, Tensor) else \
+        validate.as_float(sigma2, "sigma2")
+    if not low > 0:
+        raise ValueError(f"sigma2 must be a variance > 0, got {low:g}; from a log-variance pass log_sigma2.exp().")
+    return _filters(centre, delta, sigma2, N, size)
+
+
+def _filters(centre, delta, sigma2, N: int, size: int) -> Tensor:
+    """`filters` without its checks: the path of `attention_params` (sigma2 = exp(log sigma^2) > 0)."""
     centre = validate.as_vector(centre, "centre") if not isinstance(centre, Tensor) or centre.dim() == 0 else centre
     delta, sigma2 = torch.as_tensor(delta).to(centre), torch.as_tensor(sigma2).to(centre)
     i = torch.arange(1, N + 1, dtype=centre.dtype, device=centre.device)
@@ -150,9 +157,9 @@ def attention_params(h: Tensor, linear: nn.Linear, A: int, B: int, N: int) -> tu
     sigma2, gamma = log_sigma2.exp(), log_gamma.exp()
     window = Window(gx, gy, delta, sigma2, gamma)
     if A != B:
-        return filters(gx, delta, sigma2, N, A), filters(gy, delta, sigma2, N, B), window
+        return _filters(gx, delta, sigma2, N, A), _filters(gy, delta, sigma2, N, B), window
     # a square image: both axes in one computation (the same numbers, half the operations)
-    F_X, F_Y = filters(torch.stack([gx, gy], 1), delta[:, None], sigma2[:, None], N, A).unbind(1)
+    F_X, F_Y = _filters(torch.stack([gx, gy], 1), delta[:, None], sigma2[:, None], N, A).unbind(1)
     return F_X, F_Y, window
 
 
@@ -174,8 +181,7 @@ def read_attention(x: Tensor, x_hat: Tensor, F_X: Tensor, F_Y: Tensor, gamma) ->
     """Eq. 27: read = gamma [F_Y x F_X^T, F_Y x_hat F_X^T], flattened: (n, C, B, A) twice -> (n, 2 C N N)."""
     if as_batch(x, 4, "x", "(n, C, B, A)").shape != as_batch(x_hat, 4, "x_hat", "(n, C, B, A)").shape:
         raise ValueError(f"x_hat, the error image, must have x's shape {tuple(x.shape)}, got {tuple(x_hat.shape)}.")
-    both = torch.cat([x, x_hat], dim=1)                             # (n, 2C, B, A): one batched product
-    return glimpse(both, F_X, F_Y, gamma).flatten(1)
+    return glimpse(torch.cat([x, x_hat], dim=1), F_X, F_Y, gamma).flatten(1)    # (n, 2C, B, A): one product
 
 
 def write_attention(w: Tensor, F_X: Tensor, F_Y: Tensor, gamma) -> Tensor:
@@ -239,7 +245,7 @@ class DRAW(nn.Module):
         self.dec_hidden = as_int(dec_hidden, "dec_hidden", minimum=1)
         self.latent_dim = as_int(latent_dim, "latent_dim", minimum=1)
         in_shape = (in_shape,) if isinstance(in_shape, int) else tuple(int(s) for s in in_shape)
-        in_shape = (1, *in_shape) if len(in_shape) == 2 else in_shape
+        in_shape = (1, *in_shape) if len(in_shape) == 2 else blocks.channels_first(in_shape)
         if len(in_shape) != 3:
             raise ValueError(f"in_shape must be (channels, height, width) or (height, width), got {in_shape}.")
         self.in_shape = in_shape
@@ -296,8 +302,7 @@ class DRAW(nn.Module):
 
     # -------------------------------------------------------------------------------------- the loop
     def _zeros(self, n: int, size: int, like: Tensor) -> tuple[Tensor, Tensor]:
-        z = like.new_zeros(n, size)
-        return z, z
+        return (like.new_zeros(n, size),) * 2
 
     @validate.flags("use_mean", "record")
     def infer(self, x: Tensor, eps: Tensor | None = None, *, use_mean: bool = False, record: bool = False):
@@ -388,8 +393,7 @@ class DRAW(nn.Module):
         ``chunk_rows`` rows (the result does not depend on it); ``generator`` (a CPU generator) makes the draws
         reproducible. No gradients.
         """
-        k = as_int(k, "k", minimum=1)
-        chunk_rows = as_int(chunk_rows, "chunk_rows", minimum=1)
+        k, chunk_rows = as_int(k, "k", minimum=1), as_int(chunk_rows, "chunk_rows", minimum=1)
         x = model_input(self, x)
         n = len(x)
         per_chunk = max(1, min(k, chunk_rows // max(n, 1)))
@@ -413,9 +417,7 @@ class DRAW(nn.Module):
     # -------------------------------------------------------------------------------------- pictures
     @staticmethod
     def _stack_windows(windows: list) -> Window | None:
-        if not windows or windows[0] is None:
-            return None
-        return Window(*(torch.stack(field, dim=1) for field in zip(*windows)))
+        return None if not windows or windows[0] is None else Window(*(torch.stack(f, 1) for f in zip(*windows)))
 
     @torch.no_grad()
     @validate.flags("return_canvases")
@@ -467,8 +469,7 @@ def _hidden_pair(hidden) -> tuple[int, int]:
         if len(hidden) != 2:
             raise ValueError(f"hidden must be one size or a pair (encoder, decoder), got {hidden!r}.")
         return as_int(hidden[0], "hidden", minimum=1), as_int(hidden[1], "hidden", minimum=1)
-    h = as_int(hidden, "hidden", minimum=1)
-    return h, h
+    return (as_int(hidden, "hidden", minimum=1),) * 2
 
 
 @validate.flags("attention", "retrain", "verbose", "progress")
@@ -485,8 +486,7 @@ def train_draw(train, *, T: int = 10, read_n: int = 2, write_n: int = 5, attenti
     T, epochs = as_int(T, "T", minimum=1), as_int(epochs, "epochs", minimum=0)
     read_n, write_n = as_int(read_n, "read_n", minimum=1), as_int(write_n, "write_n", minimum=1)
     latent_dim, batch_size = as_int(latent_dim, "latent_dim", minimum=1), as_int(batch_size, "batch_size", minimum=1)
-    lr = as_positive(lr, "lr")
-    enc_hidden, dec_hidden = _hidden_pair(hidden)
+    (enc_hidden, dec_hidden), lr = _hidden_pair(hidden), as_positive(lr, "lr")
     name = name or ("draw" if attention else "draw-noatt")
     hyper = dict(kind="draw", T=T, attention=bool(attention), read_n=read_n if attention else None,
                  write_n=write_n if attention else None, enc_hidden=enc_hidden, dec_hidden=dec_hidden,

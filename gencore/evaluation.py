@@ -441,7 +441,7 @@ def sharpness(images: torch.Tensor) -> torch.Tensor:
 
     Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance.
     """
-    x = torch.as_tensor(images).detach().cpu()
+    x = validate.as_tensor(images, "images", "images (N, C, H, W)").detach().cpu()     # a dataset: told its images
     x = x.float() / 255 if x.dtype == torch.uint8 else x.float()        # uint8: images 0..255, as everywhere
     if x.dim() == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
         raise ValueError(f"images must be (N, C, H, W) or (N, H, W), got {tuple(x.shape)}: the channels come last; "

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import eval_mode, widths
+from .blocks import channels_first, eval_mode, widths
 from .history import History, TrainingDiverged, step_is_finite
 from .labels import check_labels, requested_labels
 from .validate import (
@@ -178,9 +178,11 @@ def _image_shape(shape, name: str, any_size: bool = False) -> tuple[int, int, in
     if len(shape) == 4:
         raise ValueError(f"{name} is the shape of one image (channels, 28, 28), got a batch's shape {shape}; pass "
                          f"x.shape[1:] (or a dataset's .shape).")
-    if len(shape) != 3 or not any_size and shape[1:] != (28, 28):
+    if len(channels_first(shape, name)) != 3 or not any_size and shape[1:] != (28, 28):
+        fix = (f"for grey images pass {name}=(1, 28, 28)" if shape == (28, 28) else
+               "resize the images to 28x28, or use other networks in GAN(G, D, noise_dim)")
         raise ValueError(f"{name} must be (channels, 28, 28): the DCGAN pair draws and judges 28x28 images, got "
-                         f"{shape or None}; resize the images to 28x28, or use other networks in GAN(G, D, noise_dim).")
+                         f"{shape or None}; {fix}.")
     return shape
 
 

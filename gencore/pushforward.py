@@ -9,6 +9,7 @@ distribution we want this way:
 """
 from __future__ import annotations
 
+import numbers
 from typing import Callable
 
 import torch
@@ -166,7 +167,12 @@ def _first_loss(loss_fn, x_model, x_data, bandwidths) -> torch.Tensor:
     try:
         return loss_fn(x_model, x_data, bandwidths)
     except TypeError as e:
-        if loss_fn is mmd2 or not isinstance(bandwidths, (tuple, list)):
+        if loss_fn is mmd2:
+            raise
+        if isinstance(bandwidths, numbers.Real) and not isinstance(bandwidths, bool):
+            raise TypeError(f"bandwidths={bandwidths!r} is one number, but loss_fn gets all the bandwidths at once "
+                            f"(loss_fn(x_model, x_data, bandwidths)): pass bandwidths=({bandwidths!r},).") from e
+        if not isinstance(bandwidths, (tuple, list)):
             raise
         raise TypeError(f"loss_fn failed ({type(e).__name__}): it is called as loss_fn(x_model, x_data, bandwidths) "
                         f"with all the bandwidths at once, bandwidths={bandwidths!r}; for a function f(x, y, h) of one "

@@ -178,11 +178,12 @@ def evaluate(model: nn.Module, data, batch_size: int = 500, generator: torch.Gen
 
 
 @flags("progress")
-def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, batch_size: int = 128,
+def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float | None = None, batch_size: int = 128,
         optimizer: torch.optim.Optimizer | None = None, clip_grad: float | None = None,
         progress: bool = True, history: History | None = None, desc: str | None = None,
         seed: int | None = None, resume: str | Path | None = None) -> History:
-    """Minimise ``model.loss(x, y)["loss"]`` with Adam (or ``optimizer``) for ``epochs`` passes over ``train``.
+    """Minimise ``model.loss(x, y)["loss"]`` with Adam at ``lr`` (default 1e-3), or with ``optimizer`` (built with
+    its own learning rate: leave ``lr`` out, or give the same), for ``epochs`` passes over ``train``.
 
     ``model.loss(x, y)`` must return a dict with a scalar tensor ``"loss"`` to minimise, plus optional scalar
     tensor metrics (averaged per epoch into the `History`). ``train`` and ``test`` are datasets or tensors
@@ -206,7 +207,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     _require_loss(model)
     epochs = as_int(epochs, "epochs", minimum=0)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    lr = as_float(lr, "lr", minimum=0) if optimizer is not None else validate.as_positive(lr, "lr")
+    lr = validate.as_positive(1e-3 if lr is None else lr, "lr") if optimizer is None else lr   # default 1e-3
     if clip_grad is not None and not as_float(clip_grad, "clip_grad", minimum=0) > 0:
         raise ValueError(f"clip_grad must be a positive gradient norm (e.g. 1.0), got {clip_grad}: a norm of 0 would "
                          f"stop all learning; pass None not to clip.")
@@ -220,6 +221,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                         f"torch.optim.Adam(model.parameters(), lr=1e-3).")
     if optimizer is not None:                # built for another model: fit would run and train nothing
         check_optimizer(optimizer, model, "the model", "one built on the model you train, e.g. adam(model, lr)")
+        validate.same_lr(optimizer, lr)      # an lr given with it would be ignored
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     generator = torch.Generator().manual_seed(seed)
     train = as_data(train, "train", nonempty="train on")
@@ -275,7 +277,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
     else:
         compute = model.loss
     last_good, first = LastGood([model, optimizer], at=len(history)), None     # the last state whose loss was finite
-    advice = f"Lower the learning rate (lr={_lr(optimizer, lr):g}) " + (
+    rate = optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
+    advice = f"Lower the learning rate{'' if rate is None else f' (lr={float(rate):g})'} " + (
         "or clip the gradients (clip_grad=...)." if clip_grad is None else f"(it already clips at {clip_grad:g}).")
     with inputs_checked(), bar:     # the data were checked once: the model's door skips each batch's scan
         for e in range(done, epochs):
@@ -330,10 +333,6 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float = 1e-3, ba
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(), "history": history.to_dict(),
                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state()})
     return history
-
-
-def _lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
-    return optimizer.param_groups[0].get("lr", lr) if optimizer.param_groups else lr
 
 
 # ------------------------------------------------------------------------------------------ the GAN's game

@@ -47,6 +47,7 @@ from .validate import (
     flags,
     model_input,
     nonempty,
+    range_hint,
     sample_count,
 )
 from .variational import (
@@ -146,11 +147,26 @@ class VAE(LikelihoodModel):
     def log_px_given_z(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """log p(x|z) per example from the decoder's raw output, summed over pixels: Bernoulli
         (`gencore.variational.bernoulli_log_likelihood`) or Gaussian
-        (gencore.variational.gaussian_log_likelihood with variance exp(obs_logvar))."""
+        (gencore.variational.gaussian_log_likelihood with variance exp(obs_logvar)). Bernoulli targets x must lie in
+        [0, 1]: other values (the arguments swapped, images 0..255) are refused here, at the public door only."""
         if len(raw) != len(x) or raw[0].numel() != x[0].numel():
             raise ValueError(f"raw (the decoder's output) and x must hold the same examples, got raw of shape "
                              f"{tuple(raw.shape)} and x of shape {tuple(x.shape)}; for k codes per image repeat the "
                              f"images to match, x.repeat(k, *[1] * (x.dim() - 1)) (row i * N + n: code i of image n).")
+        if self.likelihood == "bernoulli" and x.numel():      # the public door only: loss() calls _log_px
+            lo, hi = (v.item() for v in torch.aminmax(x.detach()))
+            if not (-1e-4 <= lo and hi <= 1 + 1e-4):
+                if not (math.isfinite(lo) and math.isfinite(hi)):
+                    raise ValueError("x holds NaN or infinite values; pass images with values in [0, 1].")
+                swapped = bool(((raw >= 0) & (raw <= 1)).all())          # the images were given as raw
+                hint = (": did you swap raw and x (the decoder's output comes first, log_px_given_z(raw, x))?"
+                        if swapped else range_hint(lo, hi, (0.0, 1.0)) or "; pass images with values in [0, 1]")
+                raise ValueError(f"x must hold values in [0, 1] (the Bernoulli targets), got {lo:.3g}..{hi:.3g}"
+                                 f"{hint}{'' if swapped else '.'}")
+        return self._log_px(raw, x)
+
+    def _log_px(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """`log_px_given_z` without its checks: the training step's and the measures' path (x checked there)."""
         if self.likelihood == "bernoulli":
             return bernoulli_log_likelihood(raw, x)
         return gaussian_log_likelihood(raw, x, self.obs_logvar)
@@ -173,7 +189,7 @@ class VAE(LikelihoodModel):
         c = self._condition(y, len(x))
         mu, logvar = self._encode(x, c)
         z = reparameterize(mu, logvar, eps=standard_normal(mu.shape, dtype=mu.dtype, device=mu.device))
-        log_px = self.log_px_given_z(self._raw(z, c), x)
+        log_px = self._log_px(self._raw(z, c), x)
         kl = gaussian_kl(mu, logvar)
         rec, kl = -log_px.mean(), kl.mean()
         loss = rec + self.beta * kl
@@ -252,7 +268,7 @@ class VAE(LikelihoodModel):
             if binary:
                 log_px = bernoulli_log_likelihood_binary_(raw, flat_x)
             else:   # grey levels or a Gaussian decoder: the general formula
-                log_px = self.log_px_given_z(raw.view(s * n, *x.shape[1:]), x.repeat(s, *[1] * (x.dim() - 1)))
+                log_px = self._log_px(raw.view(s * n, *x.shape[1:]), x.repeat(s, *[1] * (x.dim() - 1)))
                 log_px = log_px.view(s, n)
             log_pxz[start:start + s] += log_px
         return log_pxz - log_qz
@@ -268,7 +284,7 @@ class VAE(LikelihoodModel):
         z = reparameterize(mu, logvar, generator=generator, n_samples=n_samples)   # (S, N, d)
         cs = None if c is None else c.repeat(n_samples, *[1] * (c.dim() - 1))
         raw = self._raw(z.flatten(0, 1), cs)
-        log_px = self.log_px_given_z(raw, x.repeat(n_samples, *[1] * (x.dim() - 1))).view(n_samples, -1)
+        log_px = self._log_px(raw, x.repeat(n_samples, *[1] * (x.dim() - 1))).view(n_samples, -1)
         return {"rec": -log_px.mean(0), "kl": gaussian_kl(mu, logvar)}
 
     @torch.no_grad()

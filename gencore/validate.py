@@ -5,6 +5,7 @@ nothing of gencore, so every module may use it.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import math
@@ -20,7 +21,7 @@ __all__ = ["as_int", "as_float", "as_images", "as_input", "as_features", "as_fun
            "as_points", "check_range", "check_shape", "exact_shape", "inputs_checked", "model_input", "no_dataset",
            "range_hint", "same_width", "sample_count", "shape_hint", "step_list", "as_positive", "as_tensor",
            "broadcast_together", "not_0_255", "as_module", "nonempty", "as_optimizer", "as_path", "as_dict",
-           "as_bool", "flags", "as_batch", "same_batch", "as_vector", "counts"]
+           "as_bool", "flags", "as_batch", "same_batch", "as_vector", "counts", "did_you_mean", "same_lr"]
 
 
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -390,9 +391,16 @@ def as_bool(value, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.40}.")
 
 
+def did_you_mean(key: str, options) -> str | None:
+    """The option closest to a misspelt ``key`` (difflib), or None: the one copy of the close-match rule."""
+    near = difflib.get_close_matches(key, list(options), n=1)
+    return near[0] if near else None
+
+
 def flags(*names: str):
     """Decorator: each named parameter must be True or False (`as_bool`), checked before the body runs, so a
-    string 'False' (true in Python) is refused before any work starts.
+    string 'False' (true in Python) is refused before any work starts; and a keyword the function does not
+    take is named with its close match ("train_draw() has no argument 'latent'; did you mean latent_dim?").
 
         @flags("retrain", "progress")
         def train_vae(data, ..., retrain=False, progress=True): ...
@@ -401,9 +409,16 @@ def flags(*names: str):
         signature = inspect.signature(fn)
         missing = [n for n in names if n not in signature.parameters]
         assert not missing, f"{fn.__qualname__} has no parameter {missing}"
+        kinds = {p.kind for p in signature.parameters.values()}
+        known = None if inspect.Parameter.VAR_KEYWORD in kinds else [    # in the signature's order, self left out
+            n for n, p in signature.parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            and n not in ("self", "cls")]
 
         @functools.wraps(fn)
         def checked(*args, **kwargs):
+            for key in kwargs if known is not None else ():
+                if key not in known:
+                    _no_keyword(fn.__qualname__.split("<locals>.")[-1], key, known)
             try:
                 given = signature.bind_partial(*args, **kwargs).arguments
             except TypeError:
@@ -414,6 +429,25 @@ def flags(*names: str):
             return fn(*args, **kwargs)
         return checked
     return wrap
+
+
+def _no_keyword(fn: str, key: str, known: list) -> None:
+    near = did_you_mean(key, known)
+    # the second line keeps Python's own words for whoever searches them; the first is the student's sentence
+    raise TypeError(f"{fn}() has no argument {key!r}; " + (f"did you mean {near}?" if near else
+                    f"it takes {', '.join(known)}.") + f"\n({fn}() got an unexpected keyword argument {key!r})")
+
+
+def same_lr(optimizer, lr) -> None:
+    """One sentence if ``lr`` was given (not None) with an optimiser built with another learning rate: the
+    training loop steps with the optimiser's own rate, so ``lr`` would be silently ignored."""
+    if lr is None:
+        return
+    lr = as_float(lr, "lr", minimum=0)
+    for group in getattr(optimizer, "param_groups", ()):
+        if "lr" in group and not math.isclose(float(group["lr"]), lr, rel_tol=1e-6):
+            raise ValueError(f"lr={lr:g} but optimizer was built with lr={float(group['lr']):g}; lr is not used when "
+                             f"optimizer is given: leave lr out or build the optimizer with it.")
 
 
 def as_batch(t, dims: int, name: str, layout: str, width: int | None = None) -> torch.Tensor:

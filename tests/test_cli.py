@@ -368,6 +368,11 @@ def test_every_documented_command_passes_the_option_checks(home, tmp_path, monke
     (["train", "--model", "vae"], "--model: the model is positional, without --model: gencore train vae"),
     (["sample", "--model=cgan", "--out", "x.png"], "without --model: gencore sample cgan"),
     (["train", "vae", "--bogus"], "unrecognized arguments: --bogus; see `gencore --help`."),
+    # an option the command lacks but nearly has: its close match among the command's own options
+    (["doctor", "--datset", "mnist"], "gencore doctor: --datset: did you mean --dataset? See `gencore doctor --help`."),
+    (["evaluate", "vae", "--n", "500"], "gencore evaluate: --n: did you mean -n? See `gencore evaluate --help`."),
+    (["train", "vae", "--epohcs=3"], "gencore train: --epohcs: did you mean --epochs? See `gencore train --help`."),
+    (["pretrain", "--dryrun"], "gencore pretrain: --dryrun: did you mean --dry-run?"),
 ])
 def test_the_usual_wrong_forms_of_a_command_say_what_was_meant(home, capsys, argv, said):
     with pytest.raises(SystemExit):

@@ -136,8 +136,14 @@ def test_unlabelled_data_and_out_of_range_datasets_are_refused(home):
         train_cvae(unlabelled, latent_dim=2, epochs=1, n_classes=4, progress=False)
     with pytest.raises(ValueError, match=r"pass n_classes"):
         train_cvae(TensorData(binary(10), torch.zeros(10, dtype=torch.long)), latent_dim=2, epochs=1, progress=False)
-    with pytest.raises(ValueError, match=r"training data's labels must be integers in \[0, 2\).*label 2 at position 2"):
+    # n_classes given, and the data's labels reach past it: n_classes is named (no class names: no "leave it out")
+    with pytest.raises(ValueError, match=r"^n_classes=2, but the training data's labels go up to 3: its 4 classes do "
+                                         r"not fit integers in \[0, 2\) for a model of 2 classes \(label 2 at "
+                                         r"position 2 is outside\); pass n_classes=4\.$"):
         train_cvae(TensorData(binary(10), torch.arange(10) % 4), latent_dim=2, epochs=1, n_classes=2, progress=False)
+    with pytest.raises(ValueError, match=r"training data's labels must be integers in \[0, 2\).*label -1 at position"):
+        train_cvae(TensorData(binary(10), torch.arange(10) % 2 - 1), latent_dim=2, epochs=1, n_classes=2,
+                   progress=False)
     with pytest.raises(ValueError, match=r"n_classes must be at least 1"):
         ConditionalVAE(2, 0)
     assert check_labels(np.arange(3), 3).dtype == torch.int64

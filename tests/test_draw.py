@@ -110,6 +110,22 @@ def test_filters_take_numbers_and_batches():
     torch.testing.assert_close(both[:, 1], filters(3.0, 2.0, 0.7, 3, 28))
 
 
+def test_filters_refuse_a_variance_that_is_not_positive_and_name_the_log_variance():
+    for sigma2, shown in ((torch.tensor([-1.2]), "-1.2"), (torch.tensor([0.5, 0.0]), "0"), (-0.3, "-0.3"), (0, "0")):
+        with pytest.raises(ValueError, match=rf"^sigma2 must be a variance > 0, got {shown}; from a log-variance "
+                                             r"pass log_sigma2\.exp\(\)\.$"):
+            filters(torch.tensor([14.5, 3.0]), torch.tensor([6.0, 6.0]), sigma2, 5, 28)
+    # the model's own path (attention_params: sigma2 = exp(.) > 0) gives the numbers filters gives
+    gx, gy, log_sigma2, log_delta_t = stride_one(3, 28, 28, sigma2=0.4, n=2)
+    linear = torch.nn.Linear(4, 5)
+    with torch.no_grad():
+        linear.weight.zero_()
+        linear.bias.copy_(torch.tensor([0.1, -0.2, math.log(0.4), log_delta_t[0].item(), 0.0]))
+    F_X, F_Y, window = attention_params(torch.zeros(2, 4), linear, 28, 28, 3)
+    torch.testing.assert_close(F_X, filters(window.gx, window.delta, window.sigma2, 3, 28), rtol=0, atol=0)
+    torch.testing.assert_close(F_Y, filters(window.gy, window.delta, window.sigma2, 3, 28), rtol=0, atol=0)
+
+
 def test_filters_stay_finite_far_outside_the_image_with_a_tiny_variance():
     F = filters(torch.tensor([-500.0, 900.0]), torch.tensor([1.0, 1.0]), torch.tensor([1e-6, 1e-6]), 3, 28)
     assert torch.isfinite(F).all()

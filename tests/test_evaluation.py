@@ -260,6 +260,15 @@ def test_feature_based_measures_refuse_bad_input():
         E.density_coverage(torch.randn(5, 2), torch.randn(5, 2), k=5)
 
 
+def test_sharpness_of_a_dataset_is_told_to_take_its_images():
+    from gencore.data import load_dataset
+    data = load_dataset("sprites", "test", subset=8)
+    with pytest.raises(TypeError, match=r"^images must be a tensor of examples, got a dataset \(ImageData\); pass "
+                                        r"its images, e\.g\. data\.images\[:64\]"):
+        E.sharpness(data)
+    assert torch.equal(E.sharpness(data.images), E.sharpness(data.images.float() / 255))
+
+
 def test_sharpness_is_lower_for_blurred_images():
     from gencore.data.augment import gaussian_blur
     x = (torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0)) > 0.5).float()

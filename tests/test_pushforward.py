@@ -101,3 +101,21 @@ def test_fit_generator_mmd_tells_how_loss_fn_is_called_and_names_nan_data():
     losses, _ = fit_generator_mmd(Generator(hidden=8), toy.ring, steps=2, batch_size=16, bandwidths=(0.1, 0.5),
                                   loss_fn=lambda x, y, hs: sum(mmd2(x, y, h) for h in hs), progress=False)
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
+
+
+def test_one_bandwidth_number_for_a_loss_of_all_the_bandwidths_is_told_to_be_a_tuple():
+    def several(x, y, bandwidths):                       # the exercise's loss of ALL the bandwidths at once
+        return sum(mmd2(x, y, h) for h in bandwidths)
+
+    g = Generator(hidden=8)
+    before = [p.clone() for p in g.parameters()]
+    with pytest.raises(TypeError, match=r"^bandwidths=0\.5 is one number, but loss_fn gets all the bandwidths "
+                                        r"at once \(loss_fn\(x_model, x_data, bandwidths\)\): pass "
+                                        r"bandwidths=\(0\.5,\)\.$"):
+        fit_generator_mmd(g, toy.ring, steps=2, batch_size=16, bandwidths=0.5, loss_fn=several, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, g.parameters()))     # refused before any step
+    # one number is valid for a loss of one bandwidth, and for gencore's mmd2
+    for loss_fn in (lambda x, y, h: mmd2(x, y, h), mmd2):
+        losses, _ = fit_generator_mmd(Generator(hidden=8), toy.ring, steps=2, batch_size=16, bandwidths=0.5,
+                                      loss_fn=loss_fn, progress=False)
+        assert len(losses) == 2

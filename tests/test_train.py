@@ -441,6 +441,73 @@ def test_an_optimiser_built_for_another_model_is_refused_before_training(home):
     assert len(fit(model, regression_data(64), epochs=1, optimizer=part, progress=False)) == 1
 
 
+def test_an_lr_given_with_a_built_optimiser_must_be_its_own(home):
+    """fit steps with the optimiser's own learning rate: an lr given beside it would be silently ignored, so another
+    one is refused before training; the same one, or none, is accepted; the default is still 1e-3."""
+    from gencore.train import adam
+    torch.manual_seed(0)
+    model = Regression()
+    weights = copy.deepcopy(model.state_dict())
+    with pytest.raises(ValueError, match=r"^lr=0\.01 but optimizer was built with lr=0\.001; lr is not used when "
+                                         r"optimizer is given: leave lr out or build the optimizer with it\.$"):
+        fit(model, regression_data(64), epochs=1, lr=1e-2, optimizer=adam(model, 1e-3), progress=False)
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+    runs = []
+    for kw in ({"lr": 1e-3}, {}, {"lr": 1e-3, "optimizer": "adam"}, {"optimizer": "adam"}):
+        torch.manual_seed(0)
+        m = Regression()
+        if "optimizer" in kw:
+            kw = {**kw, "optimizer": torch.optim.Adam(m.parameters(), lr=1e-3)}
+        fit(m, regression_data(64), epochs=2, batch_size=16, seed=0, progress=False, **kw)
+        runs.append(m.lin.weight.detach().clone())
+    assert all(torch.equal(runs[0], w) for w in runs[1:])        # lr=None is 1e-3; an agreeing lr is accepted
+
+
+def test_a_misspelt_keyword_is_named_with_its_close_match_before_any_work(home):
+    from gencore import validate
+    from gencore.cache import fit_cached
+    from gencore.cvae import train_cvae
+    from gencore.draw import train_draw
+    model = Regression()
+    weights = copy.deepcopy(model.state_dict())
+    with pytest.raises(TypeError, match=r"^fit\(\) has no argument 'epoch'; did you mean epochs\?$"):
+        raise_first_line(lambda: fit(model, regression_data(64), epoch=1, progress=False))
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+    for call, typo, meant in [(lambda: train_vae(torch.rand(8, 1, 28, 28), latent_dim=2, epochs=1, bta=2.0), "bta",
+                               "beta"),
+                              (lambda: train_cvae(torch.rand(8, 1, 28, 28), latent_dim=2, epochs=1, nclasses=3),
+                               "nclasses", "n_classes"),
+                              (lambda: train_draw(torch.rand(8, 1, 28, 28), epochs=1, latent=2), "latent",
+                               "latent_dim"),
+                              (lambda: train_autoencoder(torch.rand(8, 1, 28, 28), latent_dim=2, epochs=1,
+                                                         likelyhood="gaussian"), "likelyhood", "likelihood"),
+                              (lambda: fit_cached(lambda s: Regression(), regression_data(8), name="r", hyper={},
+                                                  epochs=1, batchsize=4), "batchsize", "batch_size")]:
+        with pytest.raises(TypeError, match=rf"^\w+\(\) has no argument '{typo}'; did you mean {meant}\?$"):
+            raise_first_line(call)
+    assert not any(home.cache_dir.glob("*.pt"))
+
+    @validate.flags()
+    def far(alpha=1, *, beta=2):
+        return alpha + beta
+
+    @validate.flags()
+    def open_ended(alpha=1, **kw):
+        return kw
+    with pytest.raises(TypeError, match=r"^far\(\) has no argument 'zzz'; it takes alpha, beta\.$"):
+        raise_first_line(lambda: far(zzz=1))
+    assert far(alpha=2, beta=3) == 5 and open_ended(zzz=1) == {"zzz": 1}      # **kw: any keyword is the function's
+
+
+def raise_first_line(call):
+    """Run ``call``; an exception is raised again with the first line of its message only (what the student reads
+    first, and what the house rule is about)."""
+    try:
+        return call()
+    except Exception as e:                                          # noqa: BLE001
+        raise type(e)(str(e).splitlines()[0]) from e
+
+
 def _small_vae(**kw):
     torch.manual_seed(0)
     return VAE(latent_dim=2, in_shape=(4,), hidden=[8], likelihood="gaussian", **kw)

@@ -1,5 +1,6 @@
 """The VAE: shapes, the loss against gencore.variational, gradients, IWAE evaluation, training, helpers."""
 import math
+import re
 
 import pytest
 import torch
@@ -70,6 +71,50 @@ def test_bad_arguments_are_named():
         log_likelihood(small(), binary(3), k=0)
     with pytest.raises(ValueError, match="2-D latent"):
         decode_prior_grid(small(3))
+
+
+def test_log_px_given_z_refuses_targets_outside_0_1_and_names_a_swap():
+    model = small(2)
+    x = binary(8)
+    with torch.no_grad():
+        logits = model.decoder(3 * torch.randn(8, 2, generator=g()))
+    want = bernoulli_log_likelihood(logits, x)
+    assert torch.equal(model.log_px_given_z(logits, x), want)                        # valid: the same numbers
+    with pytest.raises(ValueError, match=r"^x must hold values in \[0, 1\] \(the Bernoulli targets\), got "
+                                         r"-?[\d.]+\.\.[\d.]+: did you swap raw and x \(the decoder's output comes "
+                                         r"first, log_px_given_z\(raw, x\)\)\?$"):
+        model.log_px_given_z(x, logits)                                               # swapped
+    with pytest.raises(ValueError, match=r"^x must hold values in \[0, 1\].*got 0\.\.255 .*divide by 255"):
+        model.log_px_given_z(logits, 255 * x)
+    gaussian = small(2, likelihood="gaussian")                                        # any real x is a target
+    assert gaussian.log_px_given_z(logits, logits).shape == (8,)
+
+
+def test_every_model_that_takes_in_shape_refuses_channels_last_when_built():
+    """One rule (gencore.blocks.channels_first) for every model: (28, 28, 1) is told (1, 28, 28) at once."""
+    from gencore.autoencoder import Autoencoder
+    from gencore.blocks import make_decoder, make_encoder
+    from gencore.classifier import Classifier
+    from gencore.cvae import ConditionalVAE
+    from gencore.draw import DRAW
+    from gencore.gan import DCDiscriminator, image_gan
+    builds = {"VAE": lambda s: VAE(2, in_shape=s), "conv VAE": lambda s: VAE(2, kind="conv", in_shape=s),
+              "Autoencoder": lambda s: Autoencoder(2, in_shape=s), "cVAE": lambda s: ConditionalVAE(2, 10, in_shape=s),
+              "DRAW": lambda s: DRAW(T=2, enc_hidden=8, dec_hidden=8, in_shape=s),
+              "image_gan": lambda s: image_gan(in_shape=s), "D": lambda s: DCDiscriminator(s),
+              "Classifier": lambda s: Classifier(10, in_shape=s), "encoder": lambda s: make_encoder("mlp", s, 2)}
+    for name, build in builds.items():
+        for shape, fixed in (((28, 28, 1), (1, 28, 28)), ((32, 32, 3), (3, 32, 32))):
+            if name == "image_gan" and shape[0] != 28:
+                continue
+            with pytest.raises(ValueError, match=rf"^in_shape={re.escape(str(shape))} looks channels-last; gencore's "
+                                                 rf"images are \(C, H, W\): in_shape={re.escape(str(fixed))}\.$"):
+                build(shape)
+    with pytest.raises(ValueError, match=r"^out_shape=\(28, 28, 1\) looks channels-last.*out_shape=\(1, 28, 28\)"):
+        make_decoder("mlp", 2, (28, 28, 1))
+    assert VAE(2, in_shape=(3, 28, 28)).in_shape == (3, 28, 28) and DRAW(T=1, in_shape=(28, 28)).in_shape == IMG
+    with pytest.raises(ValueError, match=r"got \(28, 28\); for grey images pass in_shape=\(1, 28, 28\)\.$"):
+        image_gan(in_shape=(28, 28))
 
 
 # ------------------------------------------------------------------------------------------ the loss

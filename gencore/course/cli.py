@@ -35,6 +35,7 @@ from ..data import load_dataset
 from ..data.torchvision_data import FILES, LOCAL_COPIES, raw_folder
 from ..distributed import is_main_process
 from ..train import on_every_step
+from ..validate import did_you_mean
 from . import zoo
 from .pretrain import NOTEBOOKS, StepProbe, estimate, notebook_models, probe_steps
 
@@ -65,13 +66,21 @@ class _Parser(argparse.ArgumentParser):
             more = {"train": "`gencore pretrain` trains several", "evaluate": "`gencore evaluate all` evaluates all"}
             self.error(f"unrecognized arguments: {' '.join(extras)}; one model per command (gencore {known.command} "
                        f"{known.model}): {more.get(known.command, 'run it once per model')}")
-        if extras:
+        if extras:      # an option the command lacks but nearly has: "--datset: did you mean --dataset?"
+            self._near(known, extras)
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return known
 
+    def _near(self, known, extras) -> None:
+        command = self._subparsers._group_actions[0].choices.get(getattr(known, "command", None), self)
+        for typo in (a.partition("=")[0] for a in extras if a[:1] == "-"):
+            if near := did_you_mean(typo, list(command._option_string_actions)):
+                command.error(f"{typo}: did you mean {near}?")
+
     def error(self, message):
         if _rank() == 0:
-            print(f"{self.prog}: {message}; see `{self.prog} --help`.", file=sys.stderr)
+            see = " See" if message.endswith("?") else "; see"
+            print(f"{self.prog}: {message}{see} `{self.prog} --help`.", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -202,9 +211,8 @@ def _setup(args) -> None:
 
 
 def _minutes(p: StepProbe) -> str:
-    seconds = p.seconds_per_step * p.total_steps
-    return (f"{p.total_steps:,} steps x {p.seconds_per_step * 1000:.1f} ms = about {seconds / 60:.1f} min "
-            f"(plus evaluation)")
+    return (f"{p.total_steps:,} steps x {p.seconds_per_step * 1000:.1f} ms = about "
+            f"{p.seconds_per_step * p.total_steps / 60:.1f} min (plus evaluation)")
 
 
 def _train_first(command: str, names) -> None:
@@ -230,14 +238,11 @@ def cmd_train(args) -> int:
         return 0
     changed = any(v is not None for v in (args.epochs, args.latent, args.seed))
     where = "another cache entry than the notebook's" if changed else "a notebook asking for it loads it"
-    if steps:
-        print(f"{name}: {zoo.describe(name)}; trained and cached ({where}).")
-    else:
-        print(f"{name}: {zoo.describe(name)}; loaded from the model cache, where it was already ({where}).")
+    how = "trained and cached" if steps else "loaded from the model cache, where it was already"
+    print(f"{name}: {zoo.describe(name)}; {how} ({where}).")
     if history is not None and len(history):
-        last = {k: v[-1] for k, v in history.to_dict().items() if v}
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.startswith(("test/", "train/")) and
-                          not k.endswith("seconds"))
+        shown = ", ".join(f"{k} {v[-1]:.4g}" for k, v in history.to_dict().items() if v and
+                          k.startswith(("test/", "train/")) and not k.endswith("seconds"))
         if shown:
             print(f"last logged values: {shown}")
     return 0
@@ -270,8 +275,7 @@ COLUMNS = ("IWAE", "FD", "KID", "IS", "precision", "recall", "density", "coverag
 def _evaluate_one(name: str, classifier, real, cfg) -> dict:
     model, _ = zoo.load(name)
     fake, _ = zoo.sample(name, model, len(real), generator=torch.Generator().manual_seed(1))
-    row = E.sample_report(classifier, real, fake)
-    row["IWAE"] = None
+    row = {**E.sample_report(classifier, real, fake), "IWAE": None}
     if name in zoo.LIKELIHOOD:
         data = load_dataset(cfg.dataset, "test", binarize="static", subset=cfg.pick(full=1000, quick=100))
         k = cfg.pick(full=1000, quick=20)
@@ -297,8 +301,7 @@ def cmd_evaluate(args) -> int:
           f"{len(real)} real test images, features of the domain classifier"
           + (f"; IWAE L_{likelihood['IWAE_k']} on {likelihood['IWAE_n']} binarised test images, nats "
              f"(cvae: log p(x|y))" if likelihood else "") + "\n")
-    print("| model | " + " | ".join(COLUMNS) + " |")
-    print("|---|" + "---:|" * len(COLUMNS))
+    print("| model | " + " | ".join(COLUMNS) + " |\n|---|" + "---:|" * len(COLUMNS))
     for name, row in rows.items():
         cells = ["" if row.get(c) is None else f"{row[c]:.4f}" if c in ("KID", "sharpness") else f"{row[c]:.2f}"
                  if c in ("IWAE", "FD", "IS") else f"{row[c]:.3f}" for c in COLUMNS]
@@ -351,9 +354,8 @@ def _line(ok: bool, what: str, fix: str = "") -> bool:
 def cmd_doctor(args) -> int:
     """Installation, device, threads, datasets, cache; one line per problem saying how to fix it."""
     cfg = setup(seed=0, verbose=False)           # the environment as it is now (GENCORE_*), checked
-    ok = True
     print("installation")
-    ok &= _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
+    ok = _line(sys.version_info >= (3, 10), f"Python {platform.python_version()}", "gencore needs Python >= 3.10")
     ok &= _line(True, f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
                       f"gencore from {Path(__file__).parents[1]}")
     try:
@@ -453,11 +455,9 @@ def _interrupted(args, started: float) -> str:
         recent = [p for p in folder.iterdir() if p.stat().st_mtime >= started] if folder.is_dir() else []
     except (OSError, ValueError):
         folder, recent = None, []
-    cached = sorted(p.name for p in recent if p.suffix == ".pt")
-    partial = sorted(p.name for p in recent if p.suffix == ".partial")
-    saved = [f"{len(cached)} finished model{'s' if len(cached) != 1 else ''} cached"] if cached else []
-    if partial:
-        saved.append(f"the progress of {', '.join(partial)} saved")
+    cached, partial = (sorted(p.name for p in recent if p.suffix == kind) for kind in (".pt", ".partial"))
+    saved = ([f"{len(cached)} finished model{'s' if len(cached) != 1 else ''} cached"] if cached else []) + (
+        [f"the progress of {', '.join(partial)} saved"] if partial else [])
     if args.command == "doctor":
         return "gencore doctor: interrupted; it changes nothing, so nothing was saved."
     if not saved:
