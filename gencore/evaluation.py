@@ -477,7 +477,9 @@ def mode_metrics(samples: torch.Tensor, centers: torch.Tensor, std: float, min_c
     std = as_positive(std, "std")
     min_count = as_int(min_count, "min_count", minimum=1)
     if samples.shape[1] != centers.shape[1]:
-        raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}.")
+        raise ValueError(f"samples have {samples.shape[1]} dimensions but the centres {centers.shape[1]}: samples "
+                         f"must be points (N, {centers.shape[1]}) like centers {tuple(centers.shape)}, got "
+                         f"{tuple(samples.shape)}; pass samples in the centres' space.")
     dist = torch.cdist(samples, centers)
     nearest_dist, nearest = dist.min(1)
     good = torch.isfinite(nearest_dist) & (nearest_dist <= 3 * std)

@@ -324,13 +324,23 @@ def train_vae(train, *, latent_dim: int, epochs: int, test=None, kind: str = "ml
 def rate_distortion(model: VAE, data, batch_size: int = 1000) -> tuple[float, float]:
     """(rate, distortion) on ``data``: R = E_x KL(q(z|x) || p(z)) and D = -E_x E_q log p(x|z), in nats.
     -ELBO = D + R; the beta-VAE objective D + beta R trades one for the other."""
+    _needs_encoder(model, "rate_distortion", "per_example_elbo")
     terms = dataset_elbo(model, data, batch_size=batch_size)
     return terms["kl"].mean().item(), terms["rec"].mean().item()
+
+
+def _needs_encoder(model, fn: str, method: str) -> None:
+    """One sentence if ``model`` has no encoder (a GAN, a plain network): it has no codes and no rate."""
+    if not callable(getattr(model, method, None)):
+        raise TypeError(f"{fn} needs a model with an encoder (it calls model.{method}), got "
+                        f"{type(model).__name__}: " + ("a GAN has no encoder, so no codes and no rate; "
+                        if hasattr(model, "discriminator") else "") + "pass a trained VAE.")
 
 
 def encode_means(model: VAE, data, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The posterior means mu(x) of every example, in order -> (codes (N, d), labels or None), on the CPU.
     A conditional model encodes each example with its own label (``model.posterior_mean(x, y)``)."""
+    _needs_encoder(model, "encode_means", "posterior_mean")
     data = as_data(data)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     codes, labels = [], []
@@ -351,6 +361,7 @@ def count_active_units(model: VAE, data, threshold: float = 0.01) -> tuple[int, 
     mean does not move, and it carries no information about x (KL_j = 0). Needs at least 2 examples (a
     variance over one example is undefined).
     """
+    _needs_encoder(model, "count_active_units", "posterior_mean")
     data = as_data(data)
     shape, d = tuple(data.x.shape[1:]), model.latent_dim
     if shape == (d,) != tuple(model.in_shape):

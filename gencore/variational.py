@@ -379,6 +379,9 @@ class LinearGaussian:
             if t is not None and (t.dim() == 0 or t.shape[-1] != size):
                 raise ValueError(f"{name} must have {size} values per row ({what} of W {tuple(self.W.shape)}), got "
                                  f"shape {tuple(t.shape)}; pass rows of {size} numbers.")
+            if t is not None and not bool(torch.isfinite(t).all()):     # a NaN row would give a NaN bound, silently
+                row = int((~torch.isfinite(t.reshape(-1, t.shape[-1]))).any(1).nonzero()[0])
+                raise ValueError(f"{name} holds NaN or infinite values (row {row}); remove or repair those rows.")
 
     def _q(self, x, mu_q, logvar_q=None, cov_q=None):
         """The arguments of a bound as tensors of matching widths (cov_q (d, d) or (batch, d, d), positive
