@@ -48,7 +48,7 @@ xfails below, NOT_CLEAR):
     unclear  00 HINT       checks.inverse_cdf(f(rate, u)): "Inverse-CDF sampling: your function raised TypeError:
              log(): argument 'input' (position 1) must be Tensor, not float (called with u = ..., rate = 1.5) ..."
     silent   03 RESUME     load_or_train(VAE(hidden=[16]), train, config of hidden=[8]): the cached entry is called
-             "unusable", the other model retrained and saved over it under the same key (a line with verbose=True)
+             "unusable" (one printed line), the other model retrained and saved over it under the same key
     silent   06 RESUME     train_gan_cached(build changed, same name and hyper): the same
     silent   06 DIVERGENCE train_gan(toy_gan, ring, lr=50): losses of 1e7..1e8 from the first log, G collapsed to a
              point; the thousandfold test compares with the first logged average, already diverged
@@ -994,8 +994,8 @@ NOT_CLEAR: dict[str, str] = {
         "unclear: CheckFailed: Inverse-CDF sampling: your function raised TypeError: log(): argument 'input' "
         "(position 1) must be Tensor, not float (called with u = float32 tensor of shape (97,), rate = 1.5). ...",
     "load_or_train(VAE(hidden=[16]), train, config saying hidden=[8])":
-        "silent: no exception; the cached hidden=[8] checkpoint is found 'unusable', the hidden=[16] model retrained "
-        "and saved over it under the same key (verbose=True prints one line; verbose=False nothing)",
+        "silent: no exception; one printed line calls the cached hidden=[8] checkpoint 'unusable', and the "
+        "hidden=[16] model is retrained and saved over it under the same key",
     "train_gan_cached(build changed to hidden=(16,), same name and hyper)":
         "silent: no exception; the cached hidden=(8,) GAN is found 'unusable', the new one retrained and saved over "
         "it under the same key",
