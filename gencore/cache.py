@@ -38,8 +38,9 @@ from .history import History
 from .train import fit, train_gan
 from .validate import as_bool, as_dict, as_function, as_int, as_module, as_path, did_you_mean, flags, step_list
 
-__all__ = ["CacheNotWritable", "IncompatibleCheckpoint", "check_writable", "checkpoint_path", "config_key",
-           "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint", "load_or_train", "make_checkpoint"]
+__all__ = ["CacheNotWritable", "ConfigDoesNotDescribeModel", "IncompatibleCheckpoint", "check_writable",
+           "checkpoint_path", "config_key", "progress_path", "fit_cached", "train_gan_cached", "load_checkpoint",
+           "load_or_train", "make_checkpoint"]
 
 FORMAT = 3          # 3: the VAEs draw their noise from the run's seeded generator (a model cached before trains
 #                   anew: retraining it would give other weights); 2: JSON-normalised configuration, checksum, data key
@@ -48,6 +49,19 @@ STALE_TMP_SECONDS = 300   # a temporary file untouched for this long belongs to 
 
 class IncompatibleCheckpoint(RuntimeError):
     pass
+
+
+class ConfigDoesNotDescribeModel(ValueError):
+    """A cached entry under this configuration holds weights of another architecture: the configuration (the
+    cache key) leaves out what differs, so two models would keep replacing each other's entry."""
+
+    def __init__(self, file: str, layers: str, what: str = "config", change: str = "put what differs in it (e.g. "
+                 "its layer sizes)"):
+        self.file, self.layers = file, layers
+        super().__init__(f"The cached model {file} was trained under this same {what}, but for a model of another "
+                         f"architecture (other layer shapes: {layers}): {what} must describe the model, so "
+                         f"{change}, and each model keeps its own entry; or pass retrain=True to replace the cached "
+                         f"one.")
 
 
 class CacheNotWritable(OSError):
@@ -198,6 +212,12 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
         raise IncompatibleCheckpoint(f"it was trained with another configuration ({stored})")
     if ckpt.get("checksum") != weights_checksum(ckpt["state_dict"]):
         raise IncompatibleCheckpoint("its weights do not match their checksum (the file is damaged)")
+    mine = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    theirs = {k: tuple(v.shape) for k, v in ckpt["state_dict"].items() if isinstance(v, torch.Tensor)}
+    differ = [f"{k}: {theirs.get(k, 'absent')} in the file, {mine.get(k, 'absent')} here"
+              for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
+    if differ:           # the key matched, so the configuration does not say what makes the two models differ
+        raise ConfigDoesNotDescribeModel(Path(path).name, "; ".join(differ[:2]) + ("; ..." if len(differ) > 2 else ""))
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:
@@ -369,7 +389,11 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
             model.snapshot_samples.copy_(torch.stack([shots[s] for s in snap_steps]))
         return history
 
-    history = load_or_train(gan, train, config, retrain=retrain, verbose=verbose)
+    try:
+        history = load_or_train(gan, train, config, retrain=retrain, verbose=verbose)
+    except ConfigDoesNotDescribeModel as e:     # here the key is name and hyper: say what to put where
+        raise ConfigDoesNotDescribeModel(e.file, e.layers, "name and hyper", "put what differs from the cached "
+                                         "GAN's build() in hyper (e.g. hyper={'hidden': 16})") from None
     if partial.exists() and checkpoint_path(config).exists():
         partial.unlink()                    # the finished model is cached: the progress file is not needed
     gan.eval()

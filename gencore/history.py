@@ -5,6 +5,7 @@ steps (`gencore.gan`); it imports nothing of gencore.
 from __future__ import annotations
 
 import copy
+import math
 from collections import OrderedDict, defaultdict
 
 import torch
@@ -190,13 +191,20 @@ def blew_up(value: float, first: float) -> bool:
     return value > first + 1000 * (abs(first) + 1)
 
 
-def grown_loss(history: History, keys, at: str) -> str | None:
+# A fresh GAN's losses: D's two cross-entropies at D = 1/2 (log 4), G's non-saturating one (log 2)
+GAN_START = {"train/d_loss": math.log(4), "train/g_loss": math.log(2)}
+
+
+def grown_loss(history: History, keys, at: str, start: dict = GAN_START) -> str | None:
     """Which logged loss of ``keys`` (e.g. "train/d_loss") `blew_up` since its first logged value, as a clause
-    ("its d_loss grew from 1.39 at the first logging step to 4704 at step 7"), or None."""
+    ("its d_loss grew from 1.39 at the first logging step to 4704 at step 7"), or None. A first logged value above
+    the loss's known ``start`` is measured from that start: a run that diverged before its first log is caught."""
     for key in keys:
-        first, last = history[key][0], history[key][-1]
+        first, last, since = history[key][0], history[key][-1], "at the first logging step"
+        if key in start and start[key] < first:
+            first, since = start[key], "(a fresh model's value)"
         if blew_up(last, first):
-            return f"its {key.split('/')[-1]} grew from {first:.4g} at the first logging step to {last:.4g} at {at}"
+            return f"its {key.split('/')[-1]} grew from {first:.4g} {since} to {last:.4g} at {at}"
     return None
 
 

@@ -56,9 +56,17 @@ def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, s
         raise ValueError(f"x must hold values in [{vmin:g}, {vmax:g}] to show, but they span [{lo:.4g}, {hi:.4g}]"
                          f"{range_hint(lo, hi, (vmin, vmax))}; rescale them, or pass vmin= and vmax= for their range.")
     nrow = as_int(nrow, "nrow", minimum=1) if nrow is not None else min(len(x), max(1, math.ceil(math.sqrt(len(x)))))
+    rows = math.ceil(len(x) / nrow)
+    if row_labels is not None:                  # one name per row of the grid, or the names would sit on wrong rows
+        if isinstance(row_labels, str) or not hasattr(row_labels, "__len__"):
+            raise TypeError(f"row_labels must be a list of names, one per row, got {type(row_labels).__name__} "
+                            f"{row_labels!r:.40}; pass e.g. row_labels=[{row_labels!r:.20}].")
+        if len(row_labels) != rows:
+            raise ValueError(f"row_labels has {len(row_labels)} names for {rows} row{'s' * (rows != 1)} ({len(x)} "
+                             f"images, nrow={nrow} per row); pass one name per row, or "
+                             f"nrow={math.ceil(len(x) / max(len(row_labels), 1))} for {len(row_labels)} rows.")
     grid = make_grid(x.clamp(vmin, vmax), nrow=nrow, padding=pad, pad_value=vmax, normalize=True,
                      value_range=(vmin, vmax))
-    rows = math.ceil(len(x) / nrow)
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(2.0, nrow * size), max(2.0, rows * size)))
     img = grid.permute(1, 2, 0).numpy()

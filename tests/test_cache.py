@@ -10,12 +10,14 @@ from torch import nn
 from gencore import cache
 from gencore.cache import (
     CacheNotWritable,
+    ConfigDoesNotDescribeModel,
     checkpoint_path,
     config_key,
     fit_cached,
     load_or_train,
     make_checkpoint,
     save_checkpoint,
+    train_gan_cached,
 )
 from gencore.data import TensorData, load_dataset
 from gencore.data.fingerprint import fingerprint
@@ -115,11 +117,27 @@ def test_mismatched_configuration_inside_the_file_is_not_used(home, capsys):
     assert len(calls) == 1 and "another configuration" in capsys.readouterr().out
 
 
-def test_weights_that_do_not_fit_are_not_used(home, capsys):
-    calls = []
-    save_checkpoint(make_checkpoint(nn.Linear(3, 1), CONFIG), checkpoint_path(CONFIG))
-    load_or_train(make(), trainer(calls), CONFIG)
-    assert len(calls) == 1 and "do not fit" in capsys.readouterr().out
+def test_weights_of_another_architecture_under_the_same_config_are_refused_not_overwritten(home):
+    """The config is the cache key: an entry of other layers under it means the config leaves out what differs.
+    Retraining would replace the other model's entry (and the two would keep evicting each other): refused, named."""
+    calls, path = [], checkpoint_path(CONFIG)
+    save_checkpoint(make_checkpoint(nn.Linear(3, 1), CONFIG), path)
+    before = path.read_bytes()
+    with pytest.raises(ConfigDoesNotDescribeModel, match=r"same config.*another architecture \(other layer shapes: "
+                       r"0\.bias: absent in the file, \(4,\) here.*put what differs in it.*retrain=True"):
+        load_or_train(make(), trainer(calls), CONFIG)
+    assert calls == [] and path.read_bytes() == before                 # nothing trained, nothing replaced
+    load_or_train(make(), trainer(calls), CONFIG, retrain=True)         # the way out the message names
+    assert len(calls) == 1
+
+
+def test_a_gan_built_anew_under_the_same_name_and_hyper_is_refused_naming_hyper(home):
+    from gencore.gan import toy_gan
+    data = TensorData(torch.randn(64, 2))
+    kw = dict(name="toy", hyper={}, steps=2, batch_size=16, seed=0, progress=False, verbose=False)
+    train_gan_cached(lambda: toy_gan(hidden=(8,)), data, **kw)
+    with pytest.raises(ConfigDoesNotDescribeModel, match=r"same name and hyper.*put what differs .* in hyper"):
+        train_gan_cached(lambda: toy_gan(hidden=(16,)), data, **kw)
 
 
 def test_checkpoint_of_an_older_format_is_retrained(home, capsys):

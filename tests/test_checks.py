@@ -101,6 +101,18 @@ def test_wrong_signature_shows_expected_one(name):
         check(wrong)
 
 
+@pytest.mark.parametrize("name", [n for n in NAMES if len(set(checks.REGISTRY[n].signature.split("(", 1)[1]
+                                                          .rstrip(")").replace(" ", "").split(","))) > 1])
+def test_the_templates_parameters_in_another_order_are_named(name):
+    """A student who kept the template's names but swapped them is told the order, not the crash it causes."""
+    check = checks.REGISTRY[name]
+    params = [p.strip().split("=")[0].strip() for p in check.signature.split("(", 1)[1].rstrip(")").split(",")]
+    swapped = params[::-1]
+    student = eval(f"lambda {', '.join(swapped)}: None")                                # noqa: S307
+    with pytest.raises(AssertionError, match=rf"your parameters are \({', '.join(swapped)}\).*put them in that order"):
+        check(student)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_model_instead_of_function(name):
     with pytest.raises(AssertionError, match="you passed a model"):

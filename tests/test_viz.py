@@ -4,6 +4,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from gencore import viz  # noqa: E402
@@ -46,3 +47,14 @@ def test_show_images_refuses_a_list_of_batches_and_latent_explorer_checks_dims()
         viz.latent_explorer(vae, dims=2, display=False, fallback=False)
     with pytest.raises(ValueError, match=r"^z0 must be one code of 4 numbers"):
         viz.latent_explorer(vae, z0=torch.zeros(3), display=False, fallback=False)
+
+
+def test_show_images_needs_one_row_label_per_row():
+    images = torch.rand(12, 1, 8, 8)
+    plt.close(viz.show_images(images, nrow=4, row_labels=["a", "b", "c"]))         # 3 rows of 4: fine
+    with pytest.raises(ValueError, match=r"row_labels has 2 names for 3 rows \(12 images, nrow=4 per row\).*nrow=6"):
+        viz.show_images(images, nrow=4, row_labels=["square", "ellipse"])
+    with pytest.raises(ValueError, match=r"row_labels has 13 names for 1 row \(1 images"):
+        viz.show_images(images[:1], row_labels=list("abcdefghijklm"))
+    with pytest.raises(TypeError, match=r"row_labels must be a list of names.*str 'square'"):
+        viz.show_images(images[:4], nrow=4, row_labels="square")

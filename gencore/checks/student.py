@@ -151,6 +151,11 @@ class Student:
             raise StudentError(f"your function's parameters are {name}"
                                f"{sig}, but the check calls it as {self.signature} ({e}). Keep the parameters "
                                f"of the exercise's template, in that order.") from None
+        mine = [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        expected = self.names[:len(mine)]
+        if sorted(mine) == sorted(expected) and mine != expected:   # the template's names, in another order
+            raise StudentError(f"your parameters are ({', '.join(mine)}) but the check calls it as {self.signature}: "
+                               f"put them in that order ({', '.join(expected)}), as in the exercise's template.")
 
     def __call__(self, *args, **kwargs):
         __tracebackhide__ = True

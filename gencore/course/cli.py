@@ -19,6 +19,7 @@ import argparse
 import math
 import os
 import platform
+import re
 import sys
 import time
 from contextlib import nullcontext, redirect_stdout
@@ -78,6 +79,9 @@ class _Parser(argparse.ArgumentParser):
                 command.error(f"{typo}: did you mean {near}?")
 
     def error(self, message):
+        if m := re.fullmatch(r"argument ([^:/]+)(?:/[^:]+)?: invalid (int|float) value: (.*)", message):
+            whole = m[2] == "int"       # argparse's own words say what failed, not what to give
+            message = f"{m[1]} takes a {'whole ' * whole}number, e.g. {m[1]} {16 if whole else 0.5}; got {m[3]}"
         if _rank() == 0:
             see = " See" if message.endswith("?") else "; see"
             print(f"{self.prog}: {message}{see} `{self.prog} --help`.", file=sys.stderr)
@@ -107,8 +111,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the PNG file to write")
     p.add_argument("-n", type=int, help=f"number of samples, 1 to {MAX_SAMPLES:,}, default {DEFAULT_SAMPLES} "
                    f"(conditional models: per class, 1 to {MAX_PER_CLASS}, default {DEFAULT_PER_CLASS})")
-    p = sub.add_parser("evaluate",
-                       help="print notebook 08's measures for a model, or for all of them (a markdown table)")
+    p = sub.add_parser("evaluate", help="print notebook 08's measures for a model, or for all (a markdown table)")
     _add_common(p)
     p.add_argument("-n", type=int, default=None,
                    help=f"samples to compare, {MIN_EVALUATE} to {MAX_SAMPLES:,} (default: 10,000; quick: 1,000)")
@@ -153,12 +156,11 @@ def _check_options(args) -> None:
                             f"{', '.join(DATASETS)}")
     if args.dataset is not None:
         args.dataset = args.dataset.strip().lower()            # Fashion-MNIST is fashion-mnist, as in setup()
-    if getattr(args, "device", None) is not None:
-        try:
-            pick_device(args.device)
-        except (TypeError, ValueError) as e:
-            raise _refuse(args, str(e).rstrip(".").replace(f"device={args.device!r}", f"--device {args.device!r}",
-                                                           1)) from None
+    try:
+        getattr(args, "device", None) is not None and pick_device(args.device)
+    except (TypeError, ValueError) as e:
+        said = str(e).rstrip(".").replace(f"device={args.device!r}", f"--device {args.device!r}", 1)
+        raise _refuse(args, said) from None
     _at_least(args, "--threads", getattr(args, "threads", None), 1)
     _at_least(args, "--seed", getattr(args, "seed", None), 0)
     if command == "train":
@@ -187,12 +189,10 @@ def _check_writable_out(args) -> None:
     """--out's folder exists (or can be made) and can be written, before anything is trained."""
     folder = Path(args.out).absolute().parent
     existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir():
-        raise _refuse(args, f"--out {args.out!r} cannot be written: {existing} is a file, not a folder; choose a "
-                            f"path in a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise _refuse(args, f"--out {args.out!r} cannot be written: the folder {existing} is not writable; choose "
-                            f"a path in a folder you can write")
+    why = (f"{existing} is a file, not a folder" if not existing.is_dir() else
+           f"the folder {existing} is not writable" if not os.access(existing, os.W_OK | os.X_OK) else None)
+    if why:
+        raise _refuse(args, f"--out {args.out!r} cannot be written: {why}; choose a path in a folder you can write")
 
 
 def _notebooks(args) -> list[str]:
