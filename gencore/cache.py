@@ -57,9 +57,9 @@ class ConfigDoesNotDescribeModel(ValueError):
 
     def __init__(self, file: str, layers: str, what: str = "config", change: str = "put what differs in it (e.g. "
                  "its layer sizes)"):
-        self.file, self.layers = file, layers
+        self.file, self.layers = file, layers       # layers: "other layer shapes: ..." or "other settings: ..."
         super().__init__(f"The cached model {file} was trained under this same {what}, but for a model of another "
-                         f"architecture (other layer shapes: {layers}): {what} must describe the model, so "
+                         f"architecture ({layers}): {what} must describe the model, so "
                          f"{change}, and each model keeps its own entry; or pass retrain=True to replace the cached "
                          f"one.")
 
@@ -82,8 +82,22 @@ def checkpoint_path(config: dict, cache_dir: str | Path | None = None) -> Path:
     return Path(cache_dir or current().cache_dir) / f"{name}-{key}.pt"
 
 
-def make_checkpoint(model_or_state, config: dict, history: History | None = None) -> dict:
-    """What the cache stores for a model: its CPU weights, their checksum, the configuration, the history."""
+def describe_model(model: nn.Module) -> dict:
+    """The settings of ``model`` and of its parts that its weights' shapes do not show: each module's class and
+    its plain attributes (numbers, strings, flags, tuples), e.g. {"T": 10, "encoder.net.1": "ReLU", ...}."""
+    described = {}
+    for name, part in model.named_modules():
+        described[f"{name or '.'}"] = type(part).__name__
+        for key, value in vars(part).items():
+            if not key.startswith("_") and key != "training" and isinstance(value, (bool, int, float, str, tuple)):
+                described[f"{name}.{key}" if name else key] = list(value) if isinstance(value, tuple) else value
+    return described
+
+
+def make_checkpoint(model_or_state, config: dict, history: History | None = None,
+                    described: dict | None = None) -> dict:
+    """What the cache stores for a model: its CPU weights, their checksum, the configuration, the history, and
+    ``described``, the `describe_model` of the model as it was built (before training; by default as it is now)."""
     if not isinstance(model_or_state, (nn.Module, dict)):
         raise TypeError(f"model_or_state must be a model or its state_dict, got {type(model_or_state).__name__}.")
     as_dict(config, "config", "dict(name='vae', latent_dim=2, epochs=5, seed=0)")
@@ -92,8 +106,10 @@ def make_checkpoint(model_or_state, config: dict, history: History | None = None
                         f"pass fit(...)'s result, not a dict of lists.")
     state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
     state = {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
+    if described is None and isinstance(model_or_state, nn.Module):
+        described = describe_model(model_or_state)
     return {"format": FORMAT, "config": normalise(config), "state_dict": state,
-            "checksum": weights_checksum(state), "history": (history or History()).to_dict()}
+            "checksum": weights_checksum(state), "history": (history or History()).to_dict(), "model": described}
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -217,7 +233,14 @@ def load_checkpoint(path: str | Path, model: nn.Module, config: dict) -> History
     differ = [f"{k}: {theirs.get(k, 'absent')} in the file, {mine.get(k, 'absent')} here"
               for k in sorted(set(mine) | set(theirs)) if mine.get(k) != theirs.get(k)]
     if differ:           # the key matched, so the configuration does not say what makes the two models differ
-        raise ConfigDoesNotDescribeModel(Path(path).name, "; ".join(differ[:2]) + ("; ..." if len(differ) > 2 else ""))
+        raise ConfigDoesNotDescribeModel(Path(path).name, "other layer shapes: " + "; ".join(differ[:2])
+                                         + ("; ..." if len(differ) > 2 else ""))
+    described, mine = ckpt.get("model"), describe_model(model)      # settings that change no shape (DRAW's T, ...)
+    differ = [f"{k}: {described[k]!r} in the file, {mine[k]!r} here" for k in sorted(set(mine) & set(
+        described if isinstance(described, dict) else {})) if described[k] != mine[k]]
+    if differ:
+        raise ConfigDoesNotDescribeModel(Path(path).name, "other settings: " + "; ".join(differ[:2])
+                                         + ("; ..." if len(differ) > 2 else ""))
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:
@@ -262,7 +285,7 @@ def load_or_train(model: nn.Module, train: Callable[[nn.Module], History], confi
 
 def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], config: dict, path: Path,
                     verbose: bool) -> History:
-    started, before = time.perf_counter(), weights_checksum(model.state_dict())
+    started, before, described = time.perf_counter(), weights_checksum(model.state_dict()), describe_model(model)
     history = train(model)
     if history is None:
         raise ValueError(f"train(model) returned None, but it must return the training History; return "
@@ -280,7 +303,7 @@ def _train_and_save(model: nn.Module, train: Callable[[nn.Module], History], con
         barrier()
         return history
     try:
-        save_checkpoint(make_checkpoint(model, config, history), path)
+        save_checkpoint(make_checkpoint(model, config, history, described), path)
     except OSError as e:
         print(f"The trained model was not cached: saving {path} failed ({type(e).__name__}: {e}); it is kept "
               f"in memory for this session only.")

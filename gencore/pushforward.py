@@ -129,17 +129,22 @@ def fit_generator_mmd(generator: Generator, sample_data: Callable[[int], torch.T
         opt.zero_grad(set_to_none=True)
         loss.backward()
         loss_ok, grads_ok, _ = step_is_finite(loss, params)
-        if loss_ok:
+        far, scale = (float(x.detach().abs().max()) if x.numel() else 0.0 for x in (x_model, x_data))
+        flown = loss_ok and far > 100 * (scale + 1)     # a kernel loss stays finite while the samples fly off
+        if loss_ok and not flown:
             last_good.keep(step)                    # these weights give a finite loss; the step is applied below
         if not loss_ok:
             _finite_data(x_data, batch_size, step)  # NaN data, not the training, made the loss NaN
-        if not (loss_ok and grads_ok):
-            what = "the loss became NaN or infinite" if not loss_ok else \
-                f"a gradient became NaN or infinite (the loss was {loss.item():.4g})"
+        if not (loss_ok and grads_ok) or flown:
+            was = f"the loss was {loss.item():.4g}" if loss_ok else ""
+            what = "the loss became NaN or infinite" if not loss_ok else (
+                f"the samples flew off to {far:.3g}, far beyond the data's scale ({scale:.3g}; {was})" if flown
+                else f"a gradient became NaN or infinite ({was})")
             raise last_good.diverged(f"Training the MMD generator diverged: {what} at step {step + 1}.",
                                      History({"train/loss": losses}), "step",
                                      f"Lower the learning rate (lr={lr:g}), or check loss_fn and the bandwidths.",
-                                     cause="loss" if not loss_ok else "gradient", step=step + 1)
+                                     cause="loss" if not loss_ok else "samples" if flown else "gradient",
+                                     step=step + 1)
         opt.step()
         losses.append(loss.item())
     snapshot(steps)

@@ -131,6 +131,31 @@ def test_weights_of_another_architecture_under_the_same_config_are_refused_not_o
     assert len(calls) == 1
 
 
+def test_settings_that_change_no_shape_are_compared_too(home):
+    """DRAW's T or an activation change no weight's shape: the checkpoint records the model as built."""
+    from gencore.draw import DRAW
+    config = dict(name="draw-t", epochs=1)
+    train = lambda m: fit(m, torch.rand(16, 1, 28, 28), epochs=1, batch_size=8, seed=0, progress=False)  # noqa: E731
+    load_or_train(DRAW(T=2, enc_hidden=8, dec_hidden=8, latent_dim=2), train, config, verbose=False)
+    with pytest.raises(ConfigDoesNotDescribeModel, match=r"another architecture \(other settings: T: 2 in the file, 3 "
+                       r"here\).*put what differs in it"):
+        load_or_train(DRAW(T=3, enc_hidden=8, dec_hidden=8, latent_dim=2), train, config, verbose=False)
+    load_or_train(DRAW(T=2, enc_hidden=8, dec_hidden=8, latent_dim=2), must_not_train, config, verbose=False)
+    tanh = dict(name="act", epochs=1)
+    load_or_train(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)), _regression_fit, tanh, verbose=False)
+    with pytest.raises(ConfigDoesNotDescribeModel, match=r"other settings: 1: 'Tanh' in the file, 'ReLU' here"):
+        load_or_train(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)), _regression_fit, tanh, verbose=False)
+
+
+def must_not_train(model):
+    raise AssertionError("the cached model should have been loaded, not trained again")
+
+
+def _regression_fit(model):
+    model.loss = lambda x, y: {"loss": torch.nn.functional.mse_loss(model(x), x.sum(1, keepdim=True))}
+    return fit(model, torch.randn(32, 3), epochs=1, batch_size=8, seed=0, progress=False)
+
+
 def test_a_gan_built_anew_under_the_same_name_and_hyper_is_refused_naming_hyper(home):
     from gencore.gan import toy_gan
     data = TensorData(torch.randn(64, 2))

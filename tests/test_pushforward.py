@@ -119,3 +119,18 @@ def test_one_bandwidth_number_for_a_loss_of_all_the_bandwidths_is_told_to_be_a_t
         losses, _ = fit_generator_mmd(Generator(hidden=8), toy.ring, steps=2, batch_size=16, bandwidths=0.5,
                                       loss_fn=loss_fn, progress=False)
         assert len(losses) == 2
+
+
+def test_samples_flying_off_while_the_loss_stays_finite_stop_training():
+    """A kernel loss saturates instead of blowing up: samples far beyond the data's scale count as diverged."""
+    from gencore.history import TrainingDiverged
+    torch.manual_seed(0)
+    g = Generator(noise_dim=2, out_dim=2, hidden=8)
+    before = {k: v.clone() for k, v in g.state_dict().items()}      # step 2 flies off: step 1's start is kept
+
+    def outward(x_model, x_data, bandwidths):           # bounded and finite, and it pushes the samples away
+        r = x_model.norm(dim=1).mean()
+        return -r / (1 + r)
+    with pytest.raises(TrainingDiverged, match=r"samples flew off to .* far beyond the data's scale .*lr=1000"):
+        fit_generator_mmd(g, lambda n: toy.ring(n), steps=200, lr=1e3, loss_fn=outward, progress=False)
+    assert all(torch.equal(v, before[k]) for k, v in g.state_dict().items())
