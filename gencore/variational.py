@@ -323,14 +323,15 @@ def estimator_variance(estimator: Callable[..., Tensor], f: Callable[[Tensor], T
 def active_units(mu: Tensor, threshold: float = 0.01) -> tuple[int, Tensor]:
     """Active units (Burda et al., 2016): dim d is active if  A_d = Var_x( E_q(z|x)[z_d] ) > threshold.
 
-    ``mu`` is ``(N, d)``: the posterior means of N data points. Returns
-    ``(number of active dims, A)`` with ``A`` the per-dimension (unbiased) variance, shape (d,).
-    Needs at least 2 examples (a variance across one data point is undefined).
-    """
+    ``mu`` is ``(N, d)``: the posterior means of N >= 2 data points (a variance of one is undefined). Returns
+    ``(number of active dims, A)`` with ``A`` the per-dimension (unbiased) variance, shape (d,)."""
     threshold = as_float(threshold, "threshold")
     if mu.dim() == 0 or mu.shape[0] < 2:
         raise ValueError(f"active_units: need at least 2 examples (rows of mu) to measure the variance of the "
                          f"posterior means, got mu of shape {tuple(mu.shape)}; pass the means of more data points.")
+    if not bool((finite := torch.isfinite(mu.reshape(len(mu), -1)).all(1)).all()):     # else a NaN variance, silent
+        raise ValueError(f"mu holds NaN or infinite values (row {int((~finite).nonzero()[0])}): posterior means of "
+                         f"an encoder that diverged, or of data holding NaN; check the training and the data.")
     variance = mu.detach().var(dim=0)
     return int((variance > threshold).sum().item()), variance
 

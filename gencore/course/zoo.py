@@ -31,7 +31,7 @@ from ..draw import DRAW, train_draw
 from ..gan import GAN, image_gan
 from ..labels import requested_labels
 from ..vae import VAE, train_vae
-from ..validate import as_generator, as_int, flags
+from ..validate import as_generator, as_int, did_you_mean, flags
 
 __all__ = ["ARCH", "BUDGET", "MODELS", "load", "sample", "describe", "vae_data", "CONDITIONAL", "LIKELIHOOD"]
 
@@ -150,7 +150,9 @@ DESCRIPTIONS = {
 
 def _check_name(name: str) -> str:
     if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}; the course's models are: {', '.join(MODELS)}.")
+        near = did_you_mean(str(name).lower(), MODELS)
+        raise ValueError(f"Unknown model {name!r}" + (f" (did you mean {near!r}?)" if near else "")
+                         + f"; the course's models are: {', '.join(MODELS)}.")
     return name
 
 

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ..validate import as_float, as_generator, as_int, flags
+from ..validate import as_float, as_generator, as_int, did_you_mean, flags
 
 __all__ = ["ring", "ring_centers", "grid", "grid_centers", "moons", "swiss_roll",
            "mixture_1d", "mixture_1d_log_prob", "TOY", "sample"]
@@ -145,5 +145,7 @@ TOY = {"ring": ring, "grid": grid, "moons": moons, "swiss_roll": swiss_roll}
 def sample(name: str, n: int, **kw) -> torch.Tensor:
     """Draw `n` points from the toy distribution called `name` (a key of TOY); `kw` go to its sampler."""
     if name not in TOY:
-        raise ValueError(f"unknown toy distribution {name!r}; valid names are: {', '.join(sorted(TOY))}.")
+        near = did_you_mean(str(name), TOY)
+        raise ValueError(f"unknown toy distribution {name!r}" + (f" (did you mean {near!r}?)" if near else "")
+                         + f"; valid names are: {', '.join(sorted(TOY))}.")
     return TOY[name](n, **kw)
