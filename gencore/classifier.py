@@ -319,7 +319,7 @@ def classify(model: Classifier, images, batch_size: int = 500) -> torch.Tensor:
 
 def extract_features(model: Classifier, images, batch_size: int = 500) -> torch.Tensor:
     """The penultimate features of every image, (N, hidden) on the CPU: in batches, eval mode, no gradients."""
-    return _batched(model, images, batch_size, model.features)
+    return _batched(model, images, batch_size, lambda x: model.features(x))     # a non-classifier: told by _batched
 
 
 def accuracy(model: Classifier, data_or_images, labels=None, batch_size: int = 500) -> float:

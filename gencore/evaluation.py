@@ -438,14 +438,15 @@ def sharpness(images: torch.Tensor) -> torch.Tensor:
     """Variance of the Laplacian per image, (N, [C,] H, W) -> (N,): a standard blur measure.
 
         L = x * [[0, 1, 0], [1, -4, 1], [0, 1, 0]]   (valid 2-D convolution),  sharpness = Var_pixels(L)
-
-    Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance.
-    """
+    Sharp edges give large second derivatives; a blurry image (a smoothed one) gives a small variance."""
     x = validate.as_tensor(images, "images", "images (N, C, H, W)").detach().cpu()     # a dataset: told its images
     x = x.float() / 255 if x.dtype == torch.uint8 else x.float()        # uint8: images 0..255, as everywhere
     if x.dim() == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
         raise ValueError(f"images must be (N, C, H, W) or (N, H, W), got {tuple(x.shape)}: the channels come last; "
                          f"move them first with images.permute(0, 3, 1, 2).")
+    if x.dim() not in (3, 4):       # (28, 28): one image, or flat rows; conv2d would say "Expected 3D or 4D"
+        raise ValueError(f"images must be a batch (N, C, H, W) or (N, H, W), got shape {tuple(x.shape)}: for one "
+                         f"image pass images[None, None] (N = 1); flat rows (N, H*W) reshape to (N, 1, 28, 28).")
     check_range(x, "images", (0.0, 1.0), "sharpness")
     if x.dim() == 3:
         x = x.unsqueeze(1)
