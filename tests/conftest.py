@@ -30,6 +30,16 @@ INTEGRATION_TESTS = {
     "test_cli.py::test_a_model_trained_on_the_command_line_is_loaded_by_its_notebook",
     "test_cli.py::test_sample_writes_one_row_per_class_for_a_conditional_model",
     "test_zoo.py::test_zoo_vae_is_the_cache_entry_a_second_call_loads",
+    # 389 exercise answers run again for the totals; each is also a fast-tier test of its own
+    "test_checks_uncatalogued.py::test_the_targets_are_met",
+    # bad input through a real `python -m gencore` process (5 s each); the same input in-process stays fast, and
+    # test_cli.py::test_python_dash_m_gencore_runs keeps one real process in the fast tier
+    "test_bad_input_tenth.py::test_each_mistake_gets_a_clear_answer[cli-HINT-python -m gencore doctor --datset mnist]",
+    "test_bad_input_eleventh.py::test_every_mistake_gets_a_clear_answer"
+    "[python -m gencore train vae --dataset mnst (a real subprocess)]",
+    "test_bad_input_twelfth.py::test_every_mistake_gets_a_clear_answer"
+    "[cli-python -m gencore train vae --threads 0 (a real process)]",
+    "test_bad_input_thirteenth.py::test_every_mistake_gets_a_clear_answer[99-cli-python -m gencore train vae --seed -1]",
 }
 
 
@@ -37,7 +47,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         name = Path(str(item.fspath)).name
         test = getattr(item, "originalname", item.name)  # notebook cells (nbval) have no originalname
-        if name in INTEGRATION_FILES or f"{name}::{test}" in INTEGRATION_TESTS:
+        if name in INTEGRATION_FILES or {f"{name}::{test}", f"{name}::{item.name}"} & INTEGRATION_TESTS:
             item.add_marker(pytest.mark.integration)
 
 

@@ -115,6 +115,11 @@ def test_every_integration_test_named_in_conftest_exists():
     tests = Path(__file__).resolve().parent
     for entry in sorted(conftest.INTEGRATION_TESTS):
         file, name = entry.split("::")
-        assert f"def {name}(" in (tests / file).read_text(), f"{entry} names no test"
+        name, _, case = name.partition("[")
+        text = (tests / file).read_text()
+        assert f"def {name}(" in text, f"{entry} names no test"
+        while case and " " not in case.split("-", 1)[0]:       # a parametrised case: its id's leading fields
+            case = case.split("-", 1)[1]                       # (numbers, kinds) go; its description stays
+        assert case[:-1] in text, f"{entry} names no case of {name}"
     for file in conftest.INTEGRATION_FILES:
         assert (tests / file).exists()
