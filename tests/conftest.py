@@ -39,7 +39,8 @@ INTEGRATION_TESTS = {
     "[python -m gencore train vae --dataset mnst (a real subprocess)]",
     "test_bad_input_twelfth.py::test_every_mistake_gets_a_clear_answer"
     "[cli-python -m gencore train vae --threads 0 (a real process)]",
-    "test_bad_input_thirteenth.py::test_every_mistake_gets_a_clear_answer[99-cli-python -m gencore train vae --seed -1]",
+    "test_bad_input_thirteenth.py::test_every_mistake_gets_a_clear_answer"
+    "[99-cli-python -m gencore train vae --seed -1]",
 }
 
 
