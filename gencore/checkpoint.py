@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 __all__ = ["hash_tensor", "load_progress", "model_settings", "normalise", "optimizer_settings", "restore_states",
-           "save_checkpoint", "save_progress", "state_shapes", "weights_checksum"]
+           "save_checkpoint", "save_progress", "saved_seed", "state_shapes", "weights_checksum"]
 
 PROGRESS_FORMAT = "gencore-progress-4"      # 2: the run's configuration is recorded and checked; 3: with the model's
 #   settings (beta, likelihood...) and the test data; 4: with its layers, activations and fixed obs_std (a file of 3
@@ -188,10 +188,10 @@ LOOPS = {"fit": "fit", "gan": "train_gan"}          # a progress file's "loop" -
 
 def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume") -> dict | None:
     """The saved progress of this run, {"done": ..., "state": ...}, or None: no file, or a file that cannot be
-    read or belongs to another seed (a sentence says so; training ``what`` then starts from the start and the
-    file is overwritten at the first checkpoint). A file of the same seed whose configuration differs from
-    ``run`` (another learning rate, another architecture, other data...) raises ValueError naming what
-    differs: continuing it would mix two runs, and starting over would destroy it. So does a folder, a readable
+    read (a sentence says so; training ``what`` then starts from the start and the file is overwritten at the
+    first checkpoint). A file of another seed, or of the same seed with another configuration than ``run``
+    (another learning rate, another architecture, other data...), raises ValueError naming what differs:
+    continuing it would mix two runs, and starting over would destroy it. So does a folder, a readable
     file that is no progress file (saved weights, a cached model: ``name``, the caller's argument, was taken for
     "start from these weights") and the progress of the other training loop (`fit`'s file for `train_gan`)."""
     now = _run(run)
@@ -229,10 +229,11 @@ def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume
         raise ValueError(f"The progress file {path} holds a run of {loop} (another model's training), not of {other} "
                          f"(training {what}); pass another {name} file for this run (one per model), or delete that "
                          f"one. Nothing was changed.")
-    if stored.get("seed") != now.get("seed"):
-        print(f"The progress file {path} belongs to another run (seed {stored.get('seed')}, this one "
-              f"{now.get('seed')}); training {what} from the start.")
-        return None
+    if stored.get("seed") != now.get("seed"):     # another run: starting over would destroy it
+        raise ValueError(f"The progress file {path} holds the run of {what} with seed {stored.get('seed')}, not "
+                         f"seed {now.get('seed')}; pass seed={stored.get('seed')} (or no seed) to continue it, or "
+                         f"pass another {name} file (or delete this one) to train with seed {now.get('seed')} from "
+                         f"the start. Nothing was changed.")
     differ = [k for k in sorted(set(stored) | set(now)) if stored.get(k) != now.get(k)]
     if differ:
         def show(v, other):
@@ -244,6 +245,20 @@ def load_progress(path: str | Path, run: dict, *, what: str, name: str = "resume
                          f"({what_differs}); continue it with its own settings, or pass another resume file (or "
                          f"delete this one) to train from the start.")
     return {"done": saved["done"], "state": saved["state"]}
+
+
+def saved_seed(path) -> int | None:
+    """The seed of the run saved in the progress file ``path``, or None (no file, or no readable progress file:
+    `load_progress` says why). `fit` and `train_gan` given ``resume`` and no seed continue that run with it."""
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
+        return None
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception:
+        return None
+    run = saved.get("run") if isinstance(saved, dict) and saved.get("format") == PROGRESS_FORMAT else None
+    seed = run.get("seed") if isinstance(run, dict) else None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
 def _differing(value, other):

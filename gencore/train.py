@@ -35,20 +35,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import validate
+from . import checkpoint, validate
 from .blocks import eval_mode
 from .checkpoint import load_progress, model_settings, optimizer_settings, restore_states, save_progress, state_shapes
 from .data import Stream, TensorData, as_data
 from .data.fingerprint import fingerprint
-from .distributed import (
-    LossModule,
-    all_reduce_sums,
-    batch_noise,
-    broadcast_seed,
-    distributed,
-    is_main_process,
-    shard,
-)
+from .distributed import LossModule, all_reduce_sums, batch_noise, broadcast_seed, distributed, is_main_process, shard
 from .gan import GAN, GENERATOR_LOSSES, check_optimizer, discriminator_step, generator_step
 from .history import History, LastGood, TrainingDiverged, blew_up, divergence_summary, grown_loss, step_is_finite
 from .labels import check_labels
@@ -201,7 +193,8 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float | None = N
 
     ``resume``: a file for per-epoch checkpoints. After every epoch the weights, the optimiser, the history and
     the random states are written there atomically; a run that finds the file continues after its last
-    complete epoch, and gives exactly the numbers of a run that was never interrupted. The caller removes the
+    complete epoch, and gives exactly the numbers of a run that was never interrupted (without a ``seed``, with
+    the file's; a file of another seed or configuration is refused, not overwritten). The caller removes the
     file when it has kept the finished model (`gencore.cache.fit_cached` does).
     """
     _require_loss(model)
@@ -222,6 +215,7 @@ def fit(model: nn.Module, train, *, epochs: int, test=None, lr: float | None = N
     if optimizer is not None:                # built for another model: fit would run and train nothing
         check_optimizer(optimizer, model, "the model", "one built on the model you train, e.g. adam(model, lr)")
         validate.same_lr(optimizer, lr)      # an lr given with it would be ignored
+    seed = checkpoint.saved_seed(resume) if seed is None else seed     # no seed: a saved run's (resume), or none
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     generator = torch.Generator().manual_seed(seed)
     train = as_data(train, "train", nonempty="train on")
@@ -394,6 +388,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
         betas = ()
     if len(betas) != 2:
         raise TypeError("betas must be a pair (beta1, beta2) of Adam's decay rates in [0, 1), e.g. (0.5, 0.999).")
+    seed = checkpoint.saved_seed(resume) if seed is None else seed     # no seed: a saved run's (resume), or none
     seed = int(torch.randint(0, 2 ** 62, ()).item()) if seed is None else as_int(seed, "seed")
     rng = torch.Generator().manual_seed(seed)
     data = as_data(data, "data", nonempty="train the GAN on", model=gan)

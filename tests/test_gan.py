@@ -416,9 +416,13 @@ def test_train_gan_refuses_a_progress_file_of_the_same_run_with_another_length_a
     _, shots = train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **kw)
     assert "after step 10 of 30" in capsys.readouterr().out     # the right length continues it
     interrupted(30)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"seed 0, not seed 1; pass seed=0"):            # another seed: refused
+        train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
+    assert path.read_bytes() == before
     capsys.readouterr()
-    train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": 1})
-    assert "belongs to another run (seed 0" in capsys.readouterr().out   # another seed: trained from the start
+    train_gan(G.toy_gan(hidden=(8,)), data, steps=30, **{**kw, "seed": None})            # no seed: the file's
+    assert "Resuming GAN after step" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("change, expected", [

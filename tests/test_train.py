@@ -387,6 +387,34 @@ def test_a_progress_file_of_a_longer_run_is_refused_not_overwritten(home, tmp_pa
     assert len(history) == 4                  # and a longer run continues it
 
 
+def test_a_run_without_a_seed_resumes_with_the_saved_seed_and_another_seed_is_refused(home, tmp_path, capsys):
+    """resume= without a seed continues the saved run with its seed (it used to draw a new one, call the file
+    another run's and overwrite it); a seed that is not the file's is refused and the file left as it was."""
+    from gencore.checkpoint import saved_seed
+
+    path = tmp_path / "run.progress.pt"
+    data = regression_data(97)
+    torch.manual_seed(0)
+    start = Regression().state_dict()
+    model = Regression()
+    model.load_state_dict(start)
+    fit(model, data, epochs=2, lr=0.05, batch_size=32, resume=path, progress=False)       # seed drawn
+    seed = saved_seed(path)
+    assert isinstance(seed, int)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=rf"seed {seed}, not seed {seed + 1}; pass seed={seed} \(or no seed\)"):
+        fit(Regression(), data, epochs=4, lr=0.05, batch_size=32, seed=seed + 1, resume=path, progress=False)
+    assert path.read_bytes() == before
+    capsys.readouterr()
+    resumed = fit(model, data, epochs=4, lr=0.05, batch_size=32, resume=path, progress=False)
+    assert "after epoch 2 of 4" in capsys.readouterr().out
+    whole = Regression()
+    whole.load_state_dict(start)
+    uninterrupted = fit(whole, data, epochs=4, lr=0.05, batch_size=32, seed=seed, progress=False)
+    assert resumed["train/loss"] == uninterrupted["train/loss"]
+    assert saved_seed(tmp_path / "absent.pt") is None and saved_seed(None) is None
+
+
 class Wider(Regression):
     """Another architecture: one more layer, which its loss does not use (only the weights' shapes differ)."""
 
