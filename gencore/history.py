@@ -53,8 +53,8 @@ class History:
         return dict(self.metrics)
 
     def plot(self, keys=None, title: str | None = None):
-        """One panel per metric name, train (solid) and test (dashed) on the same axes, x = epoch; returns the
-        figure. (matplotlib is imported here, when a figure is asked for: training needs no plotting library.)"""
+        """One panel per metric name (in the order of ``keys``, else alphabetical), train (solid) and test (dashed)
+        on the same axes, x = epoch; returns the figure. (matplotlib is imported here, when a figure is asked for: training needs no plotting library.)"""
         import matplotlib.pyplot as plt
 
         names = sorted({k.split("/", 1)[1] for k in self.keys() if "/" in k and not k.endswith("seconds")})
@@ -64,7 +64,7 @@ class History:
             raise ValueError(f"keys names {unknown[0]!r}, which is no metric of this history; it has "
                              f"{', '.join(repr(n) for n in names if n != 'step')} (each plotted for train and "
                              f"test): pass names from those.")
-        names = [n for n in names if n != "step" and (keys is None or n in keys)]
+        names = [n for n in (names if keys is None else dict.fromkeys(keys)) if n != "step"]   # in the order asked
         if not names:
             raise ValueError(f"Nothing to plot: the history has {list(self.keys())}, asked for {keys}.")
         steps = self.metrics.get("train/step")                 # a GAN's history: x = the step

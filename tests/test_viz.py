@@ -58,3 +58,15 @@ def test_show_images_needs_one_row_label_per_row():
         viz.show_images(images[:1], row_labels=list("abcdefghijklm"))
     with pytest.raises(TypeError, match=r"row_labels must be a list of names.*str 'square'"):
         viz.show_images(images[:4], nrow=4, row_labels="square")
+
+
+def test_history_plot_draws_the_panels_in_the_order_asked():
+    from gencore.history import History
+    history = History()
+    for epoch in range(3):
+        history.log("train", {"rec": 3.0 - epoch, "kl": 1.0 + epoch, "elbo": -4.0, "seconds": 1.0})
+    asked = ["rec", "kl", "elbo"]
+    fig = history.plot(keys=asked)
+    assert [ax.get_title() for ax in fig.axes] == asked
+    assert [ax.get_title() for ax in history.plot().axes] == sorted(asked)     # no keys: alphabetical, seconds left out
+    plt.close("all")
