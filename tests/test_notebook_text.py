@@ -34,7 +34,6 @@ ALLOWED = {
     "04": {
         "2.30": "log 10 (log K for ten classes), arithmetic",
         "1.10": "log 3 (log K for three classes), arithmetic",
-        "98%": "the sprites cVAE study's target and result, cited to experiments/sprites_cvae/README.md",
     },
     "05": {
         "80.97": "Gregor et al. (2015), Table 2: DRAW with attention on MNIST, the paper's published figure",
