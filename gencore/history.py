@@ -54,7 +54,8 @@ class History:
 
     def plot(self, keys=None, title: str | None = None):
         """One panel per metric name (in the order of ``keys``, else alphabetical), train (solid) and test (dashed)
-        on the same axes, x = epoch; returns the figure. (matplotlib is imported here, when a figure is asked for: training needs no plotting library.)"""
+        on the same axes, x = epoch; returns the figure. (matplotlib is imported here, when a figure is asked for:
+        training needs no plotting library.)"""
         import matplotlib.pyplot as plt
 
         names = sorted({k.split("/", 1)[1] for k in self.keys() if "/" in k and not k.endswith("seconds")})
