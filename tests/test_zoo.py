@@ -47,11 +47,15 @@ NOTEBOOK_CALLS = {
         'vae2, history2 = train_vae(train, test=test, latent_dim=2, hidden=(256, 256), '
         'epochs=cfg.pick(full=20, quick=3),\n                           name="vae-2d")',
         'sweep_epochs = cfg.pick(full=5, quick=2)', 'sizes = cfg.pick(full=[2, 4, 8, 16, 32, 64], quick=[2, 8, 32])',
-        'train_vae(train, latent_dim=d, hidden=(256, 256), epochs=sweep_epochs, name="vae-au", verbose=False)',
+        'train_vae(train, latent_dim=d, hidden=(256, 256), epochs=sweep_epochs, name="vae-au",\n'
+        '                                         verbose=False)',
+        'd_ref = 16 if 16 in sizes else sizes[len(sizes) // 2]',
+        'train_vae(train, latent_dim=d_ref, hidden=(256, 256), epochs=sweep_epochs, name="vae-au",\n'
+        '                          seed=cfg.seed + 1, verbose=False)',
         'betas = cfg.pick(full=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0], quick=[0.5, 1.0, 4.0])',
         '    if beta == 1.0 and 16 in au_models:',
-        'train_vae(train, latent_dim=16, hidden=(256, 256), beta=beta, epochs=sweep_epochs,\n'
-        '                                         name="vae-beta", verbose=False)',
+        'train_vae(train, latent_dim=16, hidden=(256, 256), beta=beta,\n' + ' ' * 60
+        + 'epochs=sweep_epochs, name="vae-beta", verbose=False)',
     ],
     "04_conditional_vae.ipynb": [
         'cvae, cvae_history = train_cvae(train, test=test, **arch, **budget)',
