@@ -49,7 +49,7 @@ ALLOWED = {
     "08": {
         "99%": "the noise mixture's weight, 0.99 in the code",
         "4.6": "log 100, arithmetic",
-        "0.0085 bits per pixel": "log 100 / (784 log 2), arithmetic",
+        "0.0085 bits per dimension": "log 100 / (784 log 2), arithmetic",
     },
 }
 
