@@ -397,6 +397,8 @@ def train_gan_cached(build, data, *, name: str, hyper: dict, steps: int, snapsho
     config = dict(name=name, kind="gan", **hyper, data=fingerprint(data), binarize=getattr(data, "binarize", None),
                   steps=steps, snapshots=snap_steps, n_snapshot=n_snapshot, quick=cfg.quick, seed=seed,
                   training={k: (list(v) if isinstance(v, tuple) else v) for k, v in train_kw.items()})
+    if train_kw.get("auxiliary"):          # histories cached before the class terms were logged apart: not reused
+        config["logged"] = "class terms"
     torch.manual_seed(seed)
     gan = build().to(data.x.device)
     shape = (n_snapshot, *_sample_shape(gan))

@@ -434,7 +434,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1)
     (+ auxiliary * the auxiliary classifier's cross-entropy on the real images). The fakes are made without
     gradients, so G's weights get no gradient and do not change. Returns the detached {"loss",
-    "d_real" = E D(x), "d_fake" = E D(G(z))}."""
+    "d_real" = E D(x), "d_fake" = E D(G(z))} and, with ``auxiliary`` > 0, "class_loss" = the cross-entropy
+    -E log c_y(x) on the real images (unweighted), so that -V = loss - auxiliary * class_loss."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, x = as_optimizer(optimizer), as_generator(rng, "rng"), nonempty(x, "x", "train D on")
     check_optimizer(optimizer, D, "the discriminator", "torch.optim.Adam(gan.discriminator.parameters(), lr=2e-4, "
@@ -450,7 +451,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     fake_logits = D(fake, *_args(y))
     loss = discriminator_loss(real_logits, fake_logits)
     if auxiliary > 0:
-        loss = loss + auxiliary * _class_loss(real_classes, y)
+        class_loss = _class_loss(real_classes, y)
+        loss = loss + auxiliary * class_loss
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
     optimizer.zero_grad(set_to_none=True)
@@ -459,17 +461,21 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     if not (loss_ok and grads_ok):
         raise _diverged("discriminator", step, loss, loss_ok, history if history is not None else History())
     optimizer.step()
-    return {"loss": loss.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
-            "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+    out = {"loss": loss.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
+           "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
+    if auxiliary > 0:
+        out["class_loss"] = class_loss.detach()
+    return out
 
 
 def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: torch.Generator | None,
                    loss_fn=generator_loss_nonsaturating, step: int = 0, history: History | None = None,
-                   auxiliary: float = 0.0) -> torch.Tensor:
+                   auxiliary: float = 0.0, terms: bool = False):
     """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits (+ auxiliary * the auxiliary
     classifier's cross-entropy of the fakes with the labels asked for). D's weights are frozen for the step
     (no gradient, unchanged). A generator with a ``constrain()`` method has it called after the step (projected
-    gradient descent). Returns the detached loss."""
+    gradient descent). Returns the detached loss; with ``terms=True``, (loss, class_loss), the unweighted
+    cross-entropy -E log c_y(G(z, y)) (None without ``auxiliary``)."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, n = as_optimizer(optimizer), as_generator(rng, "rng"), as_int(n, "n", minimum=1)
     check_optimizer(optimizer, G, "the generator", "torch.optim.Adam(gan.generator.parameters(), lr=2e-4, "
@@ -481,9 +487,10 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
         fake = G(gan.noise(n, rng), *_args(y))
         if auxiliary > 0:
             fake_logits, fake_classes = D(fake, y, classes=True)
-            loss = loss_fn(fake_logits) + auxiliary * _class_loss(fake_classes, y)
+            class_loss = _class_loss(fake_classes, y)
+            loss = loss_fn(fake_logits) + auxiliary * class_loss
         else:
-            loss = loss_fn(D(fake, *_args(y)))
+            loss, class_loss = loss_fn(D(fake, *_args(y))), None
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
     finally:
@@ -494,6 +501,8 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     optimizer.step()
     if hasattr(G, "constrain"):                  # projected gradient descent, e.g. pixels kept in [0, 1]
         G.constrain()
+    if terms:
+        return loss.detach(), None if class_loss is None else class_loss.detach()
     return loss.detach()
 
 

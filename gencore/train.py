@@ -349,7 +349,9 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     they were drawn for.
 
     Returns (history, snapshots): the history holds, every ``log_every`` steps (default: steps // 100), the
-    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr"; the snapshots
+    averages of "d_loss", "g_loss", "d_real" = E D(x), "d_fake" = E D(G(z)), the "step" and G's "lr" (with
+    ``auxiliary`` > 0 also "d_class" and "g_class", the two cross-entropies unweighted, so that D's -V is
+    d_loss - auxiliary * d_class and G's adversarial loss g_loss - auxiliary * g_class); the snapshots
     are {step: G(z_fixed)} for the steps in ``snapshots`` (0 = before training), always the same
     ``n_snapshot`` noise vectors (and labels in turn), so they are comparable. A NaN/inf loss or gradient, or a
     logged loss grown a thousandfold from its first value, stops training with `TrainingDiverged`; both networks
@@ -411,7 +413,7 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
     fixed_y = torch.arange(n_snapshot, device=device) % gan.n_classes if gan.n_classes else None
     shots: dict[int, torch.Tensor] = {}
     history = History()
-    sums = torch.zeros(4, device=device)
+    sums = torch.zeros(6 if auxiliary > 0 else 4, device=device)     # + the class terms with an auxiliary classifier
     count = 0
 
     def snapshot(step):
@@ -451,18 +453,24 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
                 y = y.to(device) if gan.n_classes else None
                 d = discriminator_update(gan, opt_d, x, y, rng, r1=r1, step=step + 1, history=history,
                                          auxiliary=auxiliary)
-            g_loss = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1, history=history,
-                                    auxiliary=auxiliary)
+            g_loss, g_class = generator_step(gan, opt_g, len(x), y, rng, g_loss_fn, step=step + 1,
+                                             history=history, auxiliary=auxiliary, terms=True)
             after_step(steps - first)
             for schedule in schedules:
                 schedule.step()
-            sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"]])
+            parts = [d["loss"], g_loss, d["d_real"], d["d_fake"]]
+            if auxiliary > 0:      # the cross-entropies alone: d_loss - auxiliary * d_class = -V
+                parts += [d.get("class_loss", torch.full_like(g_loss, float("nan"))), g_class]
+            sums += torch.stack(parts)
             count += 1
             snapshot(step + 1)
             if (step + 1) % log_every == 0 or step + 1 == steps:
-                d_l, g_l, d_r, d_f = (sums / count).tolist()
-                history.log("train", {"step": step + 1, "d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f,
-                                      "lr": opt_g.param_groups[0]["lr"], "seconds": time.perf_counter() - started})
+                d_l, g_l, d_r, d_f, *class_terms = (sums / count).tolist()
+                logged = {"step": step + 1, "d_loss": d_l, "g_loss": g_l, "d_real": d_r, "d_fake": d_f}
+                if class_terms:
+                    logged.update(d_class=class_terms[0], g_class=class_terms[1])
+                history.log("train", {**logged, "lr": opt_g.param_groups[0]["lr"],
+                                      "seconds": time.perf_counter() - started})
                 bar.set_postfix(d_loss=f"{d_l:.3f}", g_loss=f"{g_l:.3f}", D_real=f"{d_r:.2f}", D_fake=f"{d_f:.2f}")
                 sums.zero_()
                 count = 0

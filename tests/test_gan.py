@@ -156,6 +156,41 @@ def test_the_auxiliary_classifier_head_learns_in_the_d_step_and_teaches_g_in_the
     assert len(history["train/d_loss"]) == 3
 
 
+def test_the_class_terms_are_reported_apart_so_that_minus_v_can_be_read_off():
+    """With an auxiliary classifier D's loss is -V + aux * CE(real) and G's is its adversarial loss + aux * CE(fakes):
+    the steps report the unweighted CEs, and the loss minus aux * CE is the loss without the head (same weights,
+    same fakes)."""
+    torch.manual_seed(0)
+    gan = G.image_gan(n_classes=3, g_channels=(16, 8), d_channels=(8, 16), auxiliary=True)
+    x, y = torch.rand(6, 1, 28, 28), torch.tensor([0, 1, 2, 0, 1, 2])
+    state = {k: v.clone() for k, v in gan.state_dict().items()}
+    out = {}
+    for aux in (0.0, 2.5):
+        gan.load_state_dict(state)
+        opt = torch.optim.SGD(gan.discriminator.parameters(), lr=0.0)
+        out[aux] = G.discriminator_step(gan, opt, x, y, torch.Generator().manual_seed(3), auxiliary=aux)
+    assert "class_loss" not in out[0.0] and out[2.5]["class_loss"] > 0
+    assert out[2.5]["loss"] - 2.5 * out[2.5]["class_loss"] == pytest.approx(out[0.0]["loss"].item(), abs=1e-5)
+    with torch.no_grad():
+        _, classes = gan.discriminator(x, y, classes=True)
+    assert out[2.5]["class_loss"].item() == pytest.approx(G.auxiliary_classifier_loss(classes, y).item(), abs=1e-5)
+    g = {}
+    for aux in (0.0, 2.5):
+        g[aux] = G.generator_step(gan, torch.optim.SGD(gan.generator.parameters(), lr=0.0), 6, y,
+                                  torch.Generator().manual_seed(1), auxiliary=aux, terms=True)
+    assert g[0.0][1] is None and g[2.5][1] > 0
+    assert g[2.5][0] - 2.5 * g[2.5][1] == pytest.approx(g[0.0][0].item(), abs=1e-5)
+    assert isinstance(G.generator_step(gan, torch.optim.SGD(gan.generator.parameters(), lr=0.0), 6, y,
+                                       torch.Generator().manual_seed(1)), torch.Tensor)     # the default: the loss
+    data = TensorData(torch.rand(32, 1, 28, 28), torch.randint(0, 3, (32,)))
+    history, _ = train_gan(gan, data, steps=4, batch_size=8, log_every=2, auxiliary=2.5, seed=0, progress=False)
+    assert len(history["train/d_class"]) == len(history["train/g_class"]) == 2
+    assert all(math.isfinite(v) and v > 0 for v in history["train/d_class"] + history["train/g_class"])
+    plain, _ = train_gan(G.image_gan(n_classes=3, g_channels=(16, 8), d_channels=(8, 16)), data, steps=2,
+                         batch_size=8, seed=0, progress=False)
+    assert "train/d_class" not in plain and "train/d_loss" in plain
+
+
 def test_the_auxiliary_classifier_is_refused_where_it_cannot_work():
     with pytest.raises(ValueError, match="needs classes"):
         G.image_gan(auxiliary=True)
@@ -467,8 +502,9 @@ def test_train_gan_cached_keeps_the_models_and_the_trainings_options_apart(home,
     kw = dict(name="clash", hyper=dict(auxiliary=True, n_classes=2), steps=2, batch_size=16, progress=False)
     build = lambda: G.image_gan(n_classes=2, g_channels=(8, 4), d_channels=(4, 8), auxiliary=True)   # noqa: E731
     train_gan_cached(build, data, auxiliary=1.0, **kw)
-    train_gan_cached(build, data, auxiliary=1.0, **kw)
+    _, history, _ = train_gan_cached(build, data, auxiliary=1.0, **kw)
     assert "Loaded cached model clash-" in capsys.readouterr().out
+    assert "train/d_class" in history and "train/g_class" in history     # the cached history keeps the class terms
     train_gan_cached(build, data, auxiliary=0.5, **kw)
     assert "Saved" in capsys.readouterr().out                    # another weight: another model
 
