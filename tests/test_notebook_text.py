@@ -15,6 +15,7 @@ It cannot see a measured number written out in words ("four times the cVAE's"), 
 about the run is true: reading the executed notebook against its outputs does that.
 """
 import json
+import math
 import re
 from pathlib import Path
 
@@ -45,6 +46,10 @@ ALLOWED = {
         "99.3%": "Srivastava et al. (2017), VEEGAN, Table 1, the paper's published figure",
         "3.3": "Srivastava et al. (2017), VEEGAN, Table 1: a plain GAN's grid modes, the paper's published figure",
         "0.5%": "Srivastava et al. (2017), VEEGAN, Table 1, the paper's published figure",
+        "0.84": "the dropped share m at which KL(p_g || p_data) - 2 JS = 2 JS against D*, arithmetic (tested below)",
+    },
+    "07": {
+        "0.84": "the dropped share m at which KL(p_g || p_data) - 2 JS = 2 JS against D*, arithmetic (tested below)",
     },
     "08": {
         "99%": "the noise mixture's weight, 0.99 in the code",
@@ -121,3 +126,22 @@ def test_markdown_holds_no_measured_number(path):
     assert not found, ("measured numbers in markdown: print them from a variable and refer to the printed value "
                        "(or allow-list a true constant in tests/test_notebook_text.py with its reason):\n  "
                        + "\n  ".join(found))
+
+
+def test_the_drop_share_at_which_the_two_generator_losses_cost_the_same_is_0_84():
+    """06 and 07 say that, against D*, the non-saturating generator (KL(p_g || p_data) - 2 JS) pays less than the
+    minimax one (2 JS) for dropping a share m of the data, its mass spread over the rest, while m < 0.84."""
+    import torch
+
+    def costs(m):      # p_data: a dropped part (share m) and a kept part; p_g = p_data / (1 - m) on the kept part
+        p = torch.tensor([m, 1 - m], dtype=torch.float64)
+        q = torch.tensor([0.0, 1.0], dtype=torch.float64)
+        mid = (p + q) / 2
+        kl = lambda a, b: torch.where(a > 0, a * (a / b).log(), torch.zeros_like(a)).sum()   # noqa: E731
+        js = (kl(p, mid) + kl(q, mid)) / 2
+        return (kl(q, p) - 2 * js).item(), (2 * js).item()
+
+    assert costs(0.83)[0] < costs(0.83)[1] and costs(0.85)[0] > costs(0.85)[1]
+    nonsat, minimax = costs(0.5)          # the half-drop of notebook 06: 3/2 log 3 - 2 log 2 against 3 log 2 - 3/2 log 3
+    assert nonsat == pytest.approx(1.5 * math.log(3) - 2 * math.log(2)) and minimax == pytest.approx(
+        3 * math.log(2) - 1.5 * math.log(3))
