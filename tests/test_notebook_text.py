@@ -142,6 +142,6 @@ def test_the_drop_share_at_which_the_two_generator_losses_cost_the_same_is_0_84(
         return (kl(q, p) - 2 * js).item(), (2 * js).item()
 
     assert costs(0.83)[0] < costs(0.83)[1] and costs(0.85)[0] > costs(0.85)[1]
-    nonsat, minimax = costs(0.5)          # the half-drop of notebook 06: 3/2 log 3 - 2 log 2 against 3 log 2 - 3/2 log 3
+    nonsat, minimax = costs(0.5)      # the half-drop of notebook 06: 3/2 log 3 - 2 log 2 against 3 log 2 - 3/2 log 3
     assert nonsat == pytest.approx(1.5 * math.log(3) - 2 * math.log(2)) and minimax == pytest.approx(
         3 * math.log(2) - 1.5 * math.log(3))
