@@ -253,8 +253,7 @@ class DCGenerator(nn.Module):
         c0, c1 = sizes
         self.c0 = c0
         self.project = nn.Sequential(nn.Linear(self.noise_dim + self.n_classes, c0 * 7 * 7, bias=False))
-        self.net = nn.Sequential(
-            nn.BatchNorm2d(c0), nn.ReLU(),
+        self.net = nn.Sequential(nn.BatchNorm2d(c0), nn.ReLU(),
             nn.ConvTranspose2d(c0, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
             nn.ConvTranspose2d(c1, C, 4, 2, 1), nn.Sigmoid())
 
@@ -433,9 +432,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
                        ) -> dict[str, torch.Tensor]:
     """One step of D on a real batch x (labels y) and as many fakes G(z): minimise -V(D, G) (+ r1/2 R1)
     (+ auxiliary * the auxiliary classifier's cross-entropy on the real images). The fakes are made without
-    gradients, so G's weights get no gradient and do not change. Returns the detached {"loss",
-    "d_real" = E D(x), "d_fake" = E D(G(z))} and, with ``auxiliary`` > 0, "class_loss" = the cross-entropy
-    -E log c_y(x) on the real images (unweighted), so that -V = loss - auxiliary * class_loss."""
+    gradients, so G's weights get no gradient and do not change. Returns the detached {"loss", "d_real" = E D(x),
+    "d_fake" = E D(G(z))} (+ "class_loss" with ``auxiliary``: the unweighted cross-entropy on the real images)."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, x = as_optimizer(optimizer), as_generator(rng, "rng"), nonempty(x, "x", "train D on")
     check_optimizer(optimizer, D, "the discriminator", "torch.optim.Adam(gan.discriminator.parameters(), lr=2e-4, "
@@ -449,10 +447,8 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     else:
         real_logits = D(x, *_args(y))
     fake_logits = D(fake, *_args(y))
-    loss = discriminator_loss(real_logits, fake_logits)
-    if auxiliary > 0:
-        class_loss = _class_loss(real_classes, y)
-        loss = loss + auxiliary * class_loss
+    class_loss = _class_loss(real_classes, y) if auxiliary > 0 else None
+    loss = discriminator_loss(real_logits, fake_logits) + (auxiliary * class_loss if auxiliary > 0 else 0)
     if r1 > 0:
         loss = loss + 0.5 * r1 * r1_penalty(D, x, y)
     optimizer.zero_grad(set_to_none=True)
@@ -463,19 +459,17 @@ def discriminator_step(gan: GAN, optimizer: torch.optim.Optimizer, x: torch.Tens
     optimizer.step()
     out = {"loss": loss.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
            "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
-    if auxiliary > 0:
-        out["class_loss"] = class_loss.detach()
-    return out
+    return {**out, "class_loss": class_loss.detach()} if auxiliary > 0 else out
 
 
+@flags("terms")
 def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: torch.Generator | None,
                    loss_fn=generator_loss_nonsaturating, step: int = 0, history: History | None = None,
                    auxiliary: float = 0.0, terms: bool = False):
     """One step of G on n fresh fakes (labels y): minimise ``loss_fn`` of D's logits (+ auxiliary * the auxiliary
     classifier's cross-entropy of the fakes with the labels asked for). D's weights are frozen for the step
     (no gradient, unchanged). A generator with a ``constrain()`` method has it called after the step (projected
-    gradient descent). Returns the detached loss; with ``terms=True``, (loss, class_loss), the unweighted
-    cross-entropy -E log c_y(G(z, y)) (None without ``auxiliary``)."""
+    gradient descent). Returns the detached loss (``terms``: and the unweighted class cross-entropy, or None)."""
     G, D = gan.generator, gan.discriminator
     optimizer, rng, n = as_optimizer(optimizer), as_generator(rng, "rng"), as_int(n, "n", minimum=1)
     check_optimizer(optimizer, G, "the generator", "torch.optim.Adam(gan.generator.parameters(), lr=2e-4, "
@@ -501,8 +495,6 @@ def generator_step(gan: GAN, optimizer: torch.optim.Optimizer, n: int, y, rng: t
     optimizer.step()
     if hasattr(G, "constrain"):                  # projected gradient descent, e.g. pixels kept in [0, 1]
         G.constrain()
-    if terms:
-        return loss.detach(), None if class_loss is None else class_loss.detach()
-    return loss.detach()
+    return (loss.detach(), None if class_loss is None else class_loss.detach()) if terms else loss.detach()
 
 

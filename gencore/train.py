@@ -458,10 +458,8 @@ def train_gan(gan: GAN, data, *, steps: int, batch_size: int = 128, lr: float = 
             after_step(steps - first)
             for schedule in schedules:
                 schedule.step()
-            parts = [d["loss"], g_loss, d["d_real"], d["d_fake"]]
-            if auxiliary > 0:      # the cross-entropies alone: d_loss - auxiliary * d_class = -V
-                parts += [d.get("class_loss", torch.full_like(g_loss, float("nan"))), g_class]
-            sums += torch.stack(parts)
+            extra = [d.get("class_loss", torch.full_like(g_loss, float("nan"))), g_class] if auxiliary > 0 else []
+            sums += torch.stack([d["loss"], g_loss, d["d_real"], d["d_fake"], *extra])    # + the unweighted class terms
             count += 1
             snapshot(step + 1)
             if (step + 1) % log_every == 0 or step + 1 == steps:
