@@ -132,13 +132,13 @@ def test_the_drop_share_at_which_the_two_generator_losses_cost_the_same_is_0_84(
     """06 and 07 say that, against D*, the non-saturating generator (KL(p_g || p_data) - 2 JS) pays less than the
     minimax one (2 JS) for dropping a share m of the data, its mass spread over the rest, while m < 0.84."""
     import torch
+    from torch.distributions import Categorical, kl_divergence
 
     def costs(m):      # p_data: a dropped part (share m) and a kept part; p_g = p_data / (1 - m) on the kept part
         p = torch.tensor([m, 1 - m], dtype=torch.float64)
         q = torch.tensor([0.0, 1.0], dtype=torch.float64)
-        mid = (p + q) / 2
-        kl = lambda a, b: torch.where(a > 0, a * (a / b).log(), torch.zeros_like(a)).sum()   # noqa: E731
-        js = (kl(p, mid) + kl(q, mid)) / 2
+        kl = lambda a, b: kl_divergence(Categorical(probs=a), Categorical(probs=b))   # noqa: E731
+        js = (kl(p, (p + q) / 2) + kl(q, (p + q) / 2)) / 2
         return (kl(q, p) - 2 * js).item(), (2 * js).item()
 
     assert costs(0.83)[0] < costs(0.83)[1] and costs(0.85)[0] > costs(0.85)[1]
