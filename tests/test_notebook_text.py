@@ -42,10 +42,6 @@ ALLOWED = {
     },
     "06": {
         "-88.7": "float32 arithmetic: sigmoid(l) rounds to 0 below -log(largest float32), the same on every run",
-        "1.0": "Srivastava et al. (2017), VEEGAN, Table 1: a plain GAN's ring modes, the paper's published figure",
-        "99.3%": "Srivastava et al. (2017), VEEGAN, Table 1, the paper's published figure",
-        "3.3": "Srivastava et al. (2017), VEEGAN, Table 1: a plain GAN's grid modes, the paper's published figure",
-        "0.5%": "Srivastava et al. (2017), VEEGAN, Table 1, the paper's published figure",
         "0.84": "the dropped share m at which KL(p_g || p_data) - 2 JS = 2 JS against D*, arithmetic (tested below)",
     },
     "07": {
