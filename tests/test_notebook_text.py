@@ -44,9 +44,6 @@ ALLOWED = {
         "-88.7": "float32 arithmetic: sigmoid(l) rounds to 0 below -log(largest float32), the same on every run",
         "0.84": "the dropped share m at which KL(p_g || p_data) - 2 JS = 2 JS against D*, arithmetic (tested below)",
     },
-    "07": {
-        "0.84": "the dropped share m at which KL(p_g || p_data) - 2 JS = 2 JS against D*, arithmetic (tested below)",
-    },
     "08": {
         "99%": "the noise mixture's weight, 0.99 in the code",
         "4.6": "log 100, arithmetic",
