@@ -122,7 +122,7 @@ def test_markdown_holds_no_measured_number(path):
 
 
 def test_the_drop_share_at_which_the_two_generator_losses_cost_the_same_is_0_84():
-    """06 and 07 say that, against D*, the non-saturating generator (KL(p_g || p_data) - 2 JS) pays less than the
+    """06 says that, against D*, the non-saturating generator (KL(p_g || p_data) - 2 JS) pays less than the
     minimax one (2 JS) for dropping a share m of the data, its mass spread over the rest, while m < 0.84."""
     import torch
     from torch.distributions import Categorical, kl_divergence
